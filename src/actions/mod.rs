@@ -1,0 +1,80 @@
+//! Actions on clusters: restart, redeploy (set image), scale, delete pod. Planned as pure data
+//! ([`plan`]), sent by one [`Executor`] that refuses every mutation in read-only mode, words
+//! API errors so a user can act on them, and appends each run to the audit log.
+
+pub mod audit;
+pub mod logs;
+pub mod plan;
+pub mod progress;
+pub mod run;
+pub mod words;
+
+pub use run::{Executor, Outcome};
+
+use serde::Serialize;
+
+/// The object an action targets: exactly one object, in one context.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    /// Kubeconfig context name.
+    pub context: String,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// Resource plural (`deployments`).
+    pub plural: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub uid: String,
+    /// `spec.paused` of a Deployment (a paused one is not restarted).
+    #[serde(skip)]
+    pub paused: bool,
+}
+
+impl Target {
+    /// `context/namespace/kind/name`, for dialogs and messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} › {} › {} {}",
+            self.context,
+            self.namespace.as_deref().unwrap_or("-"),
+            self.kind,
+            self.name
+        )
+    }
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// `kubectl rollout restart`.
+    Restart,
+    /// `kubectl set image`: one container's image.
+    SetImage { container: String, image: String },
+    /// `kubectl scale` through the scale subresource.
+    Scale { replicas: i64 },
+    /// Delete a pod, with a uid precondition.
+    DeletePod,
+}
+
+impl Action {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Restart => "restart",
+            Action::SetImage { .. } => "set-image",
+            Action::Scale { .. } => "scale",
+            Action::DeletePod => "delete",
+        }
+    }
+
+    /// A short human description: `restart`, `set image app=…`, `scale to 4`, `delete`.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Restart => "restart (rollout)".into(),
+            Action::SetImage { container, image } => format!("set image {container}={image}"),
+            Action::Scale { replicas } => format!("scale to {replicas}"),
+            Action::DeletePod => "delete".into(),
+        }
+    }
+}

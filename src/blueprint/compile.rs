@@ -1,0 +1,260 @@
+//! Compiling a blueprint spec: parse every path, convert defaults, resolve relation targets
+//! and columns, reporting each problem at its place in the file.
+
+use super::compiled::{Blueprint, LinkRule, Origin};
+use super::convert::{PropRule, convert_default};
+use super::error::Diagnostic;
+use super::locate::{Locator, Step};
+use super::path::PathExpr;
+use super::{BlueprintSpec, BpId, RelationVia, SourceSpec, Value};
+use std::collections::HashMap;
+
+/// Per relation: the target blueprint, and the `collapse` blueprints.
+type Targets = (Box<[BpId]>, Box<[Box<[BpId]>]>);
+
+/// How many earlier items of `items` have the same key as item `i` (for [`Step::Item`]).
+pub(crate) fn nth_of<T>(items: &[T], i: usize, key: impl Fn(&T) -> &str) -> usize {
+    items[..i]
+        .iter()
+        .filter(|x| key(x) == key(&items[i]))
+        .count()
+}
+
+/// Compiles a blueprint: parses every path, converts defaults, resolves relation targets and
+/// columns. Every problem becomes a [`Diagnostic`] placed by `loc`.
+pub(crate) struct Compiler<'a> {
+    pub loc: &'a Locator<'a>,
+    /// Identifier → id, for relation targets.
+    pub index: &'a HashMap<String, BpId>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Compiler<'_> {
+    pub fn compile(&mut self, id: BpId, spec: BlueprintSpec, origin: Origin) -> Option<Blueprint> {
+        let before = self.diags.len();
+        let rules = self.rules(&spec);
+        let base = self.base_paths(&spec);
+        let paths = spec
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(s, src)| self.source_paths(&spec, s, src, &base))
+            .collect();
+        let links = self.links(&spec);
+        let (targets, collapse) = self.targets(&spec);
+        let columns = self.columns(&spec);
+        (self.diags.len() == before).then(|| Blueprint {
+            id,
+            spec,
+            origin,
+            rules,
+            paths,
+            links,
+            targets,
+            collapse,
+            columns,
+        })
+    }
+
+    fn error(&mut self, steps: &[Step<'_>], message: String) {
+        self.diags.push(self.loc.at(steps, message));
+    }
+
+    /// Parse `text`, reporting a syntax error at `steps` as `{what}: bad path expression …`.
+    fn path(&mut self, text: &str, steps: &[Step<'_>], what: &str) -> Option<PathExpr> {
+        match PathExpr::parse(text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.error(steps, format!("{what}: bad path expression {text:?}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn rules(&mut self, spec: &BlueprintSpec) -> Box<[PropRule]> {
+        let props = &spec.properties;
+        (0..props.len())
+            .map(|i| {
+                let p = &props[i];
+                let default = match &p.default {
+                    None => Value::Null,
+                    Some(d) => convert_default(p.ty, d).unwrap_or_else(|msg| {
+                        let nth = nth_of(props, i, |p| &p.id);
+                        let steps = [
+                            Step::Key("properties"),
+                            Step::Item("id", &p.id, nth),
+                            Step::Key("default"),
+                        ];
+                        self.error(&steps, format!("property {:?}: {msg}", p.id));
+                        Value::Null
+                    }),
+                };
+                PropRule {
+                    ty: p.ty,
+                    reduce: p.reduce,
+                    default,
+                }
+            })
+            .collect()
+    }
+
+    fn base_paths(&mut self, spec: &BlueprintSpec) -> Vec<Option<PathExpr>> {
+        let props = &spec.properties;
+        (0..props.len())
+            .map(|i| {
+                let p = &props[i];
+                let text = p.path.as_deref()?;
+                let nth = nth_of(props, i, |p| &p.id);
+                let steps = [
+                    Step::Key("properties"),
+                    Step::Item("id", &p.id, nth),
+                    Step::Key("path"),
+                ];
+                self.path(text, &steps, &format!("property {:?}", p.id))
+            })
+            .collect()
+    }
+
+    /// The paths of source `s`: the base paths with the source's overrides applied.
+    fn source_paths(
+        &mut self,
+        spec: &BlueprintSpec,
+        s: usize,
+        src: &SourceSpec,
+        base: &[Option<PathExpr>],
+    ) -> Box<[Option<PathExpr>]> {
+        let mut paths = base.to_vec();
+        let nth = nth_of(&spec.sources, s, |x| &x.kind);
+        for (prop, text) in &src.properties {
+            let steps = [
+                Step::Key("sources"),
+                Step::Item("kind", &src.kind, nth),
+                Step::Key("properties"),
+                Step::Key(prop),
+            ];
+            let what = format!("source {}: property {prop:?}", src.gvk_string());
+            match spec.properties.iter().position(|p| p.id == *prop) {
+                Some(i) => paths[i] = self.path(text, &steps, &what),
+                None => self.error(
+                    &steps,
+                    format!("{what}: overrides a property the blueprint does not declare"),
+                ),
+            }
+        }
+        paths.into_boxed_slice()
+    }
+
+    fn links(&mut self, spec: &BlueprintSpec) -> Box<[LinkRule]> {
+        let rels = &spec.relations;
+        (0..rels.len())
+            .map(|i| {
+                let r = &rels[i];
+                let nth = nth_of(rels, i, |r| &r.id);
+                let item = |key| {
+                    [
+                        Step::Key("relations"),
+                        Step::Item("id", &r.id, nth),
+                        Step::Key(key),
+                    ]
+                };
+                let what = format!("relation {:?}", r.id);
+                if r.via != RelationVia::Field && r.path.is_some() {
+                    self.error(
+                        &item("path"),
+                        format!("{what}: path is only read with via: field"),
+                    );
+                }
+                if r.via != RelationVia::Controller && !r.collapse.is_empty() {
+                    self.error(
+                        &item("collapse"),
+                        format!("{what}: collapse is only read with via: controller"),
+                    );
+                }
+                match r.via {
+                    RelationVia::Namespace => LinkRule::Namespace,
+                    RelationVia::Cluster => LinkRule::Cluster,
+                    RelationVia::Controller => LinkRule::Controller,
+                    RelationVia::Field => match &r.path {
+                        Some(text) => self
+                            .path(text, &item("path"), &what)
+                            .map_or(LinkRule::Cluster, LinkRule::Field),
+                        None => {
+                            self.error(&item("via"), format!("{what}: via: field needs a path"));
+                            LinkRule::Cluster
+                        }
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn targets(&mut self, spec: &BlueprintSpec) -> Targets {
+        let rels = &spec.relations;
+        let mut targets = Vec::with_capacity(rels.len());
+        let mut collapse = Vec::with_capacity(rels.len());
+        for (i, r) in rels.iter().enumerate() {
+            let nth = nth_of(rels, i, |r| &r.id);
+            let what = format!("relation {:?}", r.id);
+            let to = self.index.get(r.to.as_str()).copied();
+            if to.is_none() {
+                let steps = [
+                    Step::Key("relations"),
+                    Step::Item("id", &r.id, nth),
+                    Step::Key("to"),
+                ];
+                let msg = format!(
+                    "{what}: to: unknown blueprint {:?} (known: {})",
+                    r.to,
+                    self.known()
+                );
+                self.error(&steps, msg);
+            }
+            targets.push(to.unwrap_or(BpId(u16::MAX)));
+            let mut through = Vec::new();
+            for c in &r.collapse {
+                match self.index.get(c.as_str()) {
+                    Some(id) => through.push(*id),
+                    None => {
+                        let steps = [
+                            Step::Key("relations"),
+                            Step::Item("id", &r.id, nth),
+                            Step::Key("collapse"),
+                            Step::Value(c),
+                        ];
+                        let msg = format!(
+                            "{what}: collapse: unknown blueprint {c:?} (known: {})",
+                            self.known()
+                        );
+                        self.error(&steps, msg);
+                    }
+                }
+            }
+            collapse.push(through.into_boxed_slice());
+        }
+        (targets.into_boxed_slice(), collapse.into_boxed_slice())
+    }
+
+    /// The known identifiers, sorted, for messages.
+    fn known(&self) -> String {
+        let mut ids: Vec<&str> = self.index.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids.join(", ")
+    }
+
+    fn columns(&mut self, spec: &BlueprintSpec) -> Box<[usize]> {
+        if spec.columns.is_empty() {
+            return (0..spec.properties.len()).collect();
+        }
+        let mut out = Vec::with_capacity(spec.columns.len());
+        for c in &spec.columns {
+            match spec.properties.iter().position(|p| p.id == *c) {
+                Some(i) => out.push(i),
+                None => self.error(
+                    &[Step::Key("columns"), Step::Value(c)],
+                    format!("columns: {c:?} is not a property of this blueprint"),
+                ),
+            }
+        }
+        out.into_boxed_slice()
+    }
+}

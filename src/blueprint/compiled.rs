@@ -1,0 +1,172 @@
+//! A blueprint compiled for projection: parsed path expressions per source, resolved indices,
+//! and [`Blueprint::project`], which turns one Kubernetes object into a [`Record`]. Built by
+//! the private `compile` module.
+
+use super::convert::{PropRule, parse_time, to_string};
+use super::path::PathExpr;
+use super::{BlueprintSpec, BpId, Link, Record};
+use serde_json::Value as Json;
+
+/// Where a blueprint was defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file name as loaded (`blueprints/pod.yaml` for built-ins).
+    pub file: String,
+    /// 1-based line of its `identifier:`, when found.
+    pub line: Option<usize>,
+    /// Embedded in the binary (not a user file).
+    pub builtin: bool,
+    /// A user file that replaced the built-in blueprint of the same identifier.
+    pub overrides_builtin: bool,
+}
+
+/// One blueprint of a [`super::BlueprintSet`], ready to project objects.
+#[derive(Debug, Clone)]
+pub struct Blueprint {
+    pub id: BpId,
+    pub spec: BlueprintSpec,
+    pub(super) origin: Origin,
+    /// Per property (aligned with `spec.properties`): type, reduction, default.
+    pub(super) rules: Box<[PropRule]>,
+    /// Per source, per property: the base `path`, or the source's override.
+    pub(super) paths: Box<[Box<[Option<PathExpr>]>]>,
+    /// Per relation: how its link is read.
+    pub(super) links: Box<[LinkRule]>,
+    /// Per relation: the target blueprint.
+    pub(super) targets: Box<[BpId]>,
+    /// Per relation: the `collapse` blueprints.
+    pub(super) collapse: Box<[Box<[BpId]>]>,
+    /// Property indices shown as columns.
+    pub(super) columns: Box<[usize]>,
+}
+
+/// How one relation's [`Link`] is read from an object.
+#[derive(Debug, Clone)]
+pub(super) enum LinkRule {
+    Namespace,
+    Cluster,
+    Controller,
+    Field(PathExpr),
+}
+
+impl Blueprint {
+    /// Index of the property `id` in `spec.properties` (and in [`Record::props`]).
+    pub fn prop_index(&self, id: &str) -> Option<usize> {
+        self.spec.properties.iter().position(|p| p.id == id)
+    }
+
+    /// Index of the relation `id` in `spec.relations` (and in [`Record::links`]).
+    pub fn relation_index(&self, id: &str) -> Option<usize> {
+        self.spec.relations.iter().position(|r| r.id == id)
+    }
+
+    /// Index of the source reading `kind` of API `group` (empty for the core group).
+    pub fn source_index_for(&self, group: &str, kind: &str) -> Option<usize> {
+        self.spec
+            .sources
+            .iter()
+            .position(|s| s.group == group && s.kind == kind)
+    }
+
+    /// The target blueprint of relation `rel`.
+    pub fn relation_target(&self, rel: usize) -> Option<BpId> {
+        self.targets.get(rel).copied()
+    }
+
+    /// The blueprints relation `rel` passes through to their own controller (`collapse`).
+    pub fn collapse(&self, rel: usize) -> &[BpId] {
+        self.collapse.get(rel).map_or(&[], |c| c)
+    }
+
+    /// Property indices shown as table columns (`columns`, or every property).
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+
+    /// The compiled path of property `prop` for source `source` (`None`: no path, the default
+    /// applies).
+    pub fn prop_path(&self, source: usize, prop: usize) -> Option<&PathExpr> {
+        self.paths.get(source)?.get(prop)?.as_ref()
+    }
+
+    /// Where the blueprint was defined.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The plural, or the identifier when there is none.
+    pub fn plural(&self) -> &str {
+        self.spec.plural.as_deref().unwrap_or(&self.spec.identifier)
+    }
+
+    /// The identifier, plural and aliases.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.spec.identifier.as_str())
+            .chain(self.spec.plural.as_deref())
+            .chain(self.spec.aliases.iter().map(String::as_str))
+    }
+
+    /// Project one object read from source `source` into a [`Record`]: `None` when the object
+    /// has no `metadata.uid` or `metadata.name` (or `source` is out of range).
+    pub fn project(&self, source: usize, obj: &Json) -> Option<Record> {
+        let paths = self.paths.get(source)?;
+        let source = u8::try_from(source).ok()?;
+        let meta = obj.get("metadata")?;
+        let uid = meta.get("uid")?.as_str()?;
+        let name = meta.get("name")?.as_str()?;
+        let namespace = meta.get("namespace").and_then(Json::as_str);
+        let created = meta
+            .get("creationTimestamp")
+            .and_then(Json::as_str)
+            .and_then(parse_time)
+            .unwrap_or(0);
+        let props = self
+            .rules
+            .iter()
+            .zip(paths.iter())
+            .map(|(rule, path)| rule.extract(path.as_ref(), obj))
+            .collect();
+        let links = self
+            .links
+            .iter()
+            .map(|l| l.read(meta, namespace, obj))
+            .collect();
+        Some(Record {
+            blueprint: self.id,
+            source,
+            uid: uid.into(),
+            name: name.into(),
+            namespace: namespace.map(Into::into),
+            created,
+            props,
+            links,
+        })
+    }
+}
+
+impl LinkRule {
+    fn read(&self, meta: &Json, namespace: Option<&str>, obj: &Json) -> Link {
+        match self {
+            LinkRule::Namespace => namespace.map_or(Link::None, |ns| Link::Name(ns.into())),
+            LinkRule::Cluster => Link::Cluster,
+            LinkRule::Controller => {
+                controller_uid(meta).map_or(Link::None, |uid| Link::Uid(uid.into()))
+            }
+            LinkRule::Field(path) => path
+                .first(obj)
+                .and_then(to_string)
+                .filter(|s| !s.is_empty())
+                .map_or(Link::None, Link::Name),
+        }
+    }
+}
+
+/// The uid of the `ownerReferences` entry with `controller: true`.
+fn controller_uid(meta: &Json) -> Option<&str> {
+    meta.get("ownerReferences")?
+        .as_array()?
+        .iter()
+        .find(|r| r.get("controller").and_then(Json::as_bool) == Some(true))?
+        .get("uid")?
+        .as_str()
+}

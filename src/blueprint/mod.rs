@@ -1,0 +1,33 @@
+//! Blueprints: the data model of the catalog, loaded from YAML (built-in files embedded in the
+//! binary, a user's own files added or overriding by identifier) and compiled for projection.
+//!
+//! - [`model`]: the YAML file format ([`BlueprintSpec`]);
+//! - [`path`]: the path expressions properties are read with;
+//! - [`Blueprint`]: one compiled blueprint, [`Blueprint::project`] turns an object into a
+//!   [`Record`];
+//! - [`BlueprintSet`]: built-ins plus user files, validated with precise errors
+//!   ([`BlueprintError`]);
+//! - [`check_dir`] / [`check_builtin`]: `kubeatlas blueprints check`.
+
+mod check;
+mod compile;
+pub mod compiled;
+mod convert;
+pub mod error;
+mod load;
+mod locate;
+pub mod model;
+pub mod path;
+pub mod record;
+pub mod set;
+mod validate;
+pub mod value;
+
+pub use check::{check_builtin, check_dir};
+pub use compiled::{Blueprint, Origin};
+pub use error::{BlueprintError, Diagnostic};
+pub use model::*;
+pub use path::{PathError, PathExpr};
+pub use record::{BpId, Link, Record};
+pub use set::{BUILTIN_FILES, BlueprintSet};
+pub use value::Value;

@@ -1,0 +1,37 @@
+//! What a blueprint extracts from one Kubernetes object: the unit the fleet sends the catalog.
+
+use super::Value;
+
+/// Index of a blueprint in its [`super::BlueprintSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BpId(pub u16);
+
+/// One object, projected through its blueprint. Everything else in the object is dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub blueprint: BpId,
+    /// Index into the blueprint's `sources` (which kind the object is).
+    pub source: u8,
+    pub uid: Box<str>,
+    pub name: Box<str>,
+    pub namespace: Option<Box<str>>,
+    /// `metadata.creationTimestamp`, seconds since the epoch (0 when absent).
+    pub created: i64,
+    /// Aligned with the blueprint's `properties`.
+    pub props: Box<[Value]>,
+    /// Aligned with the blueprint's `relations`.
+    pub links: Box<[Link]>,
+}
+
+/// The raw target of one relation, resolved by the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Link {
+    /// No target (field absent, no controller).
+    None,
+    /// The cluster the object was read from.
+    Cluster,
+    /// Target named by `metadata.name` in the same cluster (namespace, node, …).
+    Name(Box<str>),
+    /// Target by uid (controller ownerReference).
+    Uid(Box<str>),
+}

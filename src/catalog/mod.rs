@@ -1,0 +1,599 @@
+//! The catalog: a pure (no I/O), revisioned, in-memory graph of entities from every cluster,
+//! shaped by blueprints and folded from [`Change`] messages. One owner; readers look at it
+//! between changes and redraw when [`Catalog::revision`] moved.
+
+pub mod derived;
+pub mod health;
+pub mod store;
+
+pub use derived::{Member, RunningService, image_tag};
+pub use health::Health;
+
+use crate::blueprint::{Blueprint, BlueprintSet, BpId, Link, Record};
+use derived::{DerivedRules, Groups};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use store::ClusterStore;
+
+/// Index of a cluster (kubeconfig context) in the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ClusterId(pub u16);
+
+/// A stable reference to one entity: cluster, blueprint, uid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityRef {
+    pub cluster: ClusterId,
+    pub bp: BpId,
+    pub uid: Box<str>,
+}
+
+/// Connection state of one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "message", rename_all = "lowercase")]
+pub enum ClusterStatus {
+    Connecting,
+    Syncing,
+    Ready,
+    /// Network error, closed port, TLS failure, timeout.
+    Unreachable(String),
+    /// 401, or credentials that could not be obtained (exec plugin failed, expired token).
+    Unauthorized(String),
+    /// Anything else (bad kubeconfig entry for this context, server errors).
+    Error(String),
+}
+
+impl ClusterStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            ClusterStatus::Connecting => "connecting",
+            ClusterStatus::Syncing => "syncing",
+            ClusterStatus::Ready => "ready",
+            ClusterStatus::Unreachable(_) => "unreachable",
+            ClusterStatus::Unauthorized(_) => "unauthorized",
+            ClusterStatus::Error(_) => "error",
+        }
+    }
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            ClusterStatus::Unreachable(m) | ClusterStatus::Unauthorized(m) | ClusterStatus::Error(m) => {
+                Some(m)
+            }
+            _ => None,
+        }
+    }
+    pub fn is_failed(&self) -> bool {
+        self.message().is_some()
+    }
+}
+
+/// Sync state of one source kind in one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "message", rename_all = "lowercase")]
+pub enum SourceStatus {
+    Syncing,
+    Ready,
+    /// RBAC forbids listing/watching this kind (403).
+    Forbidden(String),
+    /// An optional kind (CRD) the server does not have.
+    Absent,
+    Error(String),
+}
+
+/// What the fleet tells the catalog.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Cluster {
+        cluster: ClusterId,
+        status: ClusterStatus,
+    },
+    ServerVersion {
+        cluster: ClusterId,
+        version: String,
+    },
+    Source {
+        cluster: ClusterId,
+        bp: BpId,
+        source: u8,
+        status: SourceStatus,
+    },
+    Apply {
+        cluster: ClusterId,
+        record: Record,
+    },
+    Delete {
+        cluster: ClusterId,
+        bp: BpId,
+        uid: Box<str>,
+    },
+    /// The complete current set of one source kind (after a list or relist): entities of that
+    /// kind not in it are gone.
+    Resync {
+        cluster: ClusterId,
+        bp: BpId,
+        source: u8,
+        records: Vec<Record>,
+    },
+}
+
+/// What the catalog knows of a cluster besides its entities.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterInfo {
+    /// The kubeconfig context name.
+    pub name: String,
+    pub server: String,
+    pub version: Option<String>,
+    pub status: ClusterStatus,
+    /// The environment this context maps to in the user config, if any.
+    pub environment: Option<String>,
+    /// Status per source kind: (blueprint, source index, status).
+    #[serde(skip)]
+    pub sources: Vec<(BpId, u8, SourceStatus)>,
+}
+
+impl ClusterInfo {
+    pub fn new(name: impl Into<String>, server: impl Into<String>, environment: Option<String>) -> Self {
+        ClusterInfo {
+            name: name.into(),
+            server: server.into(),
+            version: None,
+            status: ClusterStatus::Connecting,
+            environment,
+            sources: vec![],
+        }
+    }
+    /// Sources that are forbidden, with their messages.
+    pub fn forbidden(&self) -> impl Iterator<Item = (BpId, u8, &str)> {
+        self.sources.iter().filter_map(|(b, s, st)| match st {
+            SourceStatus::Forbidden(m) => Some((*b, *s, m.as_str())),
+            _ => None,
+        })
+    }
+}
+
+/// The catalog.
+pub struct Catalog {
+    blueprints: Arc<BlueprintSet>,
+    /// Per blueprint, the target blueprint of each relation (resolved once).
+    targets: Vec<Vec<BpId>>,
+    rules: DerivedRules,
+    clusters: Vec<ClusterInfo>,
+    stores: Vec<ClusterStore>,
+    groups: Groups,
+    revision: u64,
+}
+
+impl Catalog {
+    pub fn new(blueprints: Arc<BlueprintSet>, clusters: Vec<ClusterInfo>) -> Self {
+        let n = blueprints.all().len();
+        let targets = blueprints
+            .all()
+            .iter()
+            .map(|bp| {
+                bp.spec
+                    .relations
+                    .iter()
+                    .map(|r| blueprints.by_identifier(&r.to).unwrap_or(BpId(u16::MAX)))
+                    .collect()
+            })
+            .collect();
+        let rules = DerivedRules::new(&blueprints);
+        let stores = clusters.iter().map(|_| ClusterStore::new(n)).collect();
+        Catalog {
+            blueprints,
+            targets,
+            rules,
+            clusters,
+            stores,
+            groups: Groups::default(),
+            revision: 0,
+        }
+    }
+
+    /// Bumped on every change that altered what a reader could see.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+    pub fn blueprints(&self) -> &Arc<BlueprintSet> {
+        &self.blueprints
+    }
+    pub fn blueprint(&self, bp: BpId) -> &Blueprint {
+        self.blueprints.get(bp)
+    }
+    pub fn clusters(&self) -> &[ClusterInfo] {
+        &self.clusters
+    }
+    pub fn cluster(&self, id: ClusterId) -> Option<&ClusterInfo> {
+        self.clusters.get(id.0 as usize)
+    }
+    pub fn cluster_ids(&self) -> impl Iterator<Item = ClusterId> + use<> {
+        (0..self.clusters.len() as u16).map(ClusterId)
+    }
+    pub fn cluster_by_name(&self, name: &str) -> Option<ClusterId> {
+        self.clusters
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| ClusterId(i as u16))
+    }
+
+    /// Fold one change. Returns true when something visible changed (and the revision moved).
+    pub fn apply(&mut self, change: Change) -> bool {
+        let changed = match change {
+            Change::Cluster { cluster, status } => self
+                .clusters
+                .get_mut(cluster.0 as usize)
+                .is_some_and(|c| replace(&mut c.status, status)),
+            Change::ServerVersion { cluster, version } => self
+                .clusters
+                .get_mut(cluster.0 as usize)
+                .is_some_and(|c| replace(&mut c.version, Some(version))),
+            Change::Source {
+                cluster,
+                bp,
+                source,
+                status,
+            } => match self.clusters.get_mut(cluster.0 as usize) {
+                Some(c) => match c.sources.iter_mut().find(|(b, s, _)| *b == bp && *s == source) {
+                    Some((_, _, st)) => replace(st, status),
+                    None => {
+                        c.sources.push((bp, source, status));
+                        true
+                    }
+                },
+                None => false,
+            },
+            Change::Apply { cluster, record } => self.upsert(cluster, record),
+            Change::Delete { cluster, bp, uid } => self.remove(cluster, bp, &uid),
+            Change::Resync {
+                cluster,
+                bp,
+                source,
+                records,
+            } => self.resync(cluster, bp, source, records),
+        };
+        if changed {
+            self.revision += 1;
+        }
+        changed
+    }
+
+    fn upsert(&mut self, cluster: ClusterId, record: Record) -> bool {
+        let Some(store) = self.stores.get_mut(cluster.0 as usize) else {
+            return false;
+        };
+        let bp = record.blueprint;
+        let Some(targets) = self.targets.get(bp.0 as usize) else {
+            return false;
+        };
+        if store.get(bp, &record.uid).is_some_and(|old| *old == record) {
+            return false;
+        }
+        let uid = record.uid.clone();
+        store.upsert(record, targets);
+        self.after_change(cluster, bp, &uid);
+        true
+    }
+
+    fn remove(&mut self, cluster: ClusterId, bp: BpId, uid: &str) -> bool {
+        let Some(store) = self.stores.get_mut(cluster.0 as usize) else {
+            return false;
+        };
+        let Some(targets) = self.targets.get(bp.0 as usize) else {
+            return false;
+        };
+        if store.remove(bp, uid, targets).is_none() {
+            return false;
+        }
+        self.after_change(cluster, bp, uid);
+        true
+    }
+
+    fn resync(&mut self, cluster: ClusterId, bp: BpId, source: u8, records: Vec<Record>) -> bool {
+        let Some(store) = self.stores.get(cluster.0 as usize) else {
+            return false;
+        };
+        let keep: BTreeSet<&str> = records.iter().map(|r| &*r.uid).collect();
+        let gone: Vec<Box<str>> = store
+            .uids_of_source(bp, source)
+            .into_iter()
+            .filter(|u| !keep.contains(&**u))
+            .collect();
+        let mut changed = false;
+        for uid in gone {
+            changed |= self.remove(cluster, bp, &uid);
+        }
+        for r in records {
+            changed |= self.upsert(cluster, r);
+        }
+        changed
+    }
+
+    /// Keep the derived groups current after an entity of `bp` changed.
+    fn after_change(&mut self, cluster: ClusterId, bp: BpId, uid: &str) {
+        if Some(bp) == self.rules.from {
+            self.place_workload(cluster, uid);
+        } else if Some(bp) == self.rules.namespace_bp {
+            // The namespace's environment label may have changed: re-place its workloads.
+            let (Some(store), Some(from)) = (self.stores.get(cluster.0 as usize), self.rules.from)
+            else {
+                return;
+            };
+            // A deleted namespace takes its workloads with it: nothing to re-place.
+            let Some(name) = store.get(bp, uid).map(|r| r.name.clone()) else {
+                return;
+            };
+            let uids: Vec<Box<str>> = store
+                .entities(from)
+                .filter(|r| r.namespace.as_deref() == Some(&*name))
+                .map(|r| r.uid.clone())
+                .collect();
+            for u in uids {
+                self.place_workload(cluster, &u);
+            }
+        }
+    }
+
+    fn place_workload(&mut self, cluster: ClusterId, uid: &str) {
+        let Some(from) = self.rules.from else { return };
+        let Some(store) = self.stores.get(cluster.0 as usize) else {
+            return;
+        };
+        match store.get(from, uid) {
+            None => {
+                self.groups.remove(cluster, uid);
+            }
+            Some(r) => {
+                let service = self.rules.service_key(r).to_string();
+                let env = self.environment_of(cluster, r.namespace.as_deref()).to_string();
+                self.groups.place(cluster, uid, &service, &env);
+            }
+        }
+    }
+
+    /// The environment of something in `namespace` of `cluster`: the context's mapping in the
+    /// user config, else the namespace's environment label, else the context name.
+    pub fn environment_of(&self, cluster: ClusterId, namespace: Option<&str>) -> &str {
+        let Some(info) = self.clusters.get(cluster.0 as usize) else {
+            return "";
+        };
+        if let Some(env) = &info.environment {
+            return env;
+        }
+        if let (Some(ns), Some(ns_bp), Some(store)) = (
+            namespace,
+            self.rules.namespace_bp,
+            self.stores.get(cluster.0 as usize),
+        ) && let Some(env) = store
+            .by_name(ns_bp, None, ns)
+            .and_then(|r| self.rules.namespace_environment(r))
+        {
+            return env;
+        }
+        &info.name
+    }
+
+    // ----- queries -----
+
+    pub fn get(&self, e: &EntityRef) -> Option<&Record> {
+        self.stores.get(e.cluster.0 as usize)?.get(e.bp, &e.uid)
+    }
+
+    /// All entities of a blueprint in one cluster.
+    pub fn entities_in(&self, cluster: ClusterId, bp: BpId) -> impl Iterator<Item = &Record> {
+        self.stores
+            .get(cluster.0 as usize)
+            .into_iter()
+            .flat_map(move |s| s.entities(bp))
+    }
+
+    /// All entities of a blueprint across clusters, with their cluster.
+    pub fn entities(&self, bp: BpId) -> impl Iterator<Item = (ClusterId, &Record)> {
+        self.stores
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, s)| s.entities(bp).map(move |r| (ClusterId(i as u16), r)))
+    }
+
+    pub fn count(&self, cluster: ClusterId, bp: BpId) -> usize {
+        self.stores.get(cluster.0 as usize).map_or(0, |s| s.count(bp))
+    }
+
+    pub fn health(&self, r: &Record) -> Health {
+        health::judge(self.blueprint(r.blueprint), r)
+    }
+
+    /// Follow relation `rel` (index into the blueprint's relations) of an entity to its target,
+    /// passing through `collapse` blueprints (pod → ReplicaSet → Deployment).
+    pub fn related(&self, cluster: ClusterId, r: &Record, rel: usize) -> Option<EntityRef> {
+        let bp = self.blueprint(r.blueprint);
+        let spec = bp.spec.relations.get(rel)?;
+        let target = *self.targets.get(r.blueprint.0 as usize)?.get(rel)?;
+        let store = self.stores.get(cluster.0 as usize)?;
+        let found = match r.links.get(rel)? {
+            Link::None | Link::Cluster => return None,
+            Link::Name(name) => store
+                .by_name(target, None, name)
+                .or_else(|| store.by_name(target, r.namespace.as_deref(), name)),
+            Link::Uid(uid) => store.get(target, uid).or_else(|| {
+                spec.collapse.iter().find_map(|c| {
+                    let cbp = self.blueprints.by_identifier(c)?;
+                    let mid = store.get(cbp, uid)?;
+                    let crel = self.relation_to(cbp, target)?;
+                    match mid.links.get(crel)? {
+                        Link::Uid(u) => store.get(target, u),
+                        _ => None,
+                    }
+                })
+            }),
+        }?;
+        Some(EntityRef {
+            cluster,
+            bp: found.blueprint,
+            uid: found.uid.clone(),
+        })
+    }
+
+    /// The index of `bp`'s first relation to `target`.
+    pub fn relation_to(&self, bp: BpId, target: BpId) -> Option<usize> {
+        self.targets.get(bp.0 as usize)?.iter().position(|t| *t == target)
+    }
+
+    /// Entities of `child` whose relation to `e`'s blueprint points at `e` (reverse lookup),
+    /// passing through collapse blueprints (Deployment → its ReplicaSets → their pods).
+    pub fn children(&self, e: &EntityRef, child: BpId) -> Vec<EntityRef> {
+        let mut out = vec![];
+        let (Some(store), Some(target)) = (self.stores.get(e.cluster.0 as usize), self.get(e)) else {
+            return out;
+        };
+        let mk = |uid: &str| EntityRef {
+            cluster: e.cluster,
+            bp: child,
+            uid: uid.into(),
+        };
+        for link in [Link::Uid(target.uid.clone()), Link::Name(target.name.clone())] {
+            out.extend(store.pointing_at(e.bp, &link, child).map(mk));
+        }
+        // Through collapse blueprints: the child's link names a middle entity (a ReplicaSet)
+        // whose own controller is `e`. Links are indexed under the relation's target blueprint.
+        if let Some(rel) = self.relation_to(child, e.bp) {
+            for c in &self.blueprint(child).spec.relations[rel].collapse {
+                let Some(cbp) = self.blueprints.by_identifier(c) else {
+                    continue;
+                };
+                for mid in store.pointing_at(e.bp, &Link::Uid(target.uid.clone()), cbp) {
+                    out.extend(store.pointing_at(e.bp, &Link::Uid(mid.into()), child).map(mk));
+                }
+            }
+        }
+        // Name links to namespaced targets only count within the same namespace.
+        out.retain(|c| {
+            self.get(c).is_some_and(|r| {
+                target.namespace.is_none() || r.namespace == target.namespace || r.namespace.is_none()
+            })
+        });
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    // ----- derived -----
+
+    /// The blueprint running services are derived from (`workload`).
+    pub fn workload_blueprint(&self) -> Option<BpId> {
+        self.rules.from
+    }
+
+    /// Environments in cluster order, each once.
+    pub fn environments(&self) -> Vec<Arc<str>> {
+        let mut seen: Vec<Arc<str>> = vec![];
+        // Mapped or context-named environments first, in kubeconfig order; then any others.
+        for (_, env, _) in self.groups.iter() {
+            if !seen.contains(env) {
+                seen.push(env.clone());
+            }
+        }
+        let order = |env: &str| {
+            self.clusters
+                .iter()
+                .position(|c| c.environment.as_deref() == Some(env) || c.name == env)
+                .unwrap_or(usize::MAX)
+        };
+        seen.sort_by(|a, b| order(a).cmp(&order(b)).then(a.cmp(b)));
+        seen
+    }
+
+    /// Service keys, sorted.
+    pub fn services(&self) -> Vec<Arc<str>> {
+        let mut s: Vec<Arc<str>> = self.groups.iter().map(|(s, _, _)| s.clone()).collect();
+        s.dedup();
+        s
+    }
+
+    /// The (service, environment) a workload belongs to.
+    pub fn group_of(&self, e: &EntityRef) -> Option<(Arc<str>, Arc<str>)> {
+        self.groups.group_of(e.cluster, &e.uid).cloned()
+    }
+
+    /// Every running service, ordered by service then environment.
+    pub fn running_services(&self) -> Vec<RunningService> {
+        self.groups
+            .iter()
+            .map(|(s, e, members)| self.summarize(s, e, members))
+            .collect()
+    }
+
+    /// One running service, if that service runs in that environment.
+    pub fn running_service(&self, service: &str, env: &str) -> Option<RunningService> {
+        let members = self.groups.get(service, env)?;
+        Some(self.summarize(&Arc::from(service), &Arc::from(env), members))
+    }
+
+    fn summarize(&self, service: &Arc<str>, env: &Arc<str>, members: &BTreeSet<(ClusterId, Box<str>)>) -> RunningService {
+        let mut rs = RunningService {
+            service: service.clone(),
+            environment: env.clone(),
+            workloads: vec![],
+            members: vec![],
+            ready: 0,
+            desired: 0,
+            versions: vec![],
+            health: Health::Unknown,
+        };
+        let Some(from) = self.rules.from else { return rs };
+        let bp = self.blueprint(from);
+        let (ready_i, desired_i) = (bp.prop_index("ready"), bp.prop_index("desired"));
+        let mut versions = BTreeSet::new();
+        for (cluster, uid) in members {
+            let e = EntityRef {
+                cluster: *cluster,
+                bp: from,
+                uid: uid.clone(),
+            };
+            let Some(r) = self.get(&e) else { continue };
+            let int = |i: Option<usize>| i.and_then(|i| r.props.get(i)).and_then(|v| v.as_int()).unwrap_or(0);
+            rs.ready += int(ready_i);
+            rs.desired += int(desired_i);
+            let version = self.rules.version(r);
+            versions.insert(version.clone());
+            rs.health = rs.health.worst(self.health(r));
+            rs.members.push(Member {
+                cluster: self.cluster(*cluster).map(|c| c.name.clone()).unwrap_or_default(),
+                namespace: r.namespace.as_deref().unwrap_or_default().to_string(),
+                name: r.name.to_string(),
+                kind: bp.spec.sources.get(r.source as usize).map(|s| s.kind.clone()).unwrap_or_default(),
+                version,
+            });
+            rs.workloads.push(e);
+        }
+        rs.versions = versions.into_iter().collect();
+        rs
+    }
+
+    /// The version of one workload record (label, else image tag).
+    pub fn version_of(&self, r: &Record) -> String {
+        self.rules.version(r)
+    }
+
+    /// The service key of one workload record.
+    pub fn service_of<'a>(&self, r: &'a Record) -> &'a str {
+        self.rules.service_key(r)
+    }
+
+    /// Forget every entity of a cluster (its context removed).
+    pub fn clear_cluster(&mut self, cluster: ClusterId) {
+        if let Some(s) = self.stores.get_mut(cluster.0 as usize) {
+            s.clear();
+            self.groups.remove_cluster(cluster);
+            self.revision += 1;
+        }
+    }
+}
+
+fn replace<T: PartialEq>(slot: &mut T, new: T) -> bool {
+    if *slot == new {
+        false
+    } else {
+        *slot = new;
+        true
+    }
+}

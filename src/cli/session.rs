@@ -1,0 +1,165 @@
+//! Startup wiring shared by the TUI, `get` and `contexts`: find the kubeconfig (or start the
+//! demo fleet), build one client per chosen context, the catalog and the fleet.
+
+use crate::blueprint::BlueprintSet;
+use crate::catalog::{Catalog, Change, ClusterId, ClusterInfo};
+use crate::config::{Loaded, Located, Paths, UserConfig, kubeconfig};
+use crate::fleet::{ContextConn, Fleet};
+use anyhow::Context as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Everything a front end needs: the catalog (owned by whoever runs the loop), the change
+/// stream feeding it, per-cluster clients for on-demand requests, and the running fleet.
+pub struct Session {
+    pub catalog: Catalog,
+    pub changes: mpsc::Receiver<Change>,
+    pub clients: Vec<Option<kube::Client>>,
+    pub fleet: Fleet,
+    pub kubeconfig: Loaded,
+    pub user: UserConfig,
+    /// Keeps the demo simulator (and its kubeconfig file) alive.
+    pub demo: Option<super::demo::Demo>,
+}
+
+/// Where the clusters come from.
+pub enum Target {
+    Demo,
+    Files(Vec<PathBuf>),
+}
+
+/// Decide the target: `--demo`, the kubeconfig files, or (when `demo_if_none`) the demo fleet
+/// with a one-line note when there is no kubeconfig at all.
+pub fn target(kubeconfig: Option<&std::path::Path>, demo: bool, demo_if_none: bool) -> anyhow::Result<Target> {
+    if demo {
+        return Ok(Target::Demo);
+    }
+    match kubeconfig::locate(kubeconfig) {
+        Located::Files(f) => Ok(Target::Files(f)),
+        Located::Nothing if demo_if_none => {
+            eprintln!(
+                "kubeatlas: no kubeconfig found (no KUBECONFIG, no ~/.kube/config): opening the built-in demo fleet"
+            );
+            Ok(Target::Demo)
+        }
+        Located::Nothing => anyhow::bail!(
+            "no kubeconfig found (no KUBECONFIG, no ~/.kube/config); pass --kubeconfig FILE, or --demo for the built-in demo fleet"
+        ),
+    }
+}
+
+/// Open a session. `non_interactive` keeps exec credential plugins off the terminal (TUI).
+pub async fn open(
+    target: Target,
+    contexts: &[String],
+    user: UserConfig,
+    paths: &Paths,
+    non_interactive: bool,
+) -> anyhow::Result<Session> {
+    let blueprints = Arc::new(
+        BlueprintSet::load(Some(&paths.blueprints_dir)).map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
+    let (demo, files) = match target {
+        Target::Demo => {
+            let d = super::demo::Demo::start().await.context("starting the demo fleet")?;
+            let f = vec![d.kubeconfig.clone()];
+            (Some(d), f)
+        }
+        Target::Files(f) => (None, f),
+    };
+    let loaded = kubeconfig::load(&files)?;
+    let names = loaded.select(contexts)?;
+    let mut infos = vec![];
+    let mut conns = vec![];
+    let mut clients = vec![];
+    for (i, name) in names.iter().enumerate() {
+        let cluster = ClusterId(i as u16);
+        infos.push(ClusterInfo::new(
+            name.clone(),
+            loaded.server_of(name),
+            user.environment_for(name),
+        ));
+        let client = match loaded.client_config(name, non_interactive).await {
+            Ok(cfg) => kube::Client::try_from(cfg).map_err(|e| format!("context {name:?}: {e}")),
+            Err(e) => Err(e),
+        };
+        clients.push(client.as_ref().ok().cloned());
+        conns.push(ContextConn {
+            cluster,
+            name: name.clone(),
+            client,
+        });
+    }
+    let catalog = Catalog::new(blueprints.clone(), infos);
+    let (tx, changes) = mpsc::channel(4096);
+    let fleet = Fleet::spawn(conns, blueprints, tx);
+    Ok(Session {
+        catalog,
+        changes,
+        clients,
+        fleet,
+        kubeconfig: loaded,
+        user,
+        demo,
+    })
+}
+
+impl Session {
+    /// Fold changes until every cluster is ready or failed, or the deadline passes.
+    /// Returns the names of clusters not ready, with their status messages.
+    pub async fn wait_synced(&mut self, timeout: std::time::Duration) -> Vec<(String, String)> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let settled = self
+                .catalog
+                .clusters()
+                .iter()
+                .all(|c| matches!(c.status, crate::catalog::ClusterStatus::Ready) || c.status.is_failed());
+            if settled {
+                break;
+            }
+            match tokio::time::timeout_at(deadline, self.changes.recv()).await {
+                Ok(Some(c)) => {
+                    self.catalog.apply(c);
+                    while let Ok(c) = self.changes.try_recv() {
+                        self.catalog.apply(c);
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        self.catalog
+            .clusters()
+            .iter()
+            .filter(|c| !matches!(c.status, crate::catalog::ClusterStatus::Ready))
+            .map(|c| {
+                let why = c
+                    .status
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("still {} after {}s", c.status.label(), timeout.as_secs()));
+                (c.name.clone(), why)
+            })
+            .collect()
+    }
+
+    /// Kinds that are forbidden per cluster: (context, kind, message).
+    pub fn forbidden(&self) -> Vec<(String, String, String)> {
+        let mut out = vec![];
+        for c in self.catalog.clusters() {
+            for (bp, source, msg) in c.forbidden() {
+                let kind = self
+                    .catalog
+                    .blueprint(bp)
+                    .spec
+                    .sources
+                    .get(source as usize)
+                    .map(|s| s.kind.clone())
+                    .unwrap_or_default();
+                out.push((c.name.clone(), kind, msg.to_string()));
+            }
+        }
+        out
+    }
+}

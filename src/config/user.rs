@@ -1,0 +1,139 @@
+//! The user's config file (`config.yaml` in the platform config dir): context → environment
+//! mapping, protected contexts, read-only settings.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserConfig {
+    /// Context name (or `*` pattern) → environment name.
+    #[serde(default)]
+    pub environments: BTreeMap<String, String>,
+    /// Context patterns (`*prod*`) whose mutations need the object name typed to confirm.
+    #[serde(default)]
+    pub protected: Vec<String>,
+    /// Refuse every mutation in every context.
+    #[serde(default)]
+    pub readonly: bool,
+    /// Per-context settings by context name (or pattern).
+    #[serde(default)]
+    pub contexts: BTreeMap<String, ContextSettings>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContextSettings {
+    #[serde(default)]
+    pub readonly: bool,
+    #[serde(default)]
+    pub protected: bool,
+    #[serde(default)]
+    pub environment: Option<String>,
+}
+
+impl UserConfig {
+    /// Load from a file; a missing file is the default config. Errors name file and line.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        serde_yaml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    fn settings(&self, context: &str) -> impl Iterator<Item = &ContextSettings> {
+        self.contexts
+            .iter()
+            .filter(move |(pat, _)| glob_match(pat, context))
+            .map(|(_, s)| s)
+    }
+
+    /// The environment a context maps to, if the config says.
+    pub fn environment_for(&self, context: &str) -> Option<String> {
+        self.settings(context)
+            .find_map(|s| s.environment.clone())
+            .or_else(|| self.environments.get(context).cloned())
+            .or_else(|| {
+                self.environments
+                    .iter()
+                    .find(|(pat, _)| glob_match(pat, context))
+                    .map(|(_, env)| env.clone())
+            })
+    }
+
+    pub fn is_protected(&self, context: &str) -> bool {
+        self.protected.iter().any(|p| glob_match(p, context))
+            || self.settings(context).any(|s| s.protected)
+    }
+
+    pub fn is_readonly(&self, context: &str) -> bool {
+        self.readonly || self.settings(context).any(|s| s.readonly)
+    }
+}
+
+/// Shell-style match with `*` (any run) and `?` (one character).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*prod*", "gke_prod_eu"));
+        assert!(glob_match("prod", "prod"));
+        assert!(!glob_match("prod", "prod-2"));
+        assert!(glob_match("dev-?", "dev-1"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("*prod*", "staging"));
+    }
+
+    #[test]
+    fn parses_and_answers() {
+        let c = UserConfig::parse(
+            "environments:\n  gke_eu_1: production\nprotected: ['*prod*']\ncontexts:\n  'dev*': {readonly: true, environment: development}\n",
+        )
+        .expect("parse");
+        assert_eq!(c.environment_for("gke_eu_1").as_deref(), Some("production"));
+        assert_eq!(c.environment_for("dev-3").as_deref(), Some("development"));
+        assert_eq!(c.environment_for("other"), None);
+        assert!(c.is_protected("prod"));
+        assert!(c.is_readonly("dev-3"));
+        assert!(!c.is_readonly("prod"));
+    }
+
+    #[test]
+    fn unknown_field_names_line() {
+        let err = UserConfig::parse("protected: []\nreadnoly: true\n").expect_err("bad");
+        assert!(err.contains("readnoly") && err.contains("line 2"), "{err}");
+    }
+}

@@ -1,0 +1,65 @@
+//! The object type the watchers decode: the raw JSON (for blueprint path expressions) plus the
+//! few metadata fields kube-runtime needs. Dropped right after projection.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::core::{ApiResource, DynamicResourceScope};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+#[derive(Debug, Clone)]
+pub struct RawObject {
+    meta: ObjectMeta,
+    pub value: serde_json::Value,
+}
+
+impl<'de> Deserialize<'de> for RawObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut value = serde_json::Value::deserialize(d)?;
+        let md = value.get_mut("metadata");
+        let field = |md: &Option<&mut serde_json::Value>, k: &str| {
+            md.as_ref()
+                .and_then(|m| m.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let meta = ObjectMeta {
+            name: field(&md, "name"),
+            namespace: field(&md, "namespace"),
+            uid: field(&md, "uid"),
+            resource_version: field(&md, "resourceVersion"),
+            ..Default::default()
+        };
+        // managedFields is often the largest part of an object and no blueprint reads it.
+        if let Some(m) = md.and_then(|m| m.as_object_mut()) {
+            m.remove("managedFields");
+        }
+        Ok(RawObject { meta, value })
+    }
+}
+
+impl kube::Resource for RawObject {
+    type DynamicType = ApiResource;
+    type Scope = DynamicResourceScope;
+
+    fn group(dt: &ApiResource) -> Cow<'_, str> {
+        dt.group.as_str().into()
+    }
+    fn version(dt: &ApiResource) -> Cow<'_, str> {
+        dt.version.as_str().into()
+    }
+    fn kind(dt: &ApiResource) -> Cow<'_, str> {
+        dt.kind.as_str().into()
+    }
+    fn api_version(dt: &ApiResource) -> Cow<'_, str> {
+        dt.api_version.as_str().into()
+    }
+    fn plural(dt: &ApiResource) -> Cow<'_, str> {
+        dt.plural.as_str().into()
+    }
+    fn meta(&self) -> &ObjectMeta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.meta
+    }
+}

@@ -1,0 +1,188 @@
+//! One watcher: one source kind of one blueprint in one cluster. Lists, watches, relists on
+//! 410 or a dropped stream (kube-runtime), projects every object through the blueprint and
+//! sends the catalog only what the blueprint extracts.
+
+use super::object::RawObject;
+use super::status::{Failure, classify, classify_watch};
+use super::Readiness;
+use crate::blueprint::{BlueprintSet, BpId, Record};
+use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
+use futures::StreamExt;
+use kube::api::{Api, ApiResource, GroupVersionKind};
+use kube::runtime::{WatchStreamExt, watcher};
+use std::sync::Arc;
+use tokio::sync::mpsc::Sender;
+
+pub struct SourceTask {
+    pub client: kube::Client,
+    pub cluster: ClusterId,
+    pub bp: BpId,
+    pub source: u8,
+    pub blueprints: Arc<BlueprintSet>,
+    pub tx: Sender<Change>,
+    pub readiness: Arc<Readiness>,
+    /// This source's slot in `readiness`.
+    pub slot: usize,
+}
+
+impl SourceTask {
+    async fn send(&self, c: Change) -> bool {
+        self.tx.send(c).await.is_ok()
+    }
+
+    async fn set_status(&self, status: SourceStatus) -> bool {
+        self.send(Change::Source {
+            cluster: self.cluster,
+            bp: self.bp,
+            source: self.source,
+            status,
+        })
+        .await
+    }
+
+    /// Resolve the API resource: plural from the blueprint, else discovery for optional kinds
+    /// (a CRD may be absent), else kube's pluralization of the kind.
+    async fn api_resource(&self) -> Result<Option<ApiResource>, Failure> {
+        let spec = &self.blueprints.get(self.bp).spec.sources[self.source as usize];
+        let gvk = GroupVersionKind::gvk(&spec.group, &spec.version, &spec.kind);
+        if let Some(plural) = &spec.plural {
+            return Ok(Some(ApiResource::from_gvk_with_plural(&gvk, plural)));
+        }
+        if spec.optional {
+            return match kube::discovery::pinned_kind(&self.client, &gvk).await {
+                Ok((ar, _)) => Ok(Some(ar)),
+                Err(e) => match classify(&e) {
+                    Failure::NotFound(_) => Ok(None),
+                    // Discovery reports a missing kind in a present group this way.
+                    Failure::Other(m) if m.contains("not found") || m.contains("Missing") => Ok(None),
+                    f => Err(f),
+                },
+            };
+        }
+        Ok(Some(ApiResource::from_gvk(&gvk)))
+    }
+
+    fn project(&self, o: &RawObject) -> Option<Record> {
+        self.blueprints
+            .get(self.bp)
+            .project(self.source as usize, &o.value)
+    }
+
+    /// Runs until the receiver is gone or the task is aborted.
+    pub async fn run(self) {
+        let ar = loop {
+            match self.api_resource().await {
+                Ok(Some(ar)) => break ar,
+                Ok(None) => {
+                    self.readiness.set(self.slot, true, &self.tx, self.cluster).await;
+                    self.set_status(SourceStatus::Absent).await;
+                    return;
+                }
+                Err(f) => {
+                    if !self.report(&f).await {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                }
+            }
+        };
+        let api: Api<RawObject> = Api::all_with(self.client.clone(), &ar);
+        let cfg = watcher::Config::default().page_size(2000);
+        let mut stream = std::pin::pin!(watcher(api, cfg).default_backoff());
+        let mut buf: Vec<Record> = Vec::new();
+        let mut healthy = false;
+        while let Some(ev) = stream.next().await {
+            let ok = match ev {
+                Ok(watcher::Event::Init) => {
+                    buf.clear();
+                    true
+                }
+                Ok(watcher::Event::InitApply(o)) => {
+                    buf.extend(self.project(&o));
+                    true
+                }
+                Ok(watcher::Event::InitDone) => {
+                    let records = std::mem::take(&mut buf);
+                    let sent = self
+                        .send(Change::Resync {
+                            cluster: self.cluster,
+                            bp: self.bp,
+                            source: self.source,
+                            records,
+                        })
+                        .await;
+                    healthy = true;
+                    sent && self.set_status(SourceStatus::Ready).await && {
+                        self.readiness.set(self.slot, true, &self.tx, self.cluster).await;
+                        true
+                    }
+                }
+                Ok(watcher::Event::Apply(o)) => match self.project(&o) {
+                    Some(record) => {
+                        self.send(Change::Apply {
+                            cluster: self.cluster,
+                            record,
+                        })
+                        .await
+                    }
+                    None => true,
+                },
+                Ok(watcher::Event::Delete(o)) => match o.value["metadata"]["uid"].as_str() {
+                    Some(uid) => {
+                        self.send(Change::Delete {
+                            cluster: self.cluster,
+                            bp: self.bp,
+                            uid: uid.into(),
+                        })
+                        .await
+                    }
+                    None => true,
+                },
+                Err(e) => {
+                    let f = classify_watch(&e);
+                    tracing::warn!(cluster = self.cluster.0, kind = %ar.kind, "watch: {}", f.message());
+                    if healthy && matches!(f, Failure::Other(_)) {
+                        // A dropped stream or 410 on a synced kind: kube-runtime relists; the
+                        // data stays until the relist replaces it.
+                        true
+                    } else {
+                        healthy = false;
+                        self.report(&f).await
+                    }
+                }
+            };
+            if !ok {
+                return;
+            }
+        }
+    }
+
+    /// Report a failure; returns false when the catalog is gone.
+    async fn report(&self, f: &Failure) -> bool {
+        match f {
+            Failure::Forbidden(m) => {
+                // A forbidden kind does not hold up the cluster's readiness.
+                self.readiness.set(self.slot, true, &self.tx, self.cluster).await;
+                self.set_status(SourceStatus::Forbidden(m.clone())).await
+            }
+            Failure::NotFound(m) | Failure::Other(m) => {
+                self.set_status(SourceStatus::Error(m.clone())).await
+            }
+            Failure::Unreachable(_) | Failure::Unauthorized(_) => {
+                self.readiness.set(self.slot, false, &self.tx, self.cluster).await;
+                match f.cluster_status() {
+                    Some(status) => {
+                        self.readiness.fail(&self.tx, self.cluster, status).await
+                    }
+                    None => true,
+                }
+            }
+        }
+    }
+}
+
+/// Convenience for the cluster task: the status a failure sets on the cluster.
+pub fn cluster_status_of(f: &Failure) -> ClusterStatus {
+    f.cluster_status()
+        .unwrap_or_else(|| ClusterStatus::Error(f.message().to_string()))
+}

@@ -1,0 +1,22 @@
+//! The kubeatlas binary: parse arguments and hand over to [`kubeatlas::cli`].
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = kubeatlas::cli::args::Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kubeatlas: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(kubeatlas::cli::run(args)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kubeatlas: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Scheduler and kubelet: bind pods, start them, apply the crash-loop and max-ready knobs,
+//! finish job pods and remove terminated ones.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::{CRASHLOOP_ANNOTATION, Controller, MAX_READY_ANNOTATION, World, update};
+use crate::sim::cluster::{SimCluster, lock};
+use crate::sim::object::{StoredObject, store_key};
+use crate::sim::podgen::{self, Desired};
+use crate::sim::resource::SimResource;
+use crate::sim::util::{self, str_at};
+
+/// The workload a pod belongs to for the knobs: its Deployment (through the ReplicaSet),
+/// StatefulSet, DaemonSet or Job.
+fn workload<'a>(pod: &Value, by_uid: &'a HashMap<&str, &'a Arc<StoredObject>>) -> Option<&'a Arc<StoredObject>> {
+    let owner = by_uid.get(util::controller_uid(pod)?)?;
+    if owner.res == SimResource::ReplicaSets
+        && let Some(d) = util::controller_uid(&owner.value).and_then(|u| by_uid.get(u))
+    {
+        return Some(d);
+    }
+    Some(owner)
+}
+
+fn knob<'a>(pod: &'a Value, wl: Option<&'a Arc<StoredObject>>, key: &str) -> Option<&'a str> {
+    util::annotation(pod, key).or_else(|| wl.and_then(|w| util::annotation(&w.value, key)))
+}
+
+fn crash_set(pod: &Value, wl: Option<&Arc<StoredObject>>) -> Vec<String> {
+    knob(pod, wl, CRASHLOOP_ANNOTATION)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Cheap check: a running, ready pod with every container running needs no new status.
+fn settled(pod: &Value, d: &Desired) -> bool {
+    d.crash.is_empty()
+        && d.ready_allowed
+        && podgen::is_ready(pod)
+        && pod
+            .pointer("/status/containerStatuses")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter().all(|c| c.pointer("/state/running").is_some() && c["ready"] == true)
+            })
+}
+
+pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
+    let now = Timestamp::now();
+    let now_s = util::rfc3339(now);
+    let nodes = world.nodes();
+    let node_index: HashMap<&str, (usize, &str)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (n, ip))| (n.as_str(), (i + 1, ip.as_str())))
+        .collect();
+    let by_uid: HashMap<&str, &Arc<StoredObject>> = [
+        SimResource::Deployments,
+        SimResource::ReplicaSets,
+        SimResource::StatefulSets,
+        SimResource::DaemonSets,
+        SimResource::Jobs,
+    ]
+    .into_iter()
+    .flat_map(|r| world.of(r).iter())
+    .map(|o| (o.uid(), o))
+    .collect();
+
+    let pods = world.of(SimResource::Pods);
+    let live: HashSet<&str> = pods.iter().map(|p| p.uid()).collect();
+    ctl.seen_pending.retain(|u| live.contains(u.as_str()));
+    ctl.seen_terminating.retain(|u| live.contains(u.as_str()));
+    ctl.seen_running_job.retain(|u| live.contains(u.as_str()));
+
+    // Ready budget per workload with a max-ready knob: pods already ready keep their slot.
+    let mut budget: HashMap<String, i64> = HashMap::new();
+    let mut keep_ready: HashSet<&str> = HashSet::new();
+    let mut running: Vec<&Arc<StoredObject>> = pods
+        .iter()
+        .filter(|p| !podgen::is_terminating(&p.value))
+        .collect();
+    running.sort_by_key(|p| (!podgen::is_ready(&p.value), p.name().to_string()));
+    for p in &running {
+        let wl = workload(&p.value, &by_uid);
+        let Some(max) = knob(&p.value, wl, MAX_READY_ANNOTATION).and_then(|v| v.trim().parse::<i64>().ok()) else {
+            continue;
+        };
+        let key = wl.map(|w| w.uid().to_string()).unwrap_or_else(|| p.uid().to_string());
+        let left = budget.entry(key).or_insert(max);
+        let phase = str_at(&p.value, "/status/phase");
+        if *left > 0 && matches!(phase, "Running" | "Pending") && crash_set(&p.value, wl).is_empty() {
+            *left -= 1;
+            keep_ready.insert(p.uid());
+        }
+    }
+
+    for pod in pods {
+        let v = &pod.value;
+        let uid = pod.uid();
+        if podgen::is_terminating(v) {
+            let due = util::parse_time(str_at(v, "/metadata/deletionTimestamp")).is_some_and(|t| t <= now);
+            if ctl.seen_terminating.contains(uid) || due {
+                let key = store_key(Some(pod.namespace()), pod.name());
+                let mut store = lock(&cluster.store);
+                if store.get(SimResource::Pods, &key).is_some_and(|p| p.uid() == uid) {
+                    store.remove(SimResource::Pods, &key, None);
+                }
+                ctl.seen_terminating.remove(uid);
+            } else {
+                ctl.seen_terminating.insert(uid.to_string());
+            }
+            continue;
+        }
+        let wl = workload(v, &by_uid);
+        let node = str_at(v, "/spec/nodeName");
+        let (node_ix, host_ip) = node_index.get(node).copied().unwrap_or((0, "10.1.0.1"));
+        let desired = Desired {
+            crash: crash_set(v, wl),
+            ready_allowed: knob(v, wl, MAX_READY_ANNOTATION).is_none() || keep_ready.contains(uid),
+        };
+        match str_at(v, "/status/phase") {
+            "Pending" | "" => {
+                if node.is_empty() {
+                    if let Some(n) = ctl.next_node(&nodes) {
+                        update(cluster, pod, |p| podgen::schedule(p, &n, &now_s));
+                    }
+                } else if ctl.seen_pending.remove(uid) {
+                    let ip = podgen::pod_ip(uid, node_ix);
+                    let status = podgen::running_status(v, &desired, host_ip, &ip, now);
+                    update(cluster, pod, |p| p["status"] = status);
+                } else {
+                    ctl.seen_pending.insert(uid.to_string());
+                }
+            }
+            "Running" => {
+                let is_job = wl.is_some_and(|w| w.res == SimResource::Jobs);
+                if is_job {
+                    if ctl.seen_running_job.remove(uid) {
+                        let status = podgen::succeeded_status(v, now);
+                        update(cluster, pod, |p| p["status"] = status);
+                    } else {
+                        ctl.seen_running_job.insert(uid.to_string());
+                    }
+                    continue;
+                }
+                if settled(v, &desired) {
+                    continue;
+                }
+                let ip = match str_at(v, "/status/podIP") {
+                    "" => podgen::pod_ip(uid, node_ix),
+                    ip => ip.to_string(),
+                };
+                let host = match str_at(v, "/status/hostIP") {
+                    "" => host_ip.to_string(),
+                    h => h.to_string(),
+                };
+                let status = podgen::running_status(v, &desired, &host, &ip, now);
+                schedule_restarts(ctl, &status);
+                update(cluster, pod, |p| p["status"] = status);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Wakes the controller when the next crash-loop back-off expires.
+fn schedule_restarts(ctl: &mut Controller, status: &Value) {
+    let Some(cs) = status.get("containerStatuses").and_then(Value::as_array) else {
+        return;
+    };
+    for c in cs {
+        if c.pointer("/state/waiting/reason").and_then(Value::as_str) != Some("CrashLoopBackOff") {
+            continue;
+        }
+        let finished = util::parse_time(str_at(c, "/lastState/terminated/finishedAt"));
+        let restarts = util::i64_at(c, "/restartCount", 1);
+        if let Some(f) = finished
+            && let Ok(at) = f.checked_add(jiff::SignedDuration::from_secs(podgen::backoff_secs(restarts)))
+        {
+            ctl.wake_at(at);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! StatefulSet controller: ordinal pods `<name>-0..N-1`, ordered start, rolling updates.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::{Controller, World, create, delete, replicas, update};
+use crate::sim::cluster::SimCluster;
+use crate::sim::podgen::{self, NewPod};
+use crate::sim::resource::SimResource;
+use crate::sim::util::{self, str_at};
+
+const REVISION_LABEL: &str = "controller-revision-hash";
+
+/// `<name>-<hash>`: the revision of a StatefulSet's current template.
+pub(crate) fn update_revision(sts: &Value) -> String {
+    let hash = util::template_hash(sts.pointer("/spec/template").unwrap_or(&Value::Null), 0);
+    format!("{}-{hash}", str_at(sts, "/metadata/name"))
+}
+
+fn ordinal(sts_name: &str, pod_name: &str) -> Option<i64> {
+    pod_name.strip_prefix(sts_name)?.strip_prefix('-')?.parse().ok()
+}
+
+fn revision_of(pod: &Value) -> &str {
+    util::labels(pod)
+        .find(|(k, _)| *k == REVISION_LABEL)
+        .map(|(_, v)| v)
+        .unwrap_or("")
+}
+
+/// The pod for ordinal `i` of a StatefulSet.
+pub(crate) fn pod_for(sts: &Value, i: i64, node: Option<&str>, now: &str) -> Value {
+    let name = str_at(sts, "/metadata/name");
+    let pod_name = format!("{name}-{i}");
+    let template = sts.pointer("/spec/template").cloned().unwrap_or(json!({}));
+    let labels = [
+        (REVISION_LABEL, update_revision(sts)),
+        ("statefulset.kubernetes.io/pod-name", pod_name.clone()),
+        ("apps.kubernetes.io/pod-index", i.to_string()),
+    ];
+    let mut pod = NewPod {
+        template: &template,
+        owner: sts,
+        namespace: str_at(sts, "/metadata/namespace"),
+        name: Some(&pod_name),
+        generate_name: &format!("{name}-"),
+        extra_labels: &labels,
+        node,
+    }
+    .build(now);
+    let spec = util::child(util::ensure_object(&mut pod), "spec");
+    spec.insert("hostname".into(), json!(pod_name));
+    let service = str_at(sts, "/spec/serviceName");
+    if !service.is_empty() {
+        spec.insert("subdomain".into(), json!(service));
+    }
+    pod
+}
+
+pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
+    let now = util::now_rfc3339();
+    let nodes = world.nodes();
+    for sts in world.of(SimResource::StatefulSets) {
+        if podgen::is_terminating(&sts.value) {
+            continue;
+        }
+        let name = sts.name();
+        let want = replicas(&sts.value);
+        let parallel = str_at(&sts.value, "/spec/podManagementPolicy") == "Parallel";
+        let revision = update_revision(&sts.value);
+        let all = world.owned_by(SimResource::Pods, sts.uid());
+        if all.iter().any(|p| podgen::is_terminating(&p.value)) && !parallel {
+            continue; // OrderedReady waits for terminations to finish.
+        }
+        let pods: HashMap<i64, _> = world
+            .pods_of(sts.uid())
+            .into_iter()
+            .filter_map(|p| Some((ordinal(name, p.name())?, p)))
+            .collect();
+        // Scale down from the highest ordinal, one at a time.
+        if let Some((_, p)) = pods.iter().filter(|(i, _)| **i >= want).max_by_key(|(i, _)| **i) {
+            delete(cluster, p);
+            continue;
+        }
+        // Create missing ordinals (OrderedReady: only once all lower ones are ready).
+        let mut blocked = false;
+        for i in 0..want {
+            match pods.get(&i) {
+                Some(p) => {
+                    if !podgen::is_ready(&p.value) && !parallel {
+                        blocked = true;
+                        break;
+                    }
+                }
+                None => {
+                    let node = ctl.next_node(&nodes);
+                    create(cluster, pod_for(&sts.value, i, node.as_deref(), &now));
+                    if !parallel {
+                        blocked = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if blocked || pods.len() as i64 != want {
+            continue;
+        }
+        // Rolling update from the highest ordinal down to the partition.
+        let partition = util::i64_at(&sts.value, "/spec/updateStrategy/rollingUpdate/partition", 0);
+        let on_delete = str_at(&sts.value, "/spec/updateStrategy/type") == "OnDelete";
+        if on_delete {
+            continue;
+        }
+        let stale = pods
+            .iter()
+            .filter(|(i, p)| **i >= partition && revision_of(&p.value) != revision)
+            .max_by_key(|(i, _)| **i);
+        if let Some((_, p)) = stale {
+            delete(cluster, p);
+        }
+    }
+}
+
+pub(super) fn update_status(cluster: &SimCluster, world: &World) {
+    for sts in world.of(SimResource::StatefulSets) {
+        let pods = world.pods_of(sts.uid());
+        let revision = update_revision(&sts.value);
+        let n = pods.len() as i64;
+        let ready = pods.iter().filter(|p| podgen::is_ready(&p.value)).count() as i64;
+        let updated = pods.iter().filter(|p| revision_of(&p.value) == revision).count() as i64;
+        let old_current = str_at(&sts.value, "/status/currentRevision").to_string();
+        let current_revision = if updated == n || old_current.is_empty() {
+            revision.clone()
+        } else {
+            old_current
+        };
+        let current = pods
+            .iter()
+            .filter(|p| revision_of(&p.value) == current_revision)
+            .count() as i64;
+        let generation = util::i64_at(&sts.value, "/metadata/generation", 1);
+        update(cluster, sts, |v| {
+            let mut s = Map::new();
+            s.insert("observedGeneration".into(), json!(generation));
+            s.insert("replicas".into(), json!(n));
+            util::set_count(&mut s, "readyReplicas", ready);
+            util::set_count(&mut s, "currentReplicas", current);
+            util::set_count(&mut s, "updatedReplicas", updated);
+            s.insert("currentRevision".into(), json!(current_revision));
+            s.insert("updateRevision".into(), json!(revision));
+            s.insert("collisionCount".into(), json!(0));
+            s.insert("availableReplicas".into(), json!(ready));
+            util::ensure_object(v).insert("status".into(), Value::Object(s));
+        });
+    }
+}

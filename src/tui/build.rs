@@ -1,0 +1,413 @@
+//! Projections from the catalog to [`Table`]s: the fleet (one row per context) and the list of
+//! one blueprint in a scope. Columns come from the blueprint (`spec.columns`), never from a
+//! per-kind renderer.
+
+use super::table::{Cell, ColKind, Column, Row, Table, Tone};
+use super::view::{self, RowKey, Scope};
+use crate::blueprint::{BpId, Link, PropType, Record, RelationVia, Value};
+use crate::catalog::{Catalog, ClusterId, ClusterStatus, EntityRef, Health};
+use std::collections::HashMap;
+
+/// Health a cluster's connection state stands for (for colours and sorting).
+pub fn status_health(s: &ClusterStatus) -> Health {
+    match s {
+        ClusterStatus::Ready => Health::Healthy,
+        ClusterStatus::Connecting | ClusterStatus::Syncing => Health::Progressing,
+        _ => Health::Failed,
+    }
+}
+
+/// `unreachable: connection refused`, or just `ready`.
+pub fn status_text(s: &ClusterStatus) -> String {
+    match s.message() {
+        Some(m) => format!("{}: {m}", s.label()),
+        None => s.label().to_string(),
+    }
+}
+
+/// Children shown as count columns of a parent blueprint: listable blueprints that live *in*
+/// the parent (related by namespace, cluster or a field such as a node name, not by
+/// ownership), nearest first.
+fn count_children(cat: &Catalog, parent: BpId) -> Vec<(BpId, usize, RelationVia)> {
+    let kids = view::child_blueprints(cat, parent);
+    // Nearest first (fewest relations to the other children), then the most pointed-at
+    // (namespace before node), then blueprint order.
+    let depth = |c: BpId| {
+        kids.iter()
+            .filter(|&&o| o != c && cat.relation_to(c, o).is_some())
+            .count()
+    };
+    let pointed = |c: BpId| {
+        kids.iter()
+            .filter(|&&o| o != c && cat.relation_to(o, c).is_some())
+            .count()
+    };
+    let mut out: Vec<(BpId, usize, RelationVia)> = kids
+        .iter()
+        .filter_map(|&c| {
+            let rel = cat.relation_to(c, parent)?;
+            let via = cat.blueprint(c).spec.relations.get(rel)?.via;
+            (via != RelationVia::Controller).then_some((c, rel, via))
+        })
+        .collect();
+    out.sort_by_key(|(c, _, _)| (depth(*c), usize::MAX - pointed(*c)));
+    out
+}
+
+/// Count columns of cluster-scoped children other than the drill-down one (nodes in the
+/// fleet) go before the others when the terminal is narrow.
+fn count_priority(cat: &Catalog, parent: Option<BpId>, child: BpId) -> u8 {
+    let drill = parent.and_then(|p| view::drill_child(cat, p));
+    if !view::namespaced(cat, child) && drill != Some(child) {
+        5
+    } else {
+        4
+    }
+}
+
+fn plural_title(cat: &Catalog, bp: BpId) -> String {
+    let spec = &cat.blueprint(bp).spec;
+    spec.plural
+        .clone()
+        .unwrap_or_else(|| spec.identifier.clone())
+        .to_uppercase()
+}
+
+fn has_health(cat: &Catalog, bp: BpId) -> bool {
+    cat.blueprint(bp).spec.health != crate::blueprint::HealthRule::None
+}
+
+/// The fleet: one row per kubeconfig context.
+pub fn fleet(cat: &Catalog) -> Table {
+    let cluster_bp = view::cluster_blueprint(cat);
+    let title = |id: &str, default: &str| {
+        cluster_bp
+            .and_then(|b| {
+                let bp = cat.blueprint(b);
+                bp.prop_index(id)
+                    .and_then(|i| bp.spec.properties[i].title.clone())
+            })
+            .unwrap_or_else(|| default.to_string())
+            .to_uppercase()
+    };
+    let kids = cluster_bp
+        .map(|b| count_children(cat, b))
+        .unwrap_or_default();
+    let mut columns = vec![
+        Column::new("NAME", ColKind::Text, 0),
+        Column::new(title("status", "status"), ColKind::Text, 1),
+        Column::new(title("version", "version"), ColKind::Text, 3),
+    ];
+    for (c, _, _) in &kids {
+        columns.push(Column::new(
+            plural_title(cat, *c),
+            ColKind::Num,
+            count_priority(cat, cluster_bp, *c),
+        ));
+    }
+    columns.push(Column::new("UNHEALTHY", ColKind::Num, 2));
+    columns.push(Column::new(
+        title("environment", "environment"),
+        ColKind::Text,
+        3,
+    ));
+    columns.push(Column::new(title("server", "server"), ColKind::Text, 6));
+    let healthy_kids: Vec<BpId> = kids
+        .iter()
+        .map(|k| k.0)
+        .filter(|&c| has_health(cat, c))
+        .collect();
+    let rows = cat
+        .cluster_ids()
+        .filter_map(|id| {
+            let info = cat.cluster(id)?;
+            let health = status_health(&info.status);
+            let mut cells = vec![
+                Cell::text(info.name.as_str()),
+                Cell::text(status_text(&info.status)).tone(Tone::Health(health)),
+                match &info.version {
+                    Some(v) => Cell::text(v.as_str()),
+                    None => Cell::dim("-"),
+                },
+            ];
+            for (c, _, _) in &kids {
+                cells.push(Cell::num(cat.count(id, *c) as i64));
+            }
+            let bad: usize = healthy_kids
+                .iter()
+                .map(|&c| {
+                    cat.entities_in(id, c)
+                        .filter(|r| cat.health(r).is_unhealthy())
+                        .count()
+                })
+                .sum();
+            cells.push(unhealthy_cell(bad));
+            cells.push(Cell::text(
+                info.environment.as_deref().unwrap_or(info.name.as_str()),
+            ));
+            cells.push(Cell::text(info.server.as_str()));
+            Some(Row {
+                key: RowKey::Cluster(id),
+                cells,
+                health,
+            })
+        })
+        .collect();
+    let mut t = Table { columns, rows };
+    t.measure();
+    t
+}
+
+fn unhealthy_cell(n: usize) -> Cell {
+    let c = Cell::num(n as i64);
+    if n > 0 {
+        c.tone(Tone::Health(Health::Failed))
+    } else {
+        c.tone(Tone::Dim)
+    }
+}
+
+/// What one column of a list reads from a record.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Cluster,
+    Namespace,
+    Kind,
+    Name,
+    Prop(usize),
+    /// Two integer properties shown as `a/b`.
+    Ratio(usize, usize),
+    Version,
+    Health,
+    /// Count of a child blueprint's entities in this one (index into the counts).
+    Count(usize),
+    Unhealthy,
+    Age,
+}
+
+/// The columns of a list of `bp` in `scope`.
+fn list_columns(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<(Column, Source)> {
+    let spec = &cat.blueprint(bp).spec;
+    let mut cols = vec![];
+    if scope.cluster().is_none() {
+        cols.push((Column::new("CLUSTER", ColKind::Text, 1), Source::Cluster));
+    }
+    let parent_namespaced = match scope {
+        Scope::Namespace(..) => true,
+        Scope::Parent(e) => view::namespaced(cat, e.bp),
+        _ => false,
+    };
+    if view::namespaced(cat, bp) && !parent_namespaced {
+        cols.push((
+            Column::new("NAMESPACE", ColKind::Text, 2),
+            Source::Namespace,
+        ));
+    }
+    if spec.sources.len() > 1 {
+        cols.push((Column::new("KIND", ColKind::Text, 3), Source::Kind));
+    }
+    cols.push((Column::new("NAME", ColKind::Text, 0), Source::Name));
+    let ids: &[usize] = cat.blueprint(bp).columns();
+    let mut i = 0;
+    let mut n = 0;
+    while i < ids.len() {
+        let p = &spec.properties[ids[i]];
+        let title = p
+            .title
+            .clone()
+            .unwrap_or_else(|| p.id.clone())
+            .to_uppercase();
+        let priority = match n {
+            0 => 3,
+            1 | 2 => 4,
+            _ => 5,
+        };
+        n += 1;
+        // `ready` followed by another integer (`desired`, `totalContainers`): one `a/b` column.
+        if p.ty == PropType::Integer
+            && p.id.starts_with("ready")
+            && let Some(&next) = ids.get(i + 1)
+            && spec.properties[next].ty == PropType::Integer
+        {
+            cols.push((
+                Column::new("READY", ColKind::Ratio, 2),
+                Source::Ratio(ids[i], next),
+            ));
+            i += 2;
+            continue;
+        }
+        let (kind, priority) = match p.ty {
+            PropType::Integer => (ColKind::Num, priority),
+            PropType::Timestamp => (ColKind::Age, priority),
+            PropType::List => (ColKind::Text, 6),
+            _ => (ColKind::Text, priority),
+        };
+        cols.push((Column::new(title, kind, priority), Source::Prop(ids[i])));
+        i += 1;
+    }
+    if cat.workload_blueprint() == Some(bp) {
+        cols.push((Column::new("VERSION", ColKind::Text, 3), Source::Version));
+    }
+    if has_health(cat, bp) {
+        cols.push((Column::new("HEALTH", ColKind::Text, 2), Source::Health));
+    }
+    let kids = count_children(cat, bp);
+    for (k, (c, _, _)) in kids.iter().enumerate() {
+        cols.push((
+            Column::new(
+                plural_title(cat, *c),
+                ColKind::Num,
+                count_priority(cat, Some(bp), *c),
+            ),
+            Source::Count(k),
+        ));
+    }
+    if kids.iter().any(|(c, _, _)| has_health(cat, *c)) {
+        cols.push((Column::new("UNHEALTHY", ColKind::Num, 3), Source::Unhealthy));
+    }
+    if !spec.sources.is_empty() {
+        cols.push((Column::new("AGE", ColKind::Age, 3), Source::Age));
+    }
+    cols
+}
+
+/// Per child blueprint: (cluster, parent key) → (count, unhealthy). The parent key is the
+/// name a child's link carries (namespace, node name).
+type Counts = Vec<HashMap<(ClusterId, Box<str>), (usize, usize)>>;
+
+fn child_counts(
+    cat: &Catalog,
+    bp: BpId,
+    clusters: &[ClusterId],
+    namespace: Option<&str>,
+) -> Counts {
+    count_children(cat, bp)
+        .into_iter()
+        .map(|(c, rel, via)| {
+            let mut m: HashMap<(ClusterId, Box<str>), (usize, usize)> = HashMap::new();
+            let judge = has_health(cat, c);
+            for &cl in clusters {
+                for r in cat.entities_in(cl, c) {
+                    if namespace.is_some() && r.namespace.as_deref() != namespace {
+                        continue;
+                    }
+                    let key: Box<str> = match (via, r.links.get(rel)) {
+                        (_, Some(Link::Name(n) | Link::Uid(n))) => n.clone(),
+                        (RelationVia::Cluster, _) => "".into(),
+                        _ => continue,
+                    };
+                    let e = m.entry((cl, key)).or_default();
+                    e.0 += 1;
+                    if judge && cat.health(r).is_unhealthy() {
+                        e.1 += 1;
+                    }
+                }
+            }
+            m
+        })
+        .collect()
+}
+
+/// A property value as a cell.
+pub fn value_cell(v: &Value, kind: ColKind) -> Cell {
+    match v {
+        Value::Null => Cell::dim(""),
+        Value::Int(i) => Cell::num(*i),
+        Value::Time(t) if kind == ColKind::Age => Cell::age(*t),
+        other => Cell::text(other.to_string()),
+    }
+}
+
+/// The list of `bp` entities in `scope`.
+pub fn list(cat: &Catalog, bp: BpId, scope: &Scope) -> Table {
+    let cols = list_columns(cat, bp, scope);
+    let clusters: Vec<ClusterId> = match scope.cluster() {
+        Some(c) => vec![c],
+        None => cat.cluster_ids().collect(),
+    };
+    let mut records: Vec<(ClusterId, &Record)> = match scope {
+        Scope::All => cat.entities(bp).collect(),
+        Scope::Cluster(c) => cat.entities_in(*c, bp).map(|r| (*c, r)).collect(),
+        Scope::Namespace(c, ns) => cat
+            .entities_in(*c, bp)
+            .filter(|r| r.namespace.as_deref() == Some(&**ns))
+            .map(|r| (*c, r))
+            .collect(),
+        Scope::Parent(e) => cat
+            .children(e, bp)
+            .iter()
+            .filter_map(|k| cat.get(k).map(|r| (k.cluster, r)))
+            .collect(),
+    };
+    records.sort_by(|(ca, a), (cb, b)| {
+        ca.cmp(cb)
+            .then_with(|| a.namespace.cmp(&b.namespace))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.uid.cmp(&b.uid))
+    });
+    let needs_counts = cols
+        .iter()
+        .any(|(_, s)| matches!(s, Source::Count(_) | Source::Unhealthy));
+    let counts = if needs_counts {
+        let ns = match scope {
+            Scope::Namespace(_, ns) => Some(&**ns),
+            _ => None,
+        };
+        child_counts(cat, bp, &clusters, ns)
+    } else {
+        vec![]
+    };
+    let rows = records
+        .into_iter()
+        .map(|(cl, r)| {
+            let health = cat.health(r);
+            // Children link to this entity by name (namespace, node) or, for cluster-wide
+            // relations, by nothing.
+            let count = |k: usize| {
+                let m = counts.get(k)?;
+                m.get(&(cl, r.name.clone()))
+                    .or_else(|| m.get(&(cl, r.uid.clone())))
+                    .copied()
+            };
+            let cells = cols
+                .iter()
+                .map(|(col, src)| match *src {
+                    Source::Cluster => Cell::text(cat.cluster(cl).map_or("", |c| c.name.as_str())),
+                    Source::Namespace => Cell::text(r.namespace.as_deref().unwrap_or("")),
+                    Source::Kind => Cell::text(view::kind_of(cat, r)),
+                    Source::Name => Cell::text(&*r.name),
+                    Source::Prop(i) => value_cell(r.props.get(i).unwrap_or(&Value::Null), col.kind),
+                    Source::Ratio(a, b) => {
+                        let n = |i: usize| r.props.get(i).and_then(Value::as_int).unwrap_or(0);
+                        let (x, y) = (n(a), n(b));
+                        let tone = if x < y {
+                            Tone::Health(Health::Degraded)
+                        } else {
+                            Tone::Plain
+                        };
+                        Cell::ratio(x, y).tone(tone)
+                    }
+                    Source::Version => Cell::text(cat.version_of(r)),
+                    Source::Health => Cell::text(health.label()).tone(Tone::Health(health)),
+                    Source::Count(k) => Cell::num(count(k).map_or(0, |c| c.0) as i64),
+                    Source::Unhealthy => {
+                        unhealthy_cell((0..counts.len()).filter_map(count).map(|c| c.1).sum())
+                    }
+                    Source::Age => Cell::age(r.created),
+                })
+                .collect();
+            let key = RowKey::Entity(EntityRef {
+                cluster: cl,
+                bp,
+                uid: r.uid.clone(),
+            });
+            Row { key, cells, health }
+        })
+        .collect();
+    let mut t = Table {
+        columns: cols.into_iter().map(|(c, _)| c).collect(),
+        rows,
+    };
+    t.measure();
+    t
+}

@@ -1,0 +1,75 @@
+//! Text helpers for cells: ages, truncation to a display width, padding.
+
+/// Seconds between `created` and `now`, formatted like kubectl (`42s`, `5m`, `3h`, `12d`).
+/// Empty when the timestamp is unknown (0).
+pub fn age(created: i64, now: i64) -> String {
+    if created <= 0 {
+        return String::new();
+    }
+    let s = (now - created).max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// Seconds until [`age`] of `created` shows another text (for scheduling a redraw).
+pub fn age_changes_in(created: i64, now: i64) -> Option<i64> {
+    if created <= 0 {
+        return None;
+    }
+    let s = (now - created).max(0);
+    let unit = match s {
+        0..60 => 1,
+        60..3600 => 60,
+        3600..86400 => 3600,
+        _ => 86400,
+    };
+    Some(unit - s % unit)
+}
+
+/// Number of terminal columns `s` takes (one per char; the catalog's text is ASCII apart from
+/// a few one-column symbols).
+pub fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// `s` cut to `max` columns, ending in `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(0, 100), "");
+        assert_eq!(age(100, 142), "42s");
+        assert_eq!(age(100, 100 + 300), "5m");
+        assert_eq!(age(100, 100 + 7200), "2h");
+        assert_eq!(age(100, 100 + 3 * 86400), "3d");
+        assert_eq!(age_changes_in(100, 142), Some(1));
+        assert_eq!(age_changes_in(100, 100 + 61), Some(59));
+        assert_eq!(age_changes_in(0, 1), None);
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate("checkout-api", 20), "checkout-api");
+        assert_eq!(truncate("checkout-api", 8), "checkou…");
+        assert_eq!(truncate("abc", 0), "");
+        assert_eq!(truncate("abc", 1), "…");
+    }
+}

@@ -1,0 +1,119 @@
+//! The running-service matrix: rows are services, columns are environments, each cell the
+//! service's version and readiness there; version drift between environments is flagged.
+
+use super::table::{Cell, ColKind, Column, Row, Table, Tone};
+use super::view::RowKey;
+use crate::catalog::{Catalog, Health};
+use std::sync::Arc;
+
+/// Column of the drift mark.
+pub const MARK_COL: usize = 0;
+/// Column of the service name; environments follow.
+pub const SERVICE_COL: usize = 1;
+/// The mark of a service whose versions differ between environments.
+pub const DRIFT_MARK: &str = "≠";
+
+/// The matrix table and its environments (column `SERVICE_COL + 1 + i` is environment `i`).
+pub fn build(cat: &Catalog) -> (Table, Vec<Arc<str>>) {
+    let envs = cat.environments();
+    let mut columns = vec![
+        Column::new(" ", ColKind::Text, 0),
+        Column::new("SERVICE", ColKind::Text, 0),
+    ];
+    columns[MARK_COL].min = 1;
+    for e in &envs {
+        columns.push(Column::new(e.to_string(), ColKind::Text, 1));
+    }
+    let rows = cat
+        .services()
+        .into_iter()
+        .map(|svc| {
+            let running: Vec<_> = envs.iter().map(|e| cat.running_service(&svc, e)).collect();
+            let versions: Vec<Option<String>> = running
+                .iter()
+                .map(|r| r.as_ref().map(|r| r.versions.join(",")))
+                .collect();
+            let baseline = baseline(&versions);
+            let drift = versions
+                .iter()
+                .flatten()
+                .any(|v| Some(v) != baseline.as_ref());
+            let mut health = Health::Unknown;
+            let mut cells = vec![
+                if drift {
+                    Cell::text(DRIFT_MARK).tone(Tone::Drift(Health::Unknown))
+                } else {
+                    Cell::text("")
+                },
+                Cell::text(&*svc),
+            ];
+            for (rs, v) in running.iter().zip(&versions) {
+                cells.push(match (rs, v) {
+                    (Some(rs), Some(v)) => {
+                        health = health.worst(rs.health);
+                        let text = if v.is_empty() {
+                            format!("{}/{}", rs.ready, rs.desired)
+                        } else {
+                            format!("{v} {}/{}", rs.ready, rs.desired)
+                        };
+                        let tone = if drift && Some(v) != baseline.as_ref() {
+                            Tone::Drift(rs.health)
+                        } else {
+                            Tone::Health(rs.health)
+                        };
+                        Cell {
+                            text: text.into(),
+                            num: Some(rs.ready),
+                            tone,
+                        }
+                    }
+                    _ => Cell::dim("-"),
+                });
+            }
+            Row {
+                key: RowKey::Service(svc),
+                cells,
+                health,
+            }
+        })
+        .collect();
+    let mut t = Table { columns, rows };
+    t.measure();
+    (t, envs)
+}
+
+/// The version most environments run; on a tie, the one of the rightmost environment (the
+/// production end of the pipeline) wins.
+fn baseline(versions: &[Option<String>]) -> Option<String> {
+    let mut best: Option<(&String, usize)> = None;
+    for v in versions.iter().flatten() {
+        let n = versions.iter().flatten().filter(|o| *o == v).count();
+        if best.is_none_or(|(_, bn)| n >= bn) {
+            best = Some((v, n));
+        }
+    }
+    best.map(|(v, _)| v.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(x: &[Option<&str>]) -> Vec<Option<String>> {
+        x.iter().map(|o| o.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn baseline_is_the_majority_then_the_rightmost() {
+        assert_eq!(
+            baseline(&v(&[Some("2"), Some("1"), Some("1")])).as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            baseline(&v(&[Some("3"), Some("2"), Some("1")])).as_deref(),
+            Some("1")
+        );
+        assert_eq!(baseline(&v(&[Some("2"), None, None])).as_deref(), Some("2"));
+        assert_eq!(baseline(&v(&[None])), None);
+    }
+}

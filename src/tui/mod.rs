@@ -1,0 +1,54 @@
+//! The explorer TUI: drill from the fleet (one row per kubeconfig context) to namespaces,
+//! workloads, pods and a pod's detail; flat views across clusters; the running-service matrix
+//! with version drift; fuzzy filter, `:` commands, YAML on demand.
+//!
+//! Elm style, one-way: [`msg::Msg`] → [`update::update`] (pure, returns [`msg::Effect`]s) →
+//! [`app::App`] → [`render::draw`]. Views are projections of the catalog ([`build`],
+//! [`matrix`], [`detail`]) cached per catalog revision in each page; rows carry the key of
+//! what they show, so the selection follows the entity. [`runtime::run`] owns the terminal,
+//! the catalog and the loop; [`effects::Runner`] does the I/O on tasks.
+
+pub mod app;
+pub mod build;
+pub mod command;
+pub mod detail;
+pub mod effects;
+pub mod filter;
+pub mod fixture;
+pub mod format;
+pub mod help;
+pub mod matrix;
+pub mod msg;
+pub mod render;
+pub mod runtime;
+pub mod table;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+pub mod yaml;
+
+pub use app::App;
+pub use msg::{Effect, Msg, ObjectTarget, Reply};
+pub use runtime::run;
+pub use update::update;
+
+use crate::catalog::{Catalog, Change};
+use std::path::PathBuf;
+
+/// Everything the TUI needs from the session.
+pub struct TuiInput {
+    /// The catalog; the TUI task becomes its only owner.
+    pub catalog: Catalog,
+    /// Changes from the fleet.
+    pub changes: tokio::sync::mpsc::Receiver<Change>,
+    /// One client per cluster, indexed by `ClusterId` (None when it could not be built), for
+    /// on-demand requests (YAML, actions).
+    pub clients: Vec<Option<kube::Client>>,
+    /// Show the DEMO badge.
+    pub demo: bool,
+    /// Named in the crash message.
+    pub log_file: PathBuf,
+    /// Show the READ-ONLY badge (and, later, refuse actions).
+    pub readonly: bool,
+}

@@ -1,0 +1,160 @@
+//! The event loop: input, catalog changes, effect replies and timers in one `select!`; the
+//! catalog is folded at most once per frame, the screen drawn only when something visible
+//! changed, and nothing here awaits the network.
+
+use super::TuiInput;
+use super::app::App;
+use super::effects::Runner;
+use super::msg::{Effect, Msg};
+use super::render;
+use super::terminal::{self, Term};
+use super::theme::Theme;
+use super::update::update;
+use crate::catalog::Catalog;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Shortest time between two frames (~30 fps).
+pub const FRAME: Duration = Duration::from_millis(33);
+/// Changes folded per loop turn before input gets a chance again.
+const DRAIN_LIMIT: usize = 20_000;
+
+fn now_secs() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Run the TUI until the user quits. The terminal is restored on every way out.
+pub async fn run(input: TuiInput) -> anyhow::Result<()> {
+    let mut term = terminal::setup(&input.log_file)?;
+    let result = event_loop(&mut term, input).await;
+    terminal::restore();
+    result
+}
+
+fn apply_effects(app: &mut App, runner: &mut Runner, effects: Vec<Effect>) {
+    for e in effects {
+        match e {
+            Effect::Quit => app.quit = true,
+            other => runner.run(other),
+        }
+    }
+}
+
+async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
+    let TuiInput {
+        mut catalog,
+        mut changes,
+        clients,
+        demo,
+        log_file: _,
+        readonly,
+    } = input;
+    let mut app = App::new(Theme::from_env(), demo, readonly, now_secs());
+    let size = term.size()?;
+    app.width = size.width;
+    app.height = size.height;
+    let (reply_tx, mut replies) = mpsc::unbounded_channel::<Msg>();
+    let mut runner = Runner::new(clients, reply_tx);
+    let mut events = EventStream::new();
+    let crash = terminal::crash_signal();
+    let mut changes_open = true;
+    let mut catalog_pending = true;
+    let mut last_frame: Option<Instant> = None;
+    let mut frame_cost = Duration::ZERO;
+    let mut tick_at: Option<Instant> = None;
+
+    loop {
+        // A frame at most every FRAME, and never more than a quarter of the time spent on
+        // frames when the catalog is huge and busy.
+        let gap = FRAME.max(frame_cost * 3);
+        let due = last_frame.is_none_or(|t| t.elapsed() >= gap);
+        if due && (catalog_pending || app.dirty) {
+            let t0 = Instant::now();
+            if catalog_pending {
+                catalog_pending = false;
+                let fx = update(&mut app, &catalog, Msg::Catalog);
+                apply_effects(&mut app, &mut runner, fx);
+            }
+            if app.dirty {
+                app.now = now_secs();
+                term.draw(|f| render::draw(f, &app, &catalog))?;
+                app.dirty = false;
+            }
+            frame_cost = t0.elapsed();
+            last_frame = Some(Instant::now());
+        }
+        if app.quit {
+            break;
+        }
+        let draw_at = (catalog_pending || app.dirty)
+            .then(|| last_frame.map_or_else(Instant::now, |t| t + gap));
+        tick_at = match app.next_tick(&catalog) {
+            Some(d) => {
+                let t = Instant::now() + d;
+                Some(tick_at.map_or(t, |old| old.min(t)))
+            }
+            None => None,
+        };
+        tokio::select! {
+            biased;
+            _ = crash.notified() => anyhow::bail!("crashed (see the log)"),
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => {
+                    let fx = update(&mut app, &catalog, Msg::Key(k));
+                    apply_effects(&mut app, &mut runner, fx);
+                }
+                Some(Ok(Event::Resize(w, h))) => {
+                    update(&mut app, &catalog, Msg::Resize(w, h));
+                    // The terminal's own buffers are resized by the next draw.
+                    term.autoresize()?;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(m) = replies.recv() => {
+                let fx = update(&mut app, &catalog, m);
+                apply_effects(&mut app, &mut runner, fx);
+            }
+            c = changes.recv(), if changes_open => match c {
+                Some(c) => {
+                    let mut moved = catalog.apply(c);
+                    let mut n = 1;
+                    while n < DRAIN_LIMIT {
+                        match changes.try_recv() {
+                            Ok(c) => moved |= catalog.apply(c),
+                            Err(_) => break,
+                        }
+                        n += 1;
+                    }
+                    catalog_pending |= moved;
+                }
+                None => changes_open = false,
+            },
+            _ = sleep_until(draw_at), if draw_at.is_some() => {}
+            _ = sleep_until(tick_at), if tick_at.is_some() => {
+                tick_at = None;
+                update(&mut app, &catalog, Msg::Tick { now: now_secs() });
+            }
+        }
+    }
+    drop(runner);
+    Ok(())
+}
+
+async fn sleep_until(t: Option<Instant>) {
+    if let Some(t) = t {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await;
+    }
+}
+
+/// Apply every change already waiting, for callers that own a catalog outside the loop (tests).
+pub fn drain(catalog: &mut Catalog, changes: &mut mpsc::Receiver<crate::catalog::Change>) -> bool {
+    let mut moved = false;
+    while let Ok(c) = changes.try_recv() {
+        moved |= catalog.apply(c);
+    }
+    moved
+}

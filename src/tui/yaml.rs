@@ -1,0 +1,197 @@
+//! The YAML viewer: an object fetched on demand, made safe to show (no `managedFields`, no
+//! Secret values), scrollable and searchable with `/`, `n`, `N`.
+
+use crate::catalog::EntityRef;
+
+/// What replaces every Secret value.
+pub const REDACTED: &str = "***";
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Strip `metadata.managedFields`; for a Secret replace every value under `data` and
+/// `stringData` (and the last-applied annotation, which repeats them) with `***`.
+pub fn sanitize(obj: &mut serde_json::Value) {
+    let is_secret = obj.get("kind").and_then(|k| k.as_str()) == Some("Secret");
+    if let Some(md) = obj.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        md.remove("managedFields");
+        if is_secret
+            && let Some(a) = md.get_mut("annotations").and_then(|a| a.as_object_mut())
+            && let Some(v) = a.get_mut(LAST_APPLIED)
+        {
+            *v = REDACTED.into();
+        }
+    }
+    if is_secret {
+        for key in ["data", "stringData"] {
+            match obj.get_mut(key) {
+                Some(serde_json::Value::Object(m)) => {
+                    for v in m.values_mut() {
+                        *v = REDACTED.into();
+                    }
+                }
+                Some(v) if !v.is_null() => *v = REDACTED.into(),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The sanitized object as YAML.
+pub fn render(mut obj: serde_json::Value) -> Result<String, String> {
+    sanitize(&mut obj);
+    serde_yaml::to_string(&obj).map_err(|e| format!("cannot render YAML: {e}"))
+}
+
+/// Lines shown above a search match.
+const CONTEXT: usize = 3;
+
+/// What the viewer holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    Loading,
+    Lines(Vec<String>),
+    Failed(String),
+}
+
+/// The viewer's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlView {
+    pub entity: EntityRef,
+    /// `Deployment payments/checkout-api (prod)`.
+    pub title: String,
+    pub content: Content,
+    /// First line shown.
+    pub scroll: usize,
+    /// The search pattern (case-insensitive substring).
+    pub search: String,
+    /// Typing a search pattern.
+    pub typing: bool,
+    /// Lines matching the search.
+    pub matches: Vec<usize>,
+    /// Index into `matches` of the current match.
+    pub current: usize,
+}
+
+impl YamlView {
+    pub fn loading(entity: EntityRef, title: String) -> YamlView {
+        YamlView {
+            entity,
+            title,
+            content: Content::Loading,
+            scroll: 0,
+            search: String::new(),
+            typing: false,
+            matches: vec![],
+            current: 0,
+        }
+    }
+
+    pub fn lines(&self) -> &[String] {
+        match &self.content {
+            Content::Lines(l) => l,
+            _ => &[],
+        }
+    }
+
+    pub fn set_text(&mut self, text: &str) {
+        self.content = Content::Lines(text.lines().map(str::to_string).collect());
+        self.research();
+    }
+
+    /// Recompute matches after the pattern or the text changed; jump to the first match at or
+    /// after the current scroll position.
+    pub fn research(&mut self) {
+        let p = self.search.to_lowercase();
+        self.matches = if p.is_empty() {
+            vec![]
+        } else {
+            self.lines()
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.to_lowercase().contains(&p))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        self.current = self
+            .matches
+            .iter()
+            .position(|&m| m >= self.scroll)
+            .unwrap_or(0);
+        if let Some(&m) = self.matches.get(self.current) {
+            self.scroll = m.saturating_sub(CONTEXT);
+        }
+    }
+
+    /// Go to the next (or previous) match, wrapping around.
+    pub fn step(&mut self, forward: bool) {
+        if self.matches.is_empty() {
+            return;
+        }
+        let n = self.matches.len();
+        self.current = if forward {
+            (self.current + 1) % n
+        } else {
+            (self.current + n - 1) % n
+        };
+        self.scroll = self.matches[self.current].saturating_sub(CONTEXT);
+    }
+
+    /// Scroll by `delta` lines within `height` visible lines.
+    pub fn scroll_by(&mut self, delta: isize, height: usize) {
+        let max = self.lines().len().saturating_sub(height.max(1));
+        self.scroll = self.scroll.saturating_add_signed(delta).min(max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_redacted_and_managed_fields_dropped() {
+        let obj = json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "managedFields": [{"manager": "kubectl"}],
+                "annotations": {LAST_APPLIED: "{\"data\":{\"password\":\"aHVudGVyMg==\"}}"}},
+            "data": {"password": "aHVudGVyMg==", "user": "YWRtaW4="},
+            "stringData": {"token": "plain"}
+        });
+        let y = render(obj).expect("yaml");
+        assert!(!y.contains("aHVudGVyMg=="), "{y}");
+        assert!(!y.contains("plain"), "{y}");
+        assert!(!y.contains("managedFields"), "{y}");
+        assert!(
+            y.contains("password: '***'") || y.contains("password: \"***\""),
+            "{y}"
+        );
+    }
+
+    #[test]
+    fn other_kinds_keep_their_data() {
+        let obj = json!({"kind": "ConfigMap", "metadata": {"name": "c", "managedFields": []}, "data": {"k": "v"}});
+        let y = render(obj).expect("yaml");
+        assert!(y.contains("k: v"));
+        assert!(!y.contains("managedFields"));
+    }
+
+    #[test]
+    fn search_steps_through_matches() {
+        let e = EntityRef {
+            cluster: crate::catalog::ClusterId(0),
+            bp: crate::blueprint::BpId(0),
+            uid: "u".into(),
+        };
+        let mut v = YamlView::loading(e, "t".into());
+        v.set_text("a: 1\nimage: x\nb: 2\nimage: y\n");
+        v.search = "IMAGE".into();
+        v.research();
+        assert_eq!(v.matches, vec![1, 3]);
+        assert_eq!((v.current, v.scroll), (0, 0));
+        v.step(true);
+        assert_eq!(v.current, 1);
+        v.step(true);
+        assert_eq!(v.current, 0);
+        v.step(false);
+        assert_eq!(v.current, 1);
+    }
+}

@@ -1,0 +1,282 @@
+//! Render tests of every view on ratatui's TestBackend: insta snapshots of the screen text
+//! (100×30 and 80×24), plus assertions on styles (health colours, NO_COLOR, selection).
+
+use crossterm::event::KeyCode;
+use kubeatlas::catalog::Catalog;
+use kubeatlas::tui::fixture::{self, app, press, screen, type_text};
+use kubeatlas::tui::msg::{Msg, Reply};
+use kubeatlas::tui::theme::Theme;
+use kubeatlas::tui::{App, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+/// dev › payments › checkout-api pods (Enter ×3 from the fleet, first rows selected).
+fn drill(a: &mut App, cat: &Catalog, levels: usize) {
+    for _ in 0..levels {
+        press(a, cat, KeyCode::Enter);
+    }
+}
+
+fn buffer(a: &mut App, cat: &Catalog, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| match e {});
+    update(a, cat, Msg::Resize(w, h));
+    term.draw(|f| kubeatlas::tui::render::draw(f, a, cat))
+        .unwrap_or_else(|e| match e {});
+    term.backend().buffer().clone()
+}
+
+/// (x, y) of the first occurrence of `text` on screen.
+fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(b) = line.find(text) {
+            let x = line[..b].chars().count() as u16;
+            return Some((x, y));
+        }
+    }
+    None
+}
+
+#[test]
+fn fleet_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn fleet_view_80x24() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    insta::assert_snapshot!(screen(&mut a, &cat, 80, 24));
+}
+
+#[test]
+fn namespaces_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    drill(&mut a, &cat, 1);
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn workloads_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    drill(&mut a, &cat, 2);
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn pods_view_80x24() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    drill(&mut a, &cat, 3);
+    insta::assert_snapshot!(screen(&mut a, &cat, 80, 24));
+}
+
+#[test]
+fn pod_detail_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    drill(&mut a, &cat, 4);
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn crashlooping_pod_detail_80x24() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":pods staging/shop");
+    press(&mut a, &cat, KeyCode::Enter);
+    press(&mut a, &cat, KeyCode::Char('j'));
+    press(&mut a, &cat, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&mut a, &cat, 80, 24));
+}
+
+#[test]
+fn deleted_pod_detail_says_deleted() {
+    let mut cat = fixture::fleet();
+    let mut a = app(&cat);
+    drill(&mut a, &cat, 4);
+    let pod = fixture::record(
+        cat.blueprints(),
+        "",
+        "Pod",
+        &fixture::pod(
+            "checkout-api-7d9f8b6c5-abcde",
+            "payments",
+            "dev-pod-checkout-abcde",
+            "dev-rs-checkout",
+            "node-1",
+            None,
+        ),
+    )
+    .expect("pod");
+    fixture::delete(&mut cat, 0, &pod);
+    update(&mut a, &cat, Msg::Catalog);
+    let s = screen(&mut a, &cat, 100, 30);
+    assert!(s.contains("deleted"), "{s}");
+    assert!(s.contains("checkout-api-7d9f8b6c5-abcde"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn matrix_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":rs");
+    press(&mut a, &cat, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn matrix_view_80x24() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    press(&mut a, &cat, KeyCode::Char('m'));
+    insta::assert_snapshot!(screen(&mut a, &cat, 80, 24));
+}
+
+#[test]
+fn flat_pods_view_80x24() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":pods");
+    press(&mut a, &cat, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&mut a, &cat, 80, 24));
+}
+
+#[test]
+fn flat_workloads_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":wl");
+    press(&mut a, &cat, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn nodes_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":nodes");
+    press(&mut a, &cat, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn filter_prompt_and_title() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":pods");
+    press(&mut a, &cat, KeyCode::Enter);
+    type_text(&mut a, &cat, "/cart");
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn command_prompt_shows_completion_hint() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":wor");
+    let s = screen(&mut a, &cat, 80, 24);
+    assert!(s.contains(":workload"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_overlay() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    press(&mut a, &cat, KeyCode::Char('?'));
+    insta::assert_snapshot!(screen(&mut a, &cat, 100, 30));
+}
+
+#[test]
+fn yaml_viewer_with_search() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    drill(&mut a, &cat, 2);
+    let fx = press(&mut a, &cat, KeyCode::Char('y'));
+    let Some(kubeatlas::tui::Effect::FetchYaml { entity, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}")
+    };
+    let loading = screen(&mut a, &cat, 80, 24);
+    assert!(loading.contains("fetching"), "{loading}");
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout-api\n  namespace: payments\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - image: registry.example/checkout-api:1.5.0\n        name: app\n";
+    update(
+        &mut a,
+        &cat,
+        Msg::EffectDone(Reply::Yaml {
+            entity,
+            result: Ok(text.into()),
+        }),
+    );
+    type_text(&mut a, &cat, "/image");
+    press(&mut a, &cat, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&mut a, &cat, 80, 24));
+}
+
+#[test]
+fn tiny_terminal_does_not_panic() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    for (w, h) in [(1, 1), (9, 2), (20, 5), (40, 8)] {
+        let _ = screen(&mut a, &cat, w, h);
+        drill(&mut a, &cat, 1);
+    }
+}
+
+#[test]
+fn health_is_coloured_and_no_color_keeps_selection() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    a.theme = Theme { color: true };
+    type_text(&mut a, &cat, ":wl staging");
+    press(&mut a, &cat, KeyCode::Enter);
+    let buf = buffer(&mut a, &cat, 100, 30);
+    let (x, y) = find(&buf, "degraded").expect("a degraded workload");
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+    let (x, y) = find(&buf, "healthy").expect("a healthy workload");
+    assert_eq!(buf[(x, y)].fg, Color::Green);
+
+    a.theme = Theme { color: false };
+    let buf = buffer(&mut a, &cat, 100, 30);
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            assert_eq!(
+                buf[(x, y)].fg,
+                Color::Reset,
+                "colour at {x},{y} with NO_COLOR"
+            );
+            assert_eq!(
+                buf[(x, y)].bg,
+                Color::Reset,
+                "colour at {x},{y} with NO_COLOR"
+            );
+        }
+    }
+    // The selected row (the first one) is still reversed.
+    let (x, y) = find(&buf, "checkout-api").expect("first row");
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    let (x, y) = find(&buf, "cart").expect("second row");
+    assert!(!buf[(x, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn drifted_cells_are_magenta() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    a.theme = Theme { color: true };
+    press(&mut a, &cat, KeyCode::Char('m'));
+    let buf = buffer(&mut a, &cat, 100, 30);
+    let (x, y) = find(&buf, "1.5.0").expect("dev's checkout version");
+    assert_eq!(buf[(x, y)].fg, Color::Magenta);
+    let (x, y) = find(&buf, "1.4.2").expect("staging's checkout version");
+    assert_ne!(buf[(x, y)].fg, Color::Magenta);
+}
