@@ -163,9 +163,11 @@ fn projects_a_crashlooping_pod() {
         ("containerStatusNames", list(&["app", "envoy"])),
         ("containerReady", list(&["true", "false"])),
         ("containerRestarts", list(&["0", "7"])),
-        ("containerWaiting", list(&["CrashLoopBackOff"])),
-        ("containerRunningSince", list(&["2026-11-23T20:23:01Z"])),
-        ("containerTerminated", Value::Null),
+        // Aligned with the container statuses (app, envoy): empty where a state is absent.
+        ("containerWaiting", list(&["", "CrashLoopBackOff"])),
+        ("containerRunningSince", list(&["2026-11-23T20:23:01Z", ""])),
+        ("containerTerminated", list(&["", ""])),
+        ("containerLastTerminated", list(&["", "Error"])),
         (
             "conditionTypes",
             list(&["Initialized", "Ready", "ContainersReady", "PodScheduled"]),
@@ -256,8 +258,8 @@ fn projects_workloads() {
     assert_eq!(prop(&set, &cj, "paused"), &Value::Bool(false));
     assert_eq!(
         prop(&set, &cj, "desired"),
-        &int(1),
-        "no active jobs: the default"
+        &Value::Null,
+        "a CronJob has no replicas: not read (`~` override)"
     );
     assert_eq!(prop(&set, &cj, "ready"), &int(0));
 }

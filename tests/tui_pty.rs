@@ -76,7 +76,7 @@ fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
 
 /// The number in `name(...)[N]` or `[shown/N]` of the block title.
 fn shown_rows(screen: &str) -> Option<usize> {
-    let l = screen.lines().nth(1)?;
+    let l = screen.lines().find(|l| l.starts_with('┌'))?;
     let open = l.find('[')?;
     let close = l[open..].find(']')? + open;
     l[open + 1..close].split('/').next()?.parse().ok()
@@ -93,7 +93,9 @@ fn demo_fleet_end_to_end() {
             pixel_height: 0,
         })
         .expect("openpty");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kubeatlas"));
+    // KUBEATLAS_BIN runs another build of the program (a release binary, a harness).
+    let bin = std::env::var("KUBEATLAS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubeatlas").to_string());
+    let mut cmd = CommandBuilder::new(bin);
     cmd.arg("--demo");
     cmd.arg("--log-file");
     cmd.arg(dir.path().join("kubeatlas.log"));
@@ -156,18 +158,18 @@ fn demo_fleet_end_to_end() {
     }
     let all = shown_rows(&ns).expect("row count");
 
-    // `/` narrows the rows; Enter keeps the filter; Enter drills into payments.
-    s.send("/payments");
-    let filtered = s.wait_text("</payments>");
+    // `/` narrows the rows; Enter keeps the filter; Enter drills into shop.
+    s.send("/shop");
+    let filtered = s.wait_text("</shop>");
     assert_eq!(shown_rows(&filtered), Some(1), "{filtered}");
     assert!(all > 1);
-    assert!(line_with(&filtered, "shop").is_none(), "{filtered}");
+    assert!(line_with(&filtered, "│ payments").is_none(), "{filtered}");
     s.send("\r\r");
-    let wl = s.wait_text("workloads(dev/payments)");
+    let wl = s.wait_text("workloads(dev/shop)");
     assert!(
         wl.lines()
             .next()
-            .is_some_and(|l| l.contains("dev › payments")),
+            .is_some_and(|l| l.contains("dev › shop")),
         "{wl}"
     );
     assert!(
@@ -177,11 +179,11 @@ fn demo_fleet_end_to_end() {
 
     // Select checkout-api with the filter, Enter → its pods.
     s.send("/checkout-api\r\r");
-    let pods = s.wait_text("pods(dev/payments/checkout-api)");
+    let pods = s.wait_text("pods(dev/shop/checkout-api)");
     assert!(
         pods.lines()
             .next()
-            .is_some_and(|l| l.contains("dev › payments › checkout-api")),
+            .is_some_and(|l| l.contains("dev › shop › checkout-api")),
         "{pods}"
     );
     assert!(
@@ -195,7 +197,7 @@ fn demo_fleet_end_to_end() {
 
     // Esc back up: pods → workloads (clear its filter) → namespaces (clear) → fleet.
     s.esc();
-    s.wait_text("workloads(dev/payments)");
+    s.wait_text("workloads(dev/shop)");
     s.esc();
     s.wait_for("workloads filter cleared", Duration::from_secs(10), |t| {
         !t.contains("</checkout-api>")
@@ -204,7 +206,7 @@ fn demo_fleet_end_to_end() {
     s.wait_text("namespaces(dev)");
     s.esc();
     s.wait_for("namespaces filter cleared", Duration::from_secs(10), |t| {
-        !t.contains("</payments>")
+        !t.contains("</shop>")
     });
     s.esc();
     s.wait_text("contexts[3]");

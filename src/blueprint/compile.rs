@@ -89,10 +89,23 @@ impl Compiler<'_> {
                         Value::Null
                     }),
                 };
+                let each = p.each.as_deref().and_then(|text| {
+                    let nth = nth_of(props, i, |p| &p.id);
+                    let steps = [
+                        Step::Key("properties"),
+                        Step::Item("id", &p.id, nth),
+                        Step::Key("each"),
+                    ];
+                    if p.ty != super::PropType::List {
+                        self.error(&steps, format!("property {:?}: `each` needs `type: list`", p.id));
+                    }
+                    self.path(text, &steps, &format!("property {:?}", p.id))
+                });
                 PropRule {
                     ty: p.ty,
                     reduce: p.reduce,
                     default,
+                    each,
                 }
             })
             .collect()
@@ -134,7 +147,12 @@ impl Compiler<'_> {
             ];
             let what = format!("source {}: property {prop:?}", src.gvk_string());
             match spec.properties.iter().position(|p| p.id == *prop) {
-                Some(i) => paths[i] = self.path(text, &steps, &what),
+                Some(i) => {
+                    paths[i] = match text {
+                        Some(text) => self.path(text, &steps, &what),
+                        None => None,
+                    }
+                }
                 None => self.error(
                     &steps,
                     format!("{what}: overrides a property the blueprint does not declare"),

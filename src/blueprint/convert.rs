@@ -26,6 +26,8 @@ pub(crate) struct PropRule {
     pub ty: PropType,
     pub reduce: Reduce,
     pub default: Value,
+    /// For lists: evaluated on each match, one (possibly empty) item per match.
+    pub each: Option<PathExpr>,
 }
 
 impl PropRule {
@@ -37,7 +39,12 @@ impl PropRule {
         let found = match (self.ty, self.reduce) {
             (PropType::List, _) => {
                 let mut items: Vec<Box<str>> = Vec::new();
-                expr.for_each(obj, |v| items.extend(to_string(v)));
+                match &self.each {
+                    Some(each) => expr.for_each(obj, |v| {
+                        items.push(each.first(v).and_then(to_string).unwrap_or_default())
+                    }),
+                    None => expr.for_each(obj, |v| items.extend(to_string(v))),
+                }
                 (!items.is_empty()).then(|| Value::List(items.into_boxed_slice()))
             }
             (_, Reduce::Count) => {
@@ -204,6 +211,7 @@ mod tests {
             ty,
             reduce,
             default: Value::Null,
+            each: None,
         }
     }
 
@@ -297,6 +305,7 @@ mod tests {
             ty: PropType::Integer,
             reduce: Reduce::First,
             default: Value::Int(1),
+            each: None,
         };
         let expr = PathExpr::parse(".x").ok();
         assert_eq!(

@@ -66,9 +66,13 @@ pub struct SourceSpec {
     /// A kind that may be absent (a CRD): its absence is not an error.
     #[serde(default)]
     pub optional: bool,
-    /// Per-kind property overrides: property id → path expression.
+    /// Per-kind property overrides: property id → path expression, or `~` (null): not read
+    /// for this kind (the property's default, else null).
     #[serde(default)]
-    pub properties: BTreeMap<String, String>,
+    pub properties: BTreeMap<String, Option<String>>,
+    /// Per-kind health rule (e.g. `job` for Jobs inside the workload blueprint).
+    #[serde(default)]
+    pub health: Option<HealthRule>,
 }
 
 impl SourceSpec {
@@ -99,6 +103,11 @@ pub struct PropertySpec {
     /// How several matches are folded into one value.
     #[serde(default)]
     pub reduce: Reduce,
+    /// For `type: list`: a path evaluated on each match of `path`, giving one item per match
+    /// (empty when it finds nothing), so per-container lists stay aligned, e.g.
+    /// `path: .status.containerStatuses[*]`, `each: .state.waiting.reason`.
+    #[serde(default)]
+    pub each: Option<String>,
     /// Value when the path matches nothing.
     #[serde(default)]
     pub default: Option<serde_yaml::Value>,
@@ -172,6 +181,8 @@ pub enum HealthRule {
     Pod,
     /// `ready` condition status `"True"` (nodes).
     Condition,
+    /// `active`, `succeeded`, `failed` pod counts (Jobs).
+    Job,
 }
 
 /// Actions the TUI offers on an entity.
@@ -196,9 +207,10 @@ pub struct DerivedSpec {
     /// non-empty wins, falling back to the entity name.
     #[serde(default)]
     pub key: Vec<String>,
-    /// `environment`: the namespace label that names the environment.
+    /// `environment`: the property of the namespace blueprint holding the environment (the
+    /// namespace blueprint reads it from a label, e.g. `.metadata.labels.environment`).
     #[serde(default)]
-    pub namespace_label: Option<String>,
+    pub namespace_property: Option<String>,
     /// `running-service`: property ids tried in order for the version; falls back to the tag
     /// of the first image.
     #[serde(default)]

@@ -126,7 +126,18 @@ fn check_sources(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'_>], String)
 }
 
 fn check_health(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'_>], String)) {
-    let (rule, needs): (&str, &[(&str, Option<PropType>)]) = match spec.health {
+    let rules = std::iter::once(spec.health).chain(spec.sources.iter().filter_map(|s| s.health));
+    for rule in rules {
+        check_health_rule(spec, rule, err);
+    }
+}
+
+fn check_health_rule(
+    spec: &BlueprintSpec,
+    health: HealthRule,
+    err: &mut impl FnMut(&[Step<'_>], String),
+) {
+    let (rule, needs): (&str, &[(&str, Option<PropType>)]) = match health {
         HealthRule::None => return,
         HealthRule::Replicas => (
             "replicas",
@@ -137,6 +148,14 @@ fn check_health(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'_>], String))
         ),
         HealthRule::Pod => ("pod", &[("phase", None)]),
         HealthRule::Condition => ("condition", &[("ready", None)]),
+        HealthRule::Job => (
+            "job",
+            &[
+                ("active", Some(PropType::Integer)),
+                ("succeeded", Some(PropType::Integer)),
+                ("failed", Some(PropType::Integer)),
+            ],
+        ),
     };
     for (id, ty) in needs {
         match (spec.properties.iter().find(|p| p.id == *id), ty) {

@@ -51,7 +51,7 @@ impl DerivedRules {
                         .collect()
                 }
                 DerivedKind::Environment => {
-                    rules.ns_env_prop = match (&d.namespace_label, rules.namespace_bp) {
+                    rules.ns_env_prop = match (&d.namespace_property, rules.namespace_bp) {
                         (Some(label), Some(ns)) => set.get(ns).prop_index(label),
                         _ => None,
                     }

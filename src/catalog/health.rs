@@ -59,9 +59,15 @@ fn int(bp: &Blueprint, r: &Record, id: &str) -> Option<i64> {
     prop(bp, r, id).as_int()
 }
 
-/// Judge one record by its blueprint's health rule.
+/// Judge one record by its source kind's health rule, else its blueprint's.
 pub fn judge(bp: &Blueprint, r: &Record) -> Health {
-    match bp.spec.health {
+    let rule = bp
+        .spec
+        .sources
+        .get(r.source as usize)
+        .and_then(|s| s.health)
+        .unwrap_or(bp.spec.health);
+    match rule {
         HealthRule::None => Health::Unknown,
         HealthRule::Replicas => {
             let desired = int(bp, r, "desired").unwrap_or(0);
@@ -103,6 +109,22 @@ pub fn judge(bp: &Blueprint, r: &Record) -> Health {
                     }
                 }
                 _ => Health::Unknown,
+            }
+        }
+        HealthRule::Job => {
+            let (active, succeeded, failed) = (
+                int(bp, r, "active").unwrap_or(0),
+                int(bp, r, "succeeded").unwrap_or(0),
+                int(bp, r, "failed").unwrap_or(0),
+            );
+            if active > 0 {
+                Health::Progressing
+            } else if succeeded > 0 {
+                Health::Healthy
+            } else if failed > 0 {
+                Health::Failed
+            } else {
+                Health::Unknown
             }
         }
         HealthRule::Condition => match prop(bp, r, "ready").as_str() {

@@ -121,6 +121,27 @@ fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode
 }
 
 async fn run_tui(s: session::Session, demo: bool, readonly: bool, paths: Paths) -> anyhow::Result<ExitCode> {
-    let _ = (s, demo, readonly, paths);
-    anyhow::bail!("the TUI is not wired yet")
+    let session::Session {
+        catalog,
+        changes,
+        clients,
+        fleet,
+        demo: demo_fleet,
+        ..
+    } = s;
+    let result = crate::tui::run(crate::tui::TuiInput {
+        catalog,
+        changes,
+        clients,
+        demo,
+        log_file: paths.log_file.clone(),
+        readonly,
+    })
+    .await;
+    // Stop every watcher (and the demo simulator) before leaving.
+    fleet.shutdown().await;
+    if let Some(d) = demo_fleet {
+        d.fleet.shutdown().await;
+    }
+    result.map(|()| ExitCode::SUCCESS)
 }

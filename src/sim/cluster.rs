@@ -207,12 +207,19 @@ impl SimCluster {
         kind: PatchKind,
         patch: &Value,
     ) -> Result<Value, ApiError> {
-        self.op_update(res, namespace, name, super::ops::Scope::Main, false, |cur| {
-            patch::apply(kind, cur, patch).map_err(|e| match e {
-                PatchError::BadRequest(m) => ApiError::bad_request(m),
-                PatchError::Invalid(m) => ApiError::unprocessable(m),
-            })
-        })
+        self.op_update(
+            res,
+            namespace,
+            name,
+            super::ops::Scope::Main,
+            false,
+            |cur| {
+                patch::apply(kind, cur, patch).map_err(|e| match e {
+                    PatchError::BadRequest(m) => ApiError::bad_request(m),
+                    PatchError::Invalid(m) => ApiError::unprocessable(m),
+                })
+            },
+        )
         .map(|o| o.value.clone())
     }
 
@@ -225,11 +232,18 @@ impl SimCluster {
         name: &str,
         edit: impl FnOnce(&mut Value),
     ) -> Result<Value, ApiError> {
-        self.op_update(res, namespace, name, super::ops::Scope::Full, false, |cur| {
-            let mut v = cur.clone();
-            edit(&mut v);
-            Ok(v)
-        })
+        self.op_update(
+            res,
+            namespace,
+            name,
+            super::ops::Scope::Full,
+            false,
+            |cur| {
+                let mut v = cur.clone();
+                edit(&mut v);
+                Ok(v)
+            },
+        )
         .map(|o| o.value.clone())
     }
 

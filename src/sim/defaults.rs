@@ -30,7 +30,11 @@ fn default_containers(spec: &mut Map<String, Value>, key: &str) {
         return;
     };
     for c in containers.iter_mut().filter_map(Value::as_object_mut) {
-        let image = c.get("image").and_then(Value::as_str).unwrap_or("").to_string();
+        let image = c
+            .get("image")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         default(c, "resources", json!({}));
         default(c, "terminationMessagePath", json!("/dev/termination-log"));
         default(c, "terminationMessagePolicy", json!("File"));
@@ -78,7 +82,10 @@ pub(crate) fn pod_only(spec: &mut Map<String, Value>, rng: &mut impl Rng) {
     let has_token_volume = spec
         .get("volumes")
         .and_then(Value::as_array)
-        .is_some_and(|v| v.iter().any(|v| util::str_at(v, "/name").starts_with("kube-api-access-")));
+        .is_some_and(|v| {
+            v.iter()
+                .any(|v| util::str_at(v, "/name").starts_with("kube-api-access-"))
+        });
     if has_token_volume {
         return;
     }
@@ -216,7 +223,11 @@ pub(crate) fn apply(res: SimResource, obj: &mut Value, rng: &mut impl Rng) {
             default(spec, "revisionHistoryLimit", json!(10));
             template(child(spec, "template"), "Always");
             let annotations = child(child(root, "metadata"), "annotations");
-            default(annotations, "deprecated.daemonset.template.generation", json!("1"));
+            default(
+                annotations,
+                "deprecated.daemonset.template.generation",
+                json!("1"),
+            );
             let status = child(root, "status");
             for k in [
                 "currentNumberScheduled",
@@ -283,13 +294,18 @@ mod tests {
 
     #[test]
     fn qos() {
-        assert_eq!(qos_class(&json!({"containers": [{"name": "a"}]})), "BestEffort");
+        assert_eq!(
+            qos_class(&json!({"containers": [{"name": "a"}]})),
+            "BestEffort"
+        );
         assert_eq!(
             qos_class(&json!({"containers": [{"resources": {"requests": {"cpu": "1"}}}]})),
             "Burstable"
         );
         assert_eq!(
-            qos_class(&json!({"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]})),
+            qos_class(
+                &json!({"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]})
+            ),
             "Guaranteed"
         );
     }
@@ -301,7 +317,12 @@ mod tests {
         apply(SimResource::Pods, &mut pod, &mut rng);
         apply(SimResource::Pods, &mut pod, &mut rng);
         assert_eq!(pod["spec"]["volumes"].as_array().map(Vec::len), Some(1));
-        assert_eq!(pod["spec"]["containers"][0]["volumeMounts"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            pod["spec"]["containers"][0]["volumeMounts"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
         assert_eq!(pod["status"]["qosClass"], "BestEffort");
     }
 }

@@ -69,9 +69,10 @@ impl Faults {
 
     /// Authorization: 403 when a rule denies the request.
     pub fn authorize(&self, a: &Attributes<'_>) -> Result<(), ApiError> {
-        let denied = self.forbidden.iter().any(|r| {
-            r.res == a.res && (r.verbs.is_empty() || r.verbs.iter().any(|v| v == a.verb))
-        });
+        let denied = self
+            .forbidden
+            .iter()
+            .any(|r| r.res == a.res && (r.verbs.is_empty() || r.verbs.iter().any(|v| v == a.verb)));
         if denied {
             Err(ApiError::forbidden(
                 &self.user,

@@ -85,7 +85,11 @@ impl LogSource {
             .or_else(|| image.rsplit_once(':').map(|(_, t)| t.to_string()))
             .unwrap_or_else(|| "dev".to_string());
         let seed = util::fnv64a(
-            format!("{}/{container}/{instance}", util::str_at(pod, "/metadata/name")).as_bytes(),
+            format!(
+                "{}/{container}/{instance}",
+                util::str_at(pod, "/metadata/name")
+            )
+            .as_bytes(),
         );
         let mut src = LogSource {
             seed,
@@ -142,9 +146,16 @@ impl LogSource {
         let app_ts = ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         let (level, msg) = self.message(i);
         match self.flavor {
-            Flavor::Postgres => format!("{} UTC [{}] {level}:  {msg}\n", ts.strftime("%Y-%m-%d %H:%M:%S%.3f"), 40 + self.rand(0, 9) % 60),
+            Flavor::Postgres => format!(
+                "{} UTC [{}] {level}:  {msg}\n",
+                ts.strftime("%Y-%m-%d %H:%M:%S%.3f"),
+                40 + self.rand(0, 9) % 60
+            ),
             Flavor::Redis => format!("1:M {} {msg}\n", ts.strftime("%d %b %Y %H:%M:%S%.3f")),
-            Flavor::Agent => format!("[{}] [{level:>5}] {msg}\n", ts.strftime("%Y/%m/%d %H:%M:%S")),
+            Flavor::Agent => format!(
+                "[{}] [{level:>5}] {msg}\n",
+                ts.strftime("%Y/%m/%d %H:%M:%S")
+            ),
             Flavor::Proxy => format!("[{app_ts}] {msg}\n"),
             Flavor::Web | Flavor::Batch => format!("{app_ts} {level:<5} {msg}\n"),
         }
@@ -157,7 +168,10 @@ impl LogSource {
             return match how {
                 Exit::Crashed => (
                     "FATAL",
-                    format!("{}: exiting: upstream cluster is unreachable (exit code 1)", self.service),
+                    format!(
+                        "{}: exiting: upstream cluster is unreachable (exit code 1)",
+                        self.service
+                    ),
                 ),
                 Exit::Completed => ("INFO", format!("{} finished successfully", self.service)),
             };
@@ -167,7 +181,8 @@ impl LogSource {
         {
             return (
                 "ERROR",
-                "failed to initialize listener: connection refused (dial tcp 10.96.0.12:15000)".to_string(),
+                "failed to initialize listener: connection refused (dial tcp 10.96.0.12:15000)"
+                    .to_string(),
             );
         }
         if i < STARTUP {
@@ -178,37 +193,134 @@ impl LogSource {
         let ms = 2 + r % 40;
         match self.flavor {
             Flavor::Web => {
-                let path = pick(&["/api/v1/orders", "/api/v1/items", "/api/v1/carts", "/api/v1/users", "/healthz", "/metrics"]);
+                let path = pick(&[
+                    "/api/v1/orders",
+                    "/api/v1/items",
+                    "/api/v1/carts",
+                    "/api/v1/users",
+                    "/healthz",
+                    "/metrics",
+                ]);
                 match r % 20 {
-                    0 => ("WARN", format!("slow request method=GET path={path} status=200 duration_ms={}", 800 + r % 900)),
-                    1 => ("DEBUG", format!("cache refresh keys={} hit_ratio=0.{}", 100 + r % 900, 80 + r % 19)),
-                    2 => ("ERROR", format!("request failed method=POST path={path} status=503 error=\"upstream timeout\" duration_ms={}", 1000 + r % 2000)),
-                    3 => ("INFO", format!("POST {path} 201 duration_ms={ms} bytes={}", 200 + r % 4000)),
-                    _ => ("INFO", format!("GET {path} 200 duration_ms={ms} bytes={}", 100 + r % 9000)),
+                    0 => (
+                        "WARN",
+                        format!(
+                            "slow request method=GET path={path} status=200 duration_ms={}",
+                            800 + r % 900
+                        ),
+                    ),
+                    1 => (
+                        "DEBUG",
+                        format!(
+                            "cache refresh keys={} hit_ratio=0.{}",
+                            100 + r % 900,
+                            80 + r % 19
+                        ),
+                    ),
+                    2 => (
+                        "ERROR",
+                        format!(
+                            "request failed method=POST path={path} status=503 error=\"upstream timeout\" duration_ms={}",
+                            1000 + r % 2000
+                        ),
+                    ),
+                    3 => (
+                        "INFO",
+                        format!("POST {path} 201 duration_ms={ms} bytes={}", 200 + r % 4000),
+                    ),
+                    _ => (
+                        "INFO",
+                        format!("GET {path} 200 duration_ms={ms} bytes={}", 100 + r % 9000),
+                    ),
                 }
             }
             Flavor::Proxy => {
                 let path = pick(&["/api/v1/orders", "/api/v1/payments", "/healthz", "/ready"]);
-                let code = if r % 25 == 0 { 503 } else { 200 };
-                ("INFO", format!("\"GET {path} HTTP/1.1\" {code} - 0 {} {ms} {} \"10.244.{}.{}\" \"Go-http-client/1.1\"", 100 + r % 4000, ms.saturating_sub(1), r % 8, 2 + r % 250))
+                let code = if r.is_multiple_of(25) { 503 } else { 200 };
+                (
+                    "INFO",
+                    format!(
+                        "\"GET {path} HTTP/1.1\" {code} - 0 {} {ms} {} \"10.244.{}.{}\" \"Go-http-client/1.1\"",
+                        100 + r % 4000,
+                        ms.saturating_sub(1),
+                        r % 8,
+                        2 + r % 250
+                    ),
+                )
             }
             Flavor::Postgres => match r % 6 {
                 0 => ("LOG", "checkpoint starting: time".to_string()),
-                1 => ("LOG", format!("checkpoint complete: wrote {} buffers ({}.{}%)", r % 500, r % 5, r % 10)),
-                2 => ("LOG", format!("connection received: host=10.244.{}.{} port={}", r % 8, 2 + r % 250, 40000 + r % 20000)),
-                _ => ("LOG", format!("duration: {}.{} ms  statement: SELECT id, status FROM orders WHERE id = $1", r % 50, r % 1000)),
+                1 => (
+                    "LOG",
+                    format!(
+                        "checkpoint complete: wrote {} buffers ({}.{}%)",
+                        r % 500,
+                        r % 5,
+                        r % 10
+                    ),
+                ),
+                2 => (
+                    "LOG",
+                    format!(
+                        "connection received: host=10.244.{}.{} port={}",
+                        r % 8,
+                        2 + r % 250,
+                        40000 + r % 20000
+                    ),
+                ),
+                _ => (
+                    "LOG",
+                    format!(
+                        "duration: {}.{} ms  statement: SELECT id, status FROM orders WHERE id = $1",
+                        r % 50,
+                        r % 1000
+                    ),
+                ),
             },
             Flavor::Redis => match r % 5 {
-                0 => ("", format!("* {} changes in 60 seconds. Saving...", 100 + r % 10000)),
-                1 => ("", format!("* Background saving started by pid {}", 100 + r % 900)),
-                2 => ("", "* Background saving terminated with success".to_string()),
-                _ => ("", format!("* DB saved on disk ({} keys)", 1000 + r % 90000)),
+                0 => (
+                    "",
+                    format!("* {} changes in 60 seconds. Saving...", 100 + r % 10000),
+                ),
+                1 => (
+                    "",
+                    format!("* Background saving started by pid {}", 100 + r % 900),
+                ),
+                2 => (
+                    "",
+                    "* Background saving terminated with success".to_string(),
+                ),
+                _ => (
+                    "",
+                    format!("* DB saved on disk ({} keys)", 1000 + r % 90000),
+                ),
             },
             Flavor::Agent => match r % 4 {
-                0 => ("warn", format!("[input:tail] file rotated, re-opening inode={}", r % 1_000_000)),
-                _ => ("info", format!("[output:forward] flushed {} records in {} ms", 10 + r % 500, ms)),
+                0 => (
+                    "warn",
+                    format!(
+                        "[input:tail] file rotated, re-opening inode={}",
+                        r % 1_000_000
+                    ),
+                ),
+                _ => (
+                    "info",
+                    format!(
+                        "[output:forward] flushed {} records in {} ms",
+                        10 + r % 500,
+                        ms
+                    ),
+                ),
             },
-            Flavor::Batch => ("INFO", format!("processed batch {} rows={} duration_ms={}", i - STARTUP + 1, 100 + r % 5000, 50 + r % 900)),
+            Flavor::Batch => (
+                "INFO",
+                format!(
+                    "processed batch {} rows={} duration_ms={}",
+                    i - STARTUP + 1,
+                    100 + r % 5000,
+                    50 + r % 900
+                ),
+            ),
         }
     }
 
@@ -217,13 +329,17 @@ impl LogSource {
         match (self.flavor, i) {
             (Flavor::Postgres, 0) => format!("starting PostgreSQL {ver} on x86_64-pc-linux-gnu"),
             (Flavor::Postgres, 1) => "listening on IPv4 address \"0.0.0.0\", port 5432".to_string(),
-            (Flavor::Postgres, 2) => "database system was shut down at 2026-01-01 00:00:00 UTC".to_string(),
+            (Flavor::Postgres, 2) => {
+                "database system was shut down at 2026-01-01 00:00:00 UTC".to_string()
+            }
             (Flavor::Postgres, _) => "database system is ready to accept connections".to_string(),
             (Flavor::Redis, 0) => format!("# Redis version={ver}, bits=64, pid=1, just started"),
             (Flavor::Redis, 1) => "# Server initialized".to_string(),
             (Flavor::Redis, 2) => "* Loading RDB produced by version 7.2".to_string(),
             (Flavor::Redis, _) => "* Ready to accept connections tcp".to_string(),
-            (Flavor::Proxy, 0) => "initializing epoch 0 (base id=0, hot restart version=11.104)".to_string(),
+            (Flavor::Proxy, 0) => {
+                "initializing epoch 0 (base id=0, hot restart version=11.104)".to_string()
+            }
             (Flavor::Proxy, 1) => "loading 2 cluster(s), 1 listener(s)".to_string(),
             (Flavor::Proxy, 2) => "all clusters initialized. initializing init manager".to_string(),
             (Flavor::Proxy, _) => "starting main dispatch loop".to_string(),
@@ -251,7 +367,9 @@ mod tests {
 
     #[test]
     fn deterministic_and_monotonic() {
-        let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let start: Timestamp = "2026-01-01T00:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
         let a = LogSource::new(&pod(), "app", 0, start, None);
         let b = LogSource::new(&pod(), "app", 0, start, None);
         for i in 0..50 {
@@ -262,13 +380,17 @@ mod tests {
         assert!(a.line(0).contains("starting checkout-api version=1.4.2"));
         let envoy = LogSource::new(&pod(), "envoy", 0, start, None);
         assert_ne!(envoy.line(10), a.line(10));
-        let later = start.checked_add(SignedDuration::from_secs(10)).unwrap_or(start);
+        let later = start
+            .checked_add(SignedDuration::from_secs(10))
+            .unwrap_or(start);
         assert_eq!(a.count_at(later), 50);
     }
 
     #[test]
     fn crashed_instance_ends_with_fatal() {
-        let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let start: Timestamp = "2026-01-01T00:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
         let src = LogSource::new(&pod(), "envoy", 3, start, Some((start, Exit::Crashed)));
         let n = src.count_at(start);
         assert!(src.finished());

@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn full_form_is_prefix_plus_body() {
-        let v = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}});
+        let v =
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}});
         let o = StoredObject::new(SimResource::Pods, v, 42);
         let full: Value = serde_json::from_slice(&o.full_bytes()).unwrap_or_default();
         assert_eq!(full["kind"], "Pod");

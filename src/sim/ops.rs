@@ -107,7 +107,10 @@ impl SimCluster {
         root.insert("kind".into(), json!(res.kind()));
         let meta = util::meta_mut(&mut value);
         let namespace = if res.namespaced() {
-            let body_ns = meta.get("namespace").and_then(Value::as_str).map(str::to_string);
+            let body_ns = meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             let ns = match (path_namespace, body_ns) {
                 (Some(p), Some(b)) if p != b => {
                     return Err(ApiError::bad_request(
@@ -147,7 +150,11 @@ impl SimCluster {
             return Err(ApiError::not_found(SimResource::Namespaces, ns));
         }
         let meta = util::meta_mut(&mut value);
-        let mut name = meta.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let mut name = meta
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if name.is_empty() {
             let prefix = meta
                 .get("generateName")
@@ -165,7 +172,10 @@ impl SimCluster {
             }
             loop {
                 let candidate = format!("{prefix}{}", util::random_suffix(&mut store.rng, 5));
-                if store.get(res, &store_key(namespace.as_deref(), &candidate)).is_none() {
+                if store
+                    .get(res, &store_key(namespace.as_deref(), &candidate))
+                    .is_none()
+                {
                     name = candidate;
                     break;
                 }
@@ -209,7 +219,9 @@ impl SimCluster {
             .ok_or_else(|| ApiError::not_found(res, name))?;
         let mut new = f(&current.value)?;
         if !new.is_object() {
-            return Err(ApiError::bad_request("the object provided must be a JSON object"));
+            return Err(ApiError::bad_request(
+                "the object provided must be a JSON object",
+            ));
         }
         if scope != Scope::Full {
             let body_name = util::str_at(&new, "/metadata/name");
@@ -333,7 +345,10 @@ impl SimCluster {
                 ),
             ));
         }
-        let already_terminating = current.value.pointer("/metadata/deletionTimestamp").is_some();
+        let already_terminating = current
+            .value
+            .pointer("/metadata/deletionTimestamp")
+            .is_some();
         let has_finalizers = current
             .value
             .pointer("/metadata/finalizers")
@@ -452,7 +467,8 @@ mod tests {
 
     fn cluster() -> SimCluster {
         let c = SimCluster::new("t");
-        let _ = c.create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}));
+        let _ = c
+            .create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}));
         c
     }
 
@@ -492,19 +508,40 @@ mod tests {
         let kind = super::super::patch::PatchKind::Merge;
         let res = SimResource::Deployments;
         let a = c
-            .patch(res, Some("shop"), "web", kind, &json!({"metadata": {"labels": {"x": "y"}}}))
+            .patch(
+                res,
+                Some("shop"),
+                "web",
+                kind,
+                &json!({"metadata": {"labels": {"x": "y"}}}),
+            )
             .unwrap_or_default();
         assert_eq!(a["metadata"]["generation"], 1);
         let b = c
-            .patch(res, Some("shop"), "web", kind, &json!({"spec": {"replicas": 3}, "status": {"replicas": 99}}))
+            .patch(
+                res,
+                Some("shop"),
+                "web",
+                kind,
+                &json!({"spec": {"replicas": 3}, "status": {"replicas": 99}}),
+            )
             .unwrap_or_default();
         assert_eq!(b["metadata"]["generation"], 2);
         assert!(b["status"].get("replicas").is_none());
         let rv = b["metadata"]["resourceVersion"].clone();
         let same = c
-            .patch(res, Some("shop"), "web", kind, &json!({"spec": {"replicas": 3}}))
+            .patch(
+                res,
+                Some("shop"),
+                "web",
+                kind,
+                &json!({"spec": {"replicas": 3}}),
+            )
             .unwrap_or_default();
-        assert_eq!(same["metadata"]["resourceVersion"], rv, "no-op patch keeps rv");
+        assert_eq!(
+            same["metadata"]["resourceVersion"], rv,
+            "no-op patch keeps rv"
+        );
         let stale = c.patch(
             res,
             Some("shop"),
@@ -527,16 +564,22 @@ mod tests {
             uid: Some("00000000-0000-0000-0000-000000000000".into()),
             ..DeleteOpts::default()
         };
-        let e = c.op_delete(SimResource::Pods, Some("shop"), "p", &wrong).err();
+        let e = c
+            .op_delete(SimResource::Pods, Some("shop"), "p", &wrong)
+            .err();
         assert_eq!(e.as_ref().map(|e| e.code), Some(409));
-        assert!(e.map(|e| e.message).unwrap_or_default().starts_with("Operation cannot be fulfilled on Pod \"p\": the UID in the precondition"));
+        assert!(e.map(|e| e.message).unwrap_or_default().starts_with(
+            "Operation cannot be fulfilled on Pod \"p\": the UID in the precondition"
+        ));
         let right = DeleteOpts {
             uid: Some(util::str_at(&pod, "/metadata/uid").to_string()),
             ..DeleteOpts::default()
         };
         let out = c.op_delete(SimResource::Pods, Some("shop"), "p", &right);
         assert!(matches!(out, Ok(Deleted::Terminating(_))));
-        let p = c.get(SimResource::Pods, Some("shop"), "p").unwrap_or_default();
+        let p = c
+            .get(SimResource::Pods, Some("shop"), "p")
+            .unwrap_or_default();
         assert_eq!(p["metadata"]["deletionGracePeriodSeconds"], 30);
         let now = DeleteOpts {
             grace_period: Some(0),

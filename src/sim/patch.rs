@@ -83,8 +83,13 @@ pub fn merge(target: &mut Value, patch: &Value) {
 /// The merge key of a list field in the Kubernetes API (`patchMergeKey`), if it merges by key.
 fn merge_key(field: &str) -> Option<&'static str> {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env"
-        | "imagePullSecrets" | "resourceClaims" => Some("name"),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
+        | "resourceClaims" => Some("name"),
         "volumeMounts" | "volumeDevices" => Some("mountPath"),
         "ports" => Some("containerPort"),
         "conditions" => Some("type"),
@@ -298,7 +303,9 @@ fn op_get(doc: &Value, path: &str) -> Result<Value, PatchError> {
 /// RFC 6902 JSON patch with ops add, remove, replace, move, copy and test.
 fn json_patch(target: &Value, patch: &Value) -> Result<Value, PatchError> {
     let ops = patch.as_array().ok_or_else(|| {
-        PatchError::BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch".into())
+        PatchError::BadRequest(
+            "json: cannot unmarshal object into Go value of type jsonpatch.Patch".into(),
+        )
     })?;
     let mut doc = target.clone();
     for op in ops {
@@ -343,9 +350,7 @@ fn json_patch(target: &Value, patch: &Value) -> Result<Value, PatchError> {
                 }
             }
             other => {
-                return Err(PatchError::BadRequest(format!(
-                    "Unexpected kind: {other}"
-                )));
+                return Err(PatchError::BadRequest(format!("Unexpected kind: {other}")));
             }
         }
     }
@@ -360,7 +365,11 @@ mod tests {
     #[test]
     fn merge_patch() {
         let t = json!({"a": {"b": 1, "c": 2}, "l": [1, 2]});
-        let out = apply(PatchKind::Merge, &t, &json!({"a": {"b": null, "d": 3}, "l": [3]}));
+        let out = apply(
+            PatchKind::Merge,
+            &t,
+            &json!({"a": {"b": null, "d": 3}, "l": [3]}),
+        );
         assert_eq!(out, Ok(json!({"a": {"c": 2, "d": 3}, "l": [3]})));
         assert!(apply(PatchKind::Merge, &t, &json!([1])).is_err());
     }
@@ -381,7 +390,10 @@ mod tests {
         );
         let del = json!({"spec": {"template": {"spec": {"containers": [{"name": "envoy", "$patch": "delete"}]}}}});
         let out = apply(PatchKind::Strategic, &t, &del).unwrap_or_default();
-        assert_eq!(out["spec"]["template"]["spec"]["containers"], json!([{"name": "app", "image": "a:1"}]));
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "app", "image": "a:1"}])
+        );
     }
 
     #[test]
@@ -395,11 +407,23 @@ mod tests {
             {"op": "add", "path": "/metadata", "value": {"a~b/c": 1}}
         ]);
         let out = apply(PatchKind::Json, &t, &p).unwrap_or_default();
-        assert_eq!(out, json!({"spec": {"replicas": 5, "l": [2, 3]}, "metadata": {"a~b/c": 1}}));
+        assert_eq!(
+            out,
+            json!({"spec": {"replicas": 5, "l": [2, 3]}, "metadata": {"a~b/c": 1}})
+        );
         let bad = json!([{"op": "test", "path": "/spec/replicas", "value": 2}]);
-        assert!(matches!(apply(PatchKind::Json, &t, &bad), Err(PatchError::Invalid(_))));
+        assert!(matches!(
+            apply(PatchKind::Json, &t, &bad),
+            Err(PatchError::Invalid(_))
+        ));
         let missing = json!([{"op": "remove", "path": "/nope"}]);
-        assert!(matches!(apply(PatchKind::Json, &t, &missing), Err(PatchError::Invalid(_))));
-        assert!(matches!(apply(PatchKind::Json, &t, &json!({})), Err(PatchError::BadRequest(_))));
+        assert!(matches!(
+            apply(PatchKind::Json, &t, &missing),
+            Err(PatchError::Invalid(_))
+        ));
+        assert!(matches!(
+            apply(PatchKind::Json, &t, &json!({})),
+            Err(PatchError::BadRequest(_))
+        ));
     }
 }

@@ -61,7 +61,8 @@ pub(crate) fn backoff_secs(restarts: i64) -> i64 {
 }
 
 fn ts_plus(ts: Timestamp, secs: i64) -> Timestamp {
-    ts.checked_add(SignedDuration::from_secs(secs)).unwrap_or(ts)
+    ts.checked_add(SignedDuration::from_secs(secs))
+        .unwrap_or(ts)
 }
 
 /// A pod to create from a workload's template.
@@ -100,10 +101,17 @@ impl NewPod<'_> {
         }
         meta.insert("namespace".into(), json!(self.namespace));
         meta.insert("labels".into(), Value::Object(labels));
-        if let Some(a) = self.template.pointer("/metadata/annotations").filter(|a| a.is_object()) {
+        if let Some(a) = self
+            .template
+            .pointer("/metadata/annotations")
+            .filter(|a| a.is_object())
+        {
             meta.insert("annotations".into(), a.clone());
         }
-        meta.insert("ownerReferences".into(), json!([util::owner_ref(self.owner)]));
+        meta.insert(
+            "ownerReferences".into(),
+            json!([util::owner_ref(self.owner)]),
+        );
         let mut spec = self.template.get("spec").cloned().unwrap_or(json!({}));
         let mut status = json!({"phase": "Pending"});
         if let Some(n) = self.node {
@@ -132,7 +140,14 @@ pub(crate) fn schedule(pod: &mut Value, node: &str, now: &str) {
 }
 
 /// Keeps a condition's `lastTransitionTime` when its status did not change.
-fn condition(old: Option<&Value>, kind: &str, ok: bool, reason: Option<&str>, message: Option<String>, now: &str) -> Value {
+fn condition(
+    old: Option<&Value>,
+    kind: &str,
+    ok: bool,
+    reason: Option<&str>,
+    message: Option<String>,
+    now: &str,
+) -> Value {
     let status = if ok { "True" } else { "False" };
     let prev = old
         .and_then(|s| s.get("conditions"))
@@ -142,7 +157,8 @@ fn condition(old: Option<&Value>, kind: &str, ok: bool, reason: Option<&str>, me
         Some(p) if str_at(p, "/status") == status => str_at(p, "/lastTransitionTime").to_string(),
         _ => now.to_string(),
     };
-    let mut c = json!({"type": kind, "status": status, "lastProbeTime": null, "lastTransitionTime": since});
+    let mut c =
+        json!({"type": kind, "status": status, "lastProbeTime": null, "lastTransitionTime": since});
     if let Some(r) = reason {
         c["reason"] = json!(r);
     }
@@ -157,7 +173,12 @@ fn container_specs(pod: &Value) -> Vec<(String, String)> {
         .and_then(Value::as_array)
         .map(|cs| {
             cs.iter()
-                .map(|c| (str_at(c, "/name").to_string(), str_at(c, "/image").to_string()))
+                .map(|c| {
+                    (
+                        str_at(c, "/name").to_string(),
+                        str_at(c, "/image").to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -165,11 +186,21 @@ fn container_specs(pod: &Value) -> Vec<(String, String)> {
 
 /// The status a kubelet posts for a running pod, given what should crash and be ready.
 /// Existing timestamps are kept so that recomputing an unchanged pod is a no-op.
-pub(crate) fn running_status(pod: &Value, d: &Desired, host_ip: &str, ip: &str, now: Timestamp) -> Value {
+pub(crate) fn running_status(
+    pod: &Value,
+    d: &Desired,
+    host_ip: &str,
+    ip: &str,
+    now: Timestamp,
+) -> Value {
     let now_s = util::rfc3339(now);
     let old = pod.get("status");
     let uid = str_at(pod, "/metadata/uid");
-    let pod_ref = format!("{}_{}({uid})", str_at(pod, "/metadata/name"), str_at(pod, "/metadata/namespace"));
+    let pod_ref = format!(
+        "{}_{}({uid})",
+        str_at(pod, "/metadata/name"),
+        str_at(pod, "/metadata/namespace")
+    );
     let start_time = old
         .and_then(|s| s.get("startTime"))
         .and_then(Value::as_str)
@@ -184,10 +215,15 @@ pub(crate) fn running_status(pod: &Value, d: &Desired, host_ip: &str, ip: &str, 
     let mut unready = Vec::new();
     for (name, image) in container_specs(pod) {
         let prev = old_cs(&name);
-        let restarts = prev.map(|p| util::i64_at(p, "/restartCount", 0)).unwrap_or(0);
+        let restarts = prev
+            .map(|p| util::i64_at(p, "/restartCount", 0))
+            .unwrap_or(0);
         if d.crash.contains(&name) {
             let last_finish = prev
-                .filter(|p| p.pointer("/state/waiting/reason").and_then(Value::as_str) == Some("CrashLoopBackOff"))
+                .filter(|p| {
+                    p.pointer("/state/waiting/reason").and_then(Value::as_str)
+                        == Some("CrashLoopBackOff")
+                })
                 .and_then(|p| util::parse_time(str_at(p, "/lastState/terminated/finishedAt")));
             let (restarts, finished) = match last_finish {
                 Some(f) if ts_plus(f, backoff_secs(restarts)) > now => (restarts, f),
@@ -248,7 +284,10 @@ pub(crate) fn running_status(pod: &Value, d: &Desired, host_ip: &str, ip: &str, 
     } else {
         (
             Some("ContainersNotReady"),
-            Some(format!("containers with unready status: [{}]", unready.join(" "))),
+            Some(format!(
+                "containers with unready status: [{}]",
+                unready.join(" ")
+            )),
         )
     };
     let scheduled_at = old
@@ -285,7 +324,11 @@ pub(crate) fn succeeded_status(pod: &Value, now: Timestamp) -> Value {
     let old = pod.get("status").cloned().unwrap_or(json!({}));
     let uid = str_at(pod, "/metadata/uid");
     let start = str_at(&old, "/startTime");
-    let start = if start.is_empty() { now_s.clone() } else { start.to_string() };
+    let start = if start.is_empty() {
+        now_s.clone()
+    } else {
+        start.to_string()
+    };
     let statuses: Vec<Value> = container_specs(pod)
         .into_iter()
         .map(|(name, image)| {
@@ -344,7 +387,10 @@ mod tests {
     #[test]
     fn image_ids() {
         assert!(image_id("envoy:1.30").starts_with("docker.io/library/envoy@sha256:"));
-        assert!(image_id("registry.example/checkout:1.4.2").starts_with("registry.example/checkout@sha256:"));
+        assert!(
+            image_id("registry.example/checkout:1.4.2")
+                .starts_with("registry.example/checkout@sha256:")
+        );
         assert!(image_id("localhost:5000/a/b:1").starts_with("localhost:5000/a/b@sha256:"));
         assert!(image_id("bitnami/redis:7").starts_with("docker.io/bitnami/redis@sha256:"));
     }
@@ -363,7 +409,10 @@ mod tests {
         let pod = json!({"metadata": {"name": "p", "namespace": "n", "uid": "u"},
                          "spec": {"containers": [{"name": "app", "image": "a:1"}, {"name": "envoy", "image": "envoy:1.30"}]},
                          "status": {"phase": "Pending", "qosClass": "BestEffort"}});
-        let d = Desired { crash: vec!["envoy".into()], ready_allowed: true };
+        let d = Desired {
+            crash: vec!["envoy".into()],
+            ready_allowed: true,
+        };
         let now = Timestamp::now();
         let s1 = running_status(&pod, &d, "10.1.0.5", "10.244.1.7", now);
         let mut pod2 = pod.clone();
@@ -373,11 +422,23 @@ mod tests {
         assert_eq!(s1, s2, "no restart before the back-off expires");
         assert_eq!(s1["containerStatuses"][1]["restartCount"], 1);
         assert_eq!(s1["conditions"][1]["status"], "False");
-        assert_eq!(s1["conditions"][1]["message"], "containers with unready status: [envoy]");
+        assert_eq!(
+            s1["conditions"][1]["message"],
+            "containers with unready status: [envoy]"
+        );
         let much_later = ts_plus(now, 11);
         let s3 = running_status(&pod2, &d, "10.1.0.5", "10.244.1.7", much_later);
         assert_eq!(s3["containerStatuses"][1]["restartCount"], 2);
-        let healthy = running_status(&pod, &Desired { crash: vec![], ready_allowed: true }, "h", "i", now);
+        let healthy = running_status(
+            &pod,
+            &Desired {
+                crash: vec![],
+                ready_allowed: true,
+            },
+            "h",
+            "i",
+            now,
+        );
         assert!(is_ready(&json!({"status": healthy})));
     }
 }

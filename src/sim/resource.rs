@@ -43,7 +43,6 @@ pub(crate) struct ResourceInfo {
     pub has_scale: bool,
 }
 
-
 macro_rules! info {
     ($group:expr, $version:expr, $api_version:expr, $plural:expr, $kind:expr, $namespaced:expr, $tail:expr, $fields:expr, $generation:expr, $scale:expr) => {
         ResourceInfo {
@@ -52,7 +51,13 @@ macro_rules! info {
             plural: $plural,
             kind: $kind,
             namespaced: $namespaced,
-            type_prefix: concat!(r#"{"kind":""#, $kind, r#"","apiVersion":""#, $api_version, r#"","#),
+            type_prefix: concat!(
+                r#"{"kind":""#,
+                $kind,
+                r#"","apiVersion":""#,
+                $api_version,
+                r#"","#
+            ),
             bookmark_tail: $tail,
             extra_fields: $fields,
             has_generation: $generation,
@@ -273,7 +278,6 @@ impl SimResource {
             format!("{}.{}", i.plural, i.group)
         }
     }
-
 }
 
 #[cfg(test)]
@@ -283,7 +287,10 @@ mod tests {
     #[test]
     fn lookups_round_trip() {
         for r in SimResource::ALL {
-            assert_eq!(SimResource::from_gvr(r.group(), r.version(), r.plural()), Some(r));
+            assert_eq!(
+                SimResource::from_gvr(r.group(), r.version(), r.plural()),
+                Some(r)
+            );
             assert_eq!(
                 SimResource::from_api_version_kind(&r.api_version(), r.kind()),
                 Some(r)

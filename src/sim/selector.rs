@@ -59,7 +59,8 @@ fn is_key_char(c: char) -> bool {
 
 fn valid_value(v: &str) -> bool {
     v.len() <= 63
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 fn parse_set(rest: &str, term: &str) -> Result<Vec<String>, String> {
@@ -67,10 +68,16 @@ fn parse_set(rest: &str, term: &str) -> Result<Vec<String>, String> {
     let inner = rest
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| parse_err(format!("expected a parenthesized set of values in {term:?}")))?;
+        .ok_or_else(|| {
+            parse_err(format!(
+                "expected a parenthesized set of values in {term:?}"
+            ))
+        })?;
     let values: Vec<String> = inner.split(',').map(|v| v.trim().to_string()).collect();
     if let Some(bad) = values.iter().find(|v| !valid_value(v)) {
-        return Err(parse_err(format!("invalid label value {bad:?} in {term:?}")));
+        return Err(parse_err(format!(
+            "invalid label value {bad:?} in {term:?}"
+        )));
     }
     Ok(values)
 }
@@ -120,9 +127,17 @@ impl LabelSelector {
             } else if let Some(v) = rest.strip_prefix("in") {
                 LabelOp::In(parse_set(v, term)?)
             } else if let Some(v) = rest.strip_prefix('>') {
-                LabelOp::Gt(v.trim().parse().map_err(|_| parse_err(format!("invalid integer in {term:?}")))?)
+                LabelOp::Gt(
+                    v.trim()
+                        .parse()
+                        .map_err(|_| parse_err(format!("invalid integer in {term:?}")))?,
+                )
             } else if let Some(v) = rest.strip_prefix('<') {
-                LabelOp::Lt(v.trim().parse().map_err(|_| parse_err(format!("invalid integer in {term:?}")))?)
+                LabelOp::Lt(
+                    v.trim()
+                        .parse()
+                        .map_err(|_| parse_err(format!("invalid integer in {term:?}")))?,
+                )
             } else {
                 return Err(parse_err(format!("unknown operator in {term:?}")));
             };
@@ -136,7 +151,10 @@ impl LabelSelector {
         let mut reqs = Vec::new();
         if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in m {
-                reqs.push((k.clone(), LabelOp::Equals(v.as_str().unwrap_or("").to_string())));
+                reqs.push((
+                    k.clone(),
+                    LabelOp::Equals(v.as_str().unwrap_or("").to_string()),
+                ));
             }
         }
         if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array) {
@@ -145,7 +163,11 @@ impl LabelSelector {
                 let values: Vec<String> = e
                     .get("values")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let op = match util::str_at(e, "/operator") {
                     "In" => LabelOp::In(values),
@@ -179,8 +201,12 @@ impl LabelSelector {
             LabelOp::NotEquals(v) => get(k) != Some(v.as_str()),
             LabelOp::In(vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
             LabelOp::NotIn(vs) => get(k).is_none_or(|x| vs.iter().all(|v| v != x)),
-            LabelOp::Gt(n) => get(k).and_then(|x| x.parse::<i64>().ok()).is_some_and(|x| x > *n),
-            LabelOp::Lt(n) => get(k).and_then(|x| x.parse::<i64>().ok()).is_some_and(|x| x < *n),
+            LabelOp::Gt(n) => get(k)
+                .and_then(|x| x.parse::<i64>().ok())
+                .is_some_and(|x| x > *n),
+            LabelOp::Lt(n) => get(k)
+                .and_then(|x| x.parse::<i64>().ok())
+                .is_some_and(|x| x < *n),
         })
     }
 
@@ -221,7 +247,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = term.split_once('=') {
                 (f, true, v)
             } else {
-                return Err(format!("invalid selector: '{s}'; can't understand '{term}'"));
+                return Err(format!(
+                    "invalid selector: '{s}'; can't understand '{term}'"
+                ));
             };
             let field = field.trim();
             let known = field == "metadata.name"
@@ -320,7 +348,9 @@ mod tests {
 
     #[test]
     fn selector_object_to_string() {
-        let s = LabelSelector::from_label_selector_object(&json!({"matchLabels": {"b": "2", "a": "1"}}));
+        let s = LabelSelector::from_label_selector_object(
+            &json!({"matchLabels": {"b": "2", "a": "1"}}),
+        );
         assert_eq!(s.to_selector_string(), "a=1,b=2");
     }
 }

@@ -50,7 +50,10 @@ impl SimServer {
         let app = axum::Router::new().fallback(http::handle).with_state(ctx);
         let signal = shutdown.clone().cancelled_owned();
         let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await
+            {
                 tracing::warn!("simulated API server stopped: {e}");
             }
         });
@@ -82,7 +85,10 @@ impl SimServer {
         self.shutdown.cancel();
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }

@@ -101,14 +101,22 @@ impl ApiError {
 
     /// `404 NotFound` for a named object: `deployments.apps "nope" not found`.
     pub fn not_found(res: SimResource, name: &str) -> Self {
-        Self::new(404, "NotFound", format!("{} \"{name}\" not found", res.qualified()))
-            .with_details(details(res.group(), res.plural(), name))
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", res.qualified()),
+        )
+        .with_details(details(res.group(), res.plural(), name))
     }
 
     /// `404 NotFound` for a path the server does not serve.
     pub fn path_not_found() -> Self {
-        Self::new(404, "NotFound", "the server could not find the requested resource")
-            .with_details(json!({}))
+        Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+        .with_details(json!({}))
     }
 
     /// `405 MethodNotAllowed`.

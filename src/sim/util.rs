@@ -99,7 +99,10 @@ pub(crate) fn template_hash(template: &Value, collision_count: u32) -> String {
 /// `obj.metadata` as a map, created if missing.
 pub(crate) fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
     let map = ensure_object(obj);
-    ensure_object(map.entry("metadata").or_insert_with(|| Value::Object(Map::new())))
+    ensure_object(
+        map.entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new())),
+    )
 }
 
 /// Turns `v` into an object if it is not one and returns its map.
@@ -115,7 +118,10 @@ pub(crate) fn ensure_object(v: &mut Value) -> &mut Map<String, Value> {
 
 /// Child object `key` of `map`, created (or replaced by an object) if missing.
 pub(crate) fn child<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    ensure_object(map.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new())))
+    ensure_object(
+        map.entry(key.to_string())
+            .or_insert_with(|| Value::Object(Map::new())),
+    )
 }
 
 /// String at a JSON pointer, or `""`.
@@ -125,7 +131,9 @@ pub(crate) fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
 
 /// Integer at a JSON pointer, or `default`.
 pub(crate) fn i64_at(v: &Value, pointer: &str, default: i64) -> i64 {
-    v.pointer(pointer).and_then(Value::as_i64).unwrap_or(default)
+    v.pointer(pointer)
+        .and_then(Value::as_i64)
+        .unwrap_or(default)
 }
 
 /// Labels of an object as `(key, value)` pairs.
@@ -133,7 +141,10 @@ pub(crate) fn labels(v: &Value) -> impl Iterator<Item = (&str, &str)> {
     v.pointer("/metadata/labels")
         .and_then(Value::as_object)
         .into_iter()
-        .flat_map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))))
+        .flat_map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+        })
 }
 
 /// Annotation `key` of an object.

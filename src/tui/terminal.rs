@@ -4,7 +4,7 @@
 use crossterm::cursor::Show;
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -72,7 +72,9 @@ pub fn setup(log_file: &Path) -> io::Result<Term> {
     install_hook();
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen) {
+    // Clear with a plain escape sequence: `Terminal::clear` would query the cursor position,
+    // which a terminal that does not answer (a bare pty) turns into a 2 s stall and an error.
+    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, Clear(ClearType::All)) {
         restore();
         return Err(e);
     }
@@ -83,7 +85,7 @@ pub fn setup(log_file: &Path) -> io::Result<Term> {
             return Err(e);
         }
     };
-    if let Err(e) = t.hide_cursor().and_then(|_| t.clear()) {
+    if let Err(e) = t.hide_cursor() {
         restore();
         return Err(e);
     }

@@ -41,7 +41,10 @@ pub(crate) fn surge_unavailable(d: &Value, desired: i64) -> (i64, i64) {
 /// The pod-template-hash of a deployment's current template.
 pub(crate) fn template_hash(d: &Value) -> String {
     let collisions = util::i64_at(d, "/status/collisionCount", 0).max(0) as u32;
-    util::template_hash(d.pointer("/spec/template").unwrap_or(&Value::Null), collisions)
+    util::template_hash(
+        d.pointer("/spec/template").unwrap_or(&Value::Null),
+        collisions,
+    )
 }
 
 /// The ReplicaSet a deployment creates for its current template.
@@ -50,7 +53,10 @@ pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64
     let desired = super::replicas(d);
     let (surge, _) = surge_unavailable(d, desired);
     let mut template = d.pointer("/spec/template").cloned().unwrap_or(json!({}));
-    let labels = util::child(util::child(util::ensure_object(&mut template), "metadata"), "labels");
+    let labels = util::child(
+        util::child(util::ensure_object(&mut template), "metadata"),
+        "labels",
+    );
     labels.insert(HASH.into(), json!(hash));
     let rs_labels = labels.clone();
     let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
@@ -106,7 +112,11 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
         let desired = replicas(&d.value);
         let paused = d.value.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
         let (surge, unavailable) = surge_unavailable(&d.value, desired);
-        let max_rev = owned.iter().map(|rs| revision(&rs.value)).max().unwrap_or(0);
+        let max_rev = owned
+            .iter()
+            .map(|rs| revision(&rs.value))
+            .max()
+            .unwrap_or(0);
         let new_rs = owned
             .iter()
             .find(|rs| util::labels(&rs.value).any(|(k, v)| k == HASH && v == hash))
@@ -121,7 +131,10 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
             } else {
                 (desired + surge - old_total).clamp(0, desired)
             };
-            create(cluster, new_replicaset(&d.value, &hash, initial, max_rev + 1));
+            create(
+                cluster,
+                new_replicaset(&d.value, &hash, initial, max_rev + 1),
+            );
             let rev = (max_rev + 1).to_string();
             update(cluster, d, |v| {
                 util::child(util::meta_mut(v), "annotations").insert(REVISION.into(), json!(rev));
@@ -250,16 +263,33 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
             .unwrap_or_default();
         let paused = d.value.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
         let available_cond = if available >= desired - unavailable {
-            ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+            (
+                "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
+            )
         } else {
-            ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+            (
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+            )
         };
         let rs_name = new_rs.map(|rs| rs.name().to_string()).unwrap_or_default();
-        let complete = new_rs.is_some() && updated == desired && actual == desired && available == desired;
+        let complete =
+            new_rs.is_some() && updated == desired && actual == desired && available == desired;
         let (p_status, p_reason, p_message) = if paused {
-            ("Unknown", "DeploymentPaused", "Deployment is paused".to_string())
+            (
+                "Unknown",
+                "DeploymentPaused",
+                "Deployment is paused".to_string(),
+            )
         } else if complete {
-            ("True", "NewReplicaSetAvailable", format!("ReplicaSet \"{rs_name}\" has successfully progressed."))
+            (
+                "True",
+                "NewReplicaSetAvailable",
+                format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+            )
         } else {
             let deadline = util::i64_at(&d.value, "/spec/progressDeadlineSeconds", 600);
             let since = old_conditions
@@ -282,14 +312,38 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
                 .any(|c| str_at(c, "/reason") == "ProgressDeadlineExceeded")
                 && !progressed;
             if expired || already_expired {
-                ("False", "ProgressDeadlineExceeded", format!("ReplicaSet \"{rs_name}\" has timed out progressing."))
+                (
+                    "False",
+                    "ProgressDeadlineExceeded",
+                    format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
+                )
             } else {
-                ("True", "ReplicaSetUpdated", format!("ReplicaSet \"{rs_name}\" is progressing."))
+                (
+                    "True",
+                    "ReplicaSetUpdated",
+                    format!("ReplicaSet \"{rs_name}\" is progressing."),
+                )
             }
         };
         let conditions = json!([
-            condition(&old_conditions, "Available", available_cond.0, available_cond.1, available_cond.2.to_string(), false, &now),
-            condition(&old_conditions, "Progressing", p_status, p_reason, p_message, progressed, &now),
+            condition(
+                &old_conditions,
+                "Available",
+                available_cond.0,
+                available_cond.1,
+                available_cond.2.to_string(),
+                false,
+                &now
+            ),
+            condition(
+                &old_conditions,
+                "Progressing",
+                p_status,
+                p_reason,
+                p_message,
+                progressed,
+                &now
+            ),
         ]);
         let generation = util::i64_at(&d.value, "/metadata/generation", 1);
         update(cluster, d, |v| {
@@ -300,7 +354,11 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
             util::set_count(&mut fresh, "updatedReplicas", updated);
             util::set_count(&mut fresh, "readyReplicas", ready);
             util::set_count(&mut fresh, "availableReplicas", available);
-            util::set_count(&mut fresh, "unavailableReplicas", (spec_total - available).max(0));
+            util::set_count(
+                &mut fresh,
+                "unavailableReplicas",
+                (spec_total - available).max(0),
+            );
             fresh.insert("conditions".into(), conditions);
             if let Some(c) = status.get("collisionCount") {
                 fresh.insert("collisionCount".into(), c.clone());

@@ -31,7 +31,11 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
         store.remove(SimResource::Namespaces, &store_key(None, name), None);
     }
     // Dependents whose controlling owner no longer exists (background cascading deletion).
-    for res in [SimResource::ReplicaSets, SimResource::Jobs, SimResource::Pods] {
+    for res in [
+        SimResource::ReplicaSets,
+        SimResource::Jobs,
+        SimResource::Pods,
+    ] {
         for obj in world.of(res) {
             let Some(owner) = util::controller_uid(&obj.value) else {
                 continue;

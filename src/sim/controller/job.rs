@@ -24,7 +24,10 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
         let completions = util::i64_at(&job.value, "/spec/completions", 1);
         let parallelism = util::i64_at(&job.value, "/spec/parallelism", 1);
         let pods = world.pods_of(job.uid());
-        let succeeded = pods.iter().filter(|p| phase(&p.value) == "Succeeded").count() as i64;
+        let succeeded = pods
+            .iter()
+            .filter(|p| phase(&p.value) == "Succeeded")
+            .count() as i64;
         let active = pods
             .iter()
             .filter(|p| matches!(phase(&p.value), "Pending" | "Running" | ""))
@@ -33,7 +36,11 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
         if active >= want_active {
             continue;
         }
-        let template = job.value.pointer("/spec/template").cloned().unwrap_or(json!({}));
+        let template = job
+            .value
+            .pointer("/spec/template")
+            .cloned()
+            .unwrap_or(json!({}));
         let generate_name = format!("{}-", job.name());
         for _ in active..want_active {
             let node = ctl.next_node(&nodes);
@@ -60,7 +67,10 @@ pub(super) fn update_status(cluster: &SimCluster, world: &World) {
             continue;
         }
         let completions = util::i64_at(&job.value, "/spec/completions", 1);
-        let succeeded = pods.iter().filter(|p| phase(&p.value) == "Succeeded").count() as i64;
+        let succeeded = pods
+            .iter()
+            .filter(|p| phase(&p.value) == "Succeeded")
+            .count() as i64;
         let active = pods
             .iter()
             .filter(|p| matches!(phase(&p.value), "Pending" | "Running" | ""))

@@ -16,7 +16,10 @@ use crate::sim::util::{self, str_at};
 
 /// The workload a pod belongs to for the knobs: its Deployment (through the ReplicaSet),
 /// StatefulSet, DaemonSet or Job.
-fn workload<'a>(pod: &Value, by_uid: &'a HashMap<&str, &'a Arc<StoredObject>>) -> Option<&'a Arc<StoredObject>> {
+fn workload<'a>(
+    pod: &Value,
+    by_uid: &'a HashMap<&str, &'a Arc<StoredObject>>,
+) -> Option<&'a Arc<StoredObject>> {
     let owner = by_uid.get(util::controller_uid(pod)?)?;
     if owner.res == SimResource::ReplicaSets
         && let Some(d) = util::controller_uid(&owner.value).and_then(|u| by_uid.get(u))
@@ -51,7 +54,8 @@ fn settled(pod: &Value, d: &Desired) -> bool {
             .pointer("/status/containerStatuses")
             .and_then(Value::as_array)
             .is_some_and(|cs| {
-                cs.iter().all(|c| c.pointer("/state/running").is_some() && c["ready"] == true)
+                cs.iter()
+                    .all(|c| c.pointer("/state/running").is_some() && c["ready"] == true)
             })
 }
 
@@ -92,13 +96,18 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
     running.sort_by_key(|p| (!podgen::is_ready(&p.value), p.name().to_string()));
     for p in &running {
         let wl = workload(&p.value, &by_uid);
-        let Some(max) = knob(&p.value, wl, MAX_READY_ANNOTATION).and_then(|v| v.trim().parse::<i64>().ok()) else {
+        let Some(max) =
+            knob(&p.value, wl, MAX_READY_ANNOTATION).and_then(|v| v.trim().parse::<i64>().ok())
+        else {
             continue;
         };
-        let key = wl.map(|w| w.uid().to_string()).unwrap_or_else(|| p.uid().to_string());
+        let key = wl
+            .map(|w| w.uid().to_string())
+            .unwrap_or_else(|| p.uid().to_string());
         let left = budget.entry(key).or_insert(max);
         let phase = str_at(&p.value, "/status/phase");
-        if *left > 0 && matches!(phase, "Running" | "Pending") && crash_set(&p.value, wl).is_empty() {
+        if *left > 0 && matches!(phase, "Running" | "Pending") && crash_set(&p.value, wl).is_empty()
+        {
             *left -= 1;
             keep_ready.insert(p.uid());
         }
@@ -108,11 +117,15 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
         let v = &pod.value;
         let uid = pod.uid();
         if podgen::is_terminating(v) {
-            let due = util::parse_time(str_at(v, "/metadata/deletionTimestamp")).is_some_and(|t| t <= now);
+            let due = util::parse_time(str_at(v, "/metadata/deletionTimestamp"))
+                .is_some_and(|t| t <= now);
             if ctl.seen_terminating.contains(uid) || due {
                 let key = store_key(Some(pod.namespace()), pod.name());
                 let mut store = lock(&cluster.store);
-                if store.get(SimResource::Pods, &key).is_some_and(|p| p.uid() == uid) {
+                if store
+                    .get(SimResource::Pods, &key)
+                    .is_some_and(|p| p.uid() == uid)
+                {
                     store.remove(SimResource::Pods, &key, None);
                 }
                 ctl.seen_terminating.remove(uid);
@@ -185,7 +198,9 @@ fn schedule_restarts(ctl: &mut Controller, status: &Value) {
         let finished = util::parse_time(str_at(c, "/lastState/terminated/finishedAt"));
         let restarts = util::i64_at(c, "/restartCount", 1);
         if let Some(f) = finished
-            && let Ok(at) = f.checked_add(jiff::SignedDuration::from_secs(podgen::backoff_secs(restarts)))
+            && let Ok(at) = f.checked_add(jiff::SignedDuration::from_secs(podgen::backoff_secs(
+                restarts,
+            )))
         {
             ctl.wake_at(at);
         }

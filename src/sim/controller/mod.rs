@@ -65,11 +65,7 @@ impl World {
                 m
             })
             .collect();
-        let uids = objs
-            .iter()
-            .flatten()
-            .map(|o| o.uid().to_string())
-            .collect();
+        let uids = objs.iter().flatten().map(|o| o.uid().to_string()).collect();
         World { objs, owned, uids }
     }
 
@@ -104,7 +100,12 @@ impl World {
     pub fn nodes(&self) -> Vec<(String, String)> {
         self.of(SimResource::Nodes)
             .iter()
-            .filter(|n| n.value.pointer("/spec/unschedulable").and_then(Value::as_bool) != Some(true))
+            .filter(|n| {
+                n.value
+                    .pointer("/spec/unschedulable")
+                    .and_then(Value::as_bool)
+                    != Some(true)
+            })
             .filter(|n| !podgen::is_terminating(&n.value))
             .map(|n| {
                 let ip = n
@@ -290,10 +291,15 @@ impl SimCluster {
                     _ = token.cancelled() => return,
                     _ = interval.tick() => {}
                 }
-                let Some(cluster) = weak.upgrade() else { return };
+                let Some(cluster) = weak.upgrade() else {
+                    return;
+                };
                 if ctl.due(&cluster) {
                     // Reconciling a large cluster is CPU work: keep it off the I/O threads.
-                    let (c, mut moved) = (cluster.clone(), std::mem::replace(&mut ctl, Controller::new()));
+                    let (c, mut moved) = (
+                        cluster.clone(),
+                        std::mem::replace(&mut ctl, Controller::new()),
+                    );
                     match tokio::task::spawn_blocking(move || {
                         moved.reconcile(&c);
                         moved

@@ -19,7 +19,11 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
         let want = replicas(&rs.value);
         let have = pods.len() as i64;
         if have < want {
-            let template = rs.value.pointer("/spec/template").cloned().unwrap_or(json!({}));
+            let template = rs
+                .value
+                .pointer("/spec/template")
+                .cloned()
+                .unwrap_or(json!({}));
             let generate_name = format!("{}-", rs.name());
             for _ in have..want {
                 let node = ctl.next_node(&nodes);

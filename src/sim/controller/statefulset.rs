@@ -19,7 +19,11 @@ pub(crate) fn update_revision(sts: &Value) -> String {
 }
 
 fn ordinal(sts_name: &str, pod_name: &str) -> Option<i64> {
-    pod_name.strip_prefix(sts_name)?.strip_prefix('-')?.parse().ok()
+    pod_name
+        .strip_prefix(sts_name)?
+        .strip_prefix('-')?
+        .parse()
+        .ok()
 }
 
 fn revision_of(pod: &Value) -> &str {
@@ -79,7 +83,11 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
             .filter_map(|p| Some((ordinal(name, p.name())?, p)))
             .collect();
         // Scale down from the highest ordinal, one at a time.
-        if let Some((_, p)) = pods.iter().filter(|(i, _)| **i >= want).max_by_key(|(i, _)| **i) {
+        if let Some((_, p)) = pods
+            .iter()
+            .filter(|(i, _)| **i >= want)
+            .max_by_key(|(i, _)| **i)
+        {
             delete(cluster, p);
             continue;
         }
@@ -107,7 +115,11 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
             continue;
         }
         // Rolling update from the highest ordinal down to the partition.
-        let partition = util::i64_at(&sts.value, "/spec/updateStrategy/rollingUpdate/partition", 0);
+        let partition = util::i64_at(
+            &sts.value,
+            "/spec/updateStrategy/rollingUpdate/partition",
+            0,
+        );
         let on_delete = str_at(&sts.value, "/spec/updateStrategy/type") == "OnDelete";
         if on_delete {
             continue;
@@ -128,7 +140,10 @@ pub(super) fn update_status(cluster: &SimCluster, world: &World) {
         let revision = update_revision(&sts.value);
         let n = pods.len() as i64;
         let ready = pods.iter().filter(|p| podgen::is_ready(&p.value)).count() as i64;
-        let updated = pods.iter().filter(|p| revision_of(&p.value) == revision).count() as i64;
+        let updated = pods
+            .iter()
+            .filter(|p| revision_of(&p.value) == revision)
+            .count() as i64;
         let old_current = str_at(&sts.value, "/status/currentRevision").to_string();
         let current_revision = if updated == n || old_current.is_empty() {
             revision.clone()

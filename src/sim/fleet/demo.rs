@@ -13,25 +13,104 @@ use crate::sim::util;
 pub(crate) const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
 
 /// Namespaces of every demo cluster.
-pub(crate) const NAMESPACES: [&str; 6] = ["default", "kube-system", "monitoring", "payments", "platform", "shop"];
+pub(crate) const NAMESPACES: [&str; 6] = [
+    "default",
+    "kube-system",
+    "monitoring",
+    "payments",
+    "platform",
+    "shop",
+];
 
 const ZONES: [&str; 3] = ["eu-1a", "eu-1b", "eu-1c"];
 
 /// `(service, namespace, kind, [dev, staging, prod] versions, sidecar)`.
 const CATALOG: &[(&str, &str, &str, [&str; 3], bool)] = &[
-    ("checkout-api", "shop", "deploy", ["1.6.0-rc.1", "1.5.0", "1.4.2"], true),
+    (
+        "checkout-api",
+        "shop",
+        "deploy",
+        ["1.6.0-rc.1", "1.5.0", "1.4.2"],
+        true,
+    ),
     ("cart", "shop", "deploy", ["0.9.2", "0.9.2", "0.9.1"], false),
-    ("catalog", "shop", "deploy", ["3.2.0", "3.1.0", "3.1.0"], false),
-    ("search", "shop", "deploy", ["1.12.0", "1.11.3", "1.11.3"], false),
-    ("frontend", "shop", "deploy", ["5.3.0-beta.2", "5.2.1", "5.2.0"], false),
-    ("payments-api", "payments", "deploy", ["2.4.0", "2.3.1", "2.3.1"], true),
-    ("auth", "platform", "deploy", ["4.0.1", "4.0.1", "4.0.1"], false),
-    ("notifications", "platform", "deploy", ["1.3.0", "1.3.0", "1.2.0"], false),
-    ("postgres", "payments", "sts", ["16.2", "16.2", "15.6"], false),
-    ("redis", "platform", "sts", ["7.2.4", "7.2.4", "7.2.4"], false),
-    ("node-exporter", "monitoring", "ds", ["1.8.1", "1.8.1", "1.8.1"], false),
-    ("fluent-bit", "kube-system", "ds", ["3.0.7", "3.0.4", "3.0.4"], false),
-    ("nightly-report", "platform", "cronjob", ["0.4.0", "0.4.0", "0.3.9"], false),
+    (
+        "catalog",
+        "shop",
+        "deploy",
+        ["3.2.0", "3.1.0", "3.1.0"],
+        false,
+    ),
+    (
+        "search",
+        "shop",
+        "deploy",
+        ["1.12.0", "1.11.3", "1.11.3"],
+        false,
+    ),
+    (
+        "frontend",
+        "shop",
+        "deploy",
+        ["5.3.0-beta.2", "5.2.1", "5.2.0"],
+        false,
+    ),
+    (
+        "payments-api",
+        "payments",
+        "deploy",
+        ["2.4.0", "2.3.1", "2.3.1"],
+        true,
+    ),
+    (
+        "auth",
+        "platform",
+        "deploy",
+        ["4.0.1", "4.0.1", "4.0.1"],
+        false,
+    ),
+    (
+        "notifications",
+        "platform",
+        "deploy",
+        ["1.3.0", "1.3.0", "1.2.0"],
+        false,
+    ),
+    (
+        "postgres",
+        "payments",
+        "sts",
+        ["16.2", "16.2", "15.6"],
+        false,
+    ),
+    (
+        "redis",
+        "platform",
+        "sts",
+        ["7.2.4", "7.2.4", "7.2.4"],
+        false,
+    ),
+    (
+        "node-exporter",
+        "monitoring",
+        "ds",
+        ["1.8.1", "1.8.1", "1.8.1"],
+        false,
+    ),
+    (
+        "fluent-bit",
+        "kube-system",
+        "ds",
+        ["3.0.7", "3.0.4", "3.0.4"],
+        false,
+    ),
+    (
+        "nightly-report",
+        "platform",
+        "cronjob",
+        ["0.4.0", "0.4.0", "0.3.9"],
+        false,
+    ),
 ];
 
 fn must(r: Result<serde_json::Value, crate::sim::status::ApiError>, what: &str) {
@@ -49,7 +128,10 @@ pub(crate) fn cluster(env: &str) -> SimCluster {
     }
     for i in 0..(3 + idx) {
         let name = format!("{env}-node-{}", i + 1);
-        must(c.create(build::node(&name, i, idx, ZONES[i % ZONES.len()])), &name);
+        must(
+            c.create(build::node(&name, i, idx, ZONES[i % ZONES.len()])),
+            &name,
+        );
     }
     let replicas = [1, 2, 3][idx];
     for (name, ns, kind, versions, sidecar) in CATALOG {
@@ -85,12 +167,14 @@ fn last_run(c: &SimCluster, ns: &str, name: &str) {
     };
     let now = jiff::Timestamp::now();
     let minutes = now.as_second() / 60 - 60;
-    let scheduled = util::rfc3339(
-        jiff::Timestamp::from_second(minutes * 60).unwrap_or(now),
-    );
-    let mut spec = cj.pointer("/spec/jobTemplate/spec").cloned().unwrap_or(json!({}));
+    let scheduled = util::rfc3339(jiff::Timestamp::from_second(minutes * 60).unwrap_or(now));
+    let mut spec = cj
+        .pointer("/spec/jobTemplate/spec")
+        .cloned()
+        .unwrap_or(json!({}));
     if let Some(t) = spec.get_mut("template") {
-        t["metadata"] = json!({"labels": cj.pointer("/metadata/labels").cloned().unwrap_or(json!({}))});
+        t["metadata"] =
+            json!({"labels": cj.pointer("/metadata/labels").cloned().unwrap_or(json!({}))});
     }
     let job = json!({
         "apiVersion": "batch/v1",

@@ -76,7 +76,9 @@ impl SimFleet {
         let clusters = std::thread::scope(|s| {
             let handles: Vec<_> = (0..contexts)
                 .map(|i| {
-                    s.spawn(move || scaled::cluster(&format!("bench-{:02}", i + 1), i, pods_per_context))
+                    s.spawn(move || {
+                        scaled::cluster(&format!("bench-{:02}", i + 1), i, pods_per_context)
+                    })
                 })
                 .collect();
             handles
@@ -226,20 +228,32 @@ mod tests {
         let fleet = SimFleet::demo();
         let names: Vec<&str> = fleet.clusters().iter().map(|c| c.name()).collect();
         assert_eq!(names, ["dev", "staging", "prod"]);
-        let prod = fleet.cluster("prod").map(Arc::clone).unwrap_or_else(|| Arc::new(SimCluster::new("x")));
+        let prod = fleet
+            .cluster("prod")
+            .map(Arc::clone)
+            .unwrap_or_else(|| Arc::new(SimCluster::new("x")));
         let pods = prod.list(SimResource::Pods);
-        let running = pods.iter().filter(|p| p["status"]["phase"] == "Running").count();
+        let running = pods
+            .iter()
+            .filter(|p| p["status"]["phase"] == "Running")
+            .count();
         // 8 deployments × 3 + 2 statefulsets × 3 + 2 daemonsets × 5 nodes, plus 1 job pod.
         assert_eq!(running, 8 * 3 + 2 * 3 + 2 * 5, "{running}");
         let search = prod
             .get(SimResource::Deployments, Some("shop"), "search")
             .unwrap_or_default();
         assert_eq!(search["status"]["readyReplicas"], 1);
-        let staging = fleet.cluster("staging").map(Arc::clone).unwrap_or_else(|| Arc::new(SimCluster::new("x")));
+        let staging = fleet
+            .cluster("staging")
+            .map(Arc::clone)
+            .unwrap_or_else(|| Arc::new(SimCluster::new("x")));
         let crashing = staging
             .list(SimResource::Pods)
             .into_iter()
-            .filter(|p| p["status"]["containerStatuses"][1]["state"]["waiting"]["reason"] == "CrashLoopBackOff")
+            .filter(|p| {
+                p["status"]["containerStatuses"][1]["state"]["waiting"]["reason"]
+                    == "CrashLoopBackOff"
+            })
             .count();
         assert_eq!(crashing, 2);
         let job_pods = prod
@@ -262,6 +276,10 @@ mod tests {
         let c = &fleet.clusters()[0];
         let rv = c.resource_version();
         c.settle();
-        assert_eq!(c.resource_version(), rv, "scaled clusters are already settled");
+        assert_eq!(
+            c.resource_version(),
+            rv,
+            "scaled clusters are already settled"
+        );
     }
 }

@@ -42,7 +42,10 @@ impl Bulk {
 
     fn push(&mut self, res: SimResource, v: Value) {
         let ns = util::str_at(&v, "/metadata/namespace");
-        let key = store_key((!ns.is_empty()).then_some(ns), util::str_at(&v, "/metadata/name"));
+        let key = store_key(
+            (!ns.is_empty()).then_some(ns),
+            util::str_at(&v, "/metadata/name"),
+        );
         self.items.push((res, key, v));
     }
 
@@ -107,15 +110,28 @@ fn settled_deployment_status(n: usize, rs_name: &str, now: &str) -> Value {
 pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimCluster {
     let c = SimCluster::new(name);
     let namespaces: Vec<String> = (1..=NAMESPACES).map(|i| format!("team-{i:02}")).collect();
-    for ns in namespaces.iter().map(String::as_str).chain(["default", "kube-system"]) {
+    for ns in namespaces
+        .iter()
+        .map(String::as_str)
+        .chain(["default", "kube-system"])
+    {
         let _ = c.create(build::namespace(ns, name));
     }
     let node_count = (pods / 100).clamp(3, 1000);
     let mut nodes = Vec::with_capacity(node_count);
     for i in 0..node_count {
         let node_name = format!("{name}-node-{:03}", i + 1);
-        let _ = c.create(build::node(&node_name, i, cluster_index, ["eu-1a", "eu-1b", "eu-1c"][i % 3]));
-        nodes.push((node_name, format!("10.{}.0.{}", cluster_index + 1, 10 + i), i + 1));
+        let _ = c.create(build::node(
+            &node_name,
+            i,
+            cluster_index,
+            ["eu-1a", "eu-1b", "eu-1c"][i % 3],
+        ));
+        nodes.push((
+            node_name,
+            format!("10.{}.0.{}", cluster_index + 1, 10 + i),
+            i + 1,
+        ));
     }
     let mut bulk = Bulk {
         rng: StdRng::seed_from_u64(util::fnv64a(format!("bulk/{name}").as_bytes())),

@@ -44,7 +44,9 @@ fn aggregated_version(accept: &str) -> Result<Option<&'static str>, ApiError> {
         Err(ApiError {
             code: 406,
             reason: "NotAcceptable",
-            message: format!("only the following media types are accepted: application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList, application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList (got {accept:?})"),
+            message: format!(
+                "only the following media types are accepted: application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList, application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList (got {accept:?})"
+            ),
             details: None,
             metadata: serde_json::json!({}),
         })
@@ -63,7 +65,11 @@ fn aggregated(doc: &str, version: &str) -> Response {
 }
 
 /// Serves a discovery target; `server_address` is `host:port` of this server.
-pub(crate) fn serve(target: &Target, accept: &str, server_address: &str) -> Result<Response, ApiError> {
+pub(crate) fn serve(
+    target: &Target,
+    accept: &str,
+    server_address: &str,
+) -> Result<Response, ApiError> {
     Ok(match target {
         Target::Version => respond::json(200, VERSION),
         Target::Api => match aggregated_version(accept)? {
@@ -100,17 +106,33 @@ mod tests {
         let kube = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
         assert_eq!(aggregated_version(kube), Ok(Some("v2")));
         assert_eq!(
-            aggregated_version("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"),
+            aggregated_version(
+                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+            ),
             Ok(Some("v2beta1"))
         );
         assert_eq!(aggregated_version("application/json"), Ok(None));
         assert_eq!(aggregated_version(""), Ok(None));
-        assert!(aggregated_version("application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList").is_err());
+        assert!(
+            aggregated_version(
+                "application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList"
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn embedded_documents_parse() {
-        for doc in [VERSION, API, API_V1, APIS, APPS_V1, BATCH_V1, API_AGGREGATED, APIS_AGGREGATED] {
+        for doc in [
+            VERSION,
+            API,
+            API_V1,
+            APIS,
+            APPS_V1,
+            BATCH_V1,
+            API_AGGREGATED,
+            APIS_AGGREGATED,
+        ] {
             assert!(serde_json::from_str::<serde_json::Value>(doc).is_ok());
         }
     }

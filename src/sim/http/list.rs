@@ -77,7 +77,9 @@ fn decode_token(s: &str) -> Result<Token, ApiError> {
         .map_err(|e| invalid(e.to_string()))?;
     let t: Token = serde_json::from_slice(&raw).map_err(|e| invalid(e.to_string()))?;
     if t.v != "meta.k8s.io/v1" {
-        return Err(invalid("incorrect encoded start resourceVersion (version meta.k8s.io/v1)".into()));
+        return Err(invalid(
+            "incorrect encoded start resourceVersion (version meta.k8s.io/v1)".into(),
+        ));
     }
     if t.start.contains("..") || t.start.starts_with('/') {
         return Err(invalid("continue key is not valid: path traversal".into()));
@@ -98,7 +100,10 @@ pub(crate) fn render_list(
     let mut out = Vec::with_capacity(size + 256);
     let (kind, api_version) = match repr {
         Repr::Full => (format!("{}List", res.kind()), res.api_version()),
-        Repr::Meta => ("PartialObjectMetadataList".to_string(), "meta.k8s.io/v1".to_string()),
+        Repr::Meta => (
+            "PartialObjectMetadataList".to_string(),
+            "meta.k8s.io/v1".to_string(),
+        ),
     };
     out.extend_from_slice(
         format!(r#"{{"kind":"{kind}","apiVersion":"{api_version}","metadata":{{"resourceVersion":"{rv}""#)
@@ -146,9 +151,10 @@ pub(crate) fn serve(
     }
     let requested_rv: Option<u64> = match rv_param {
         "" => None,
-        v => Some(v.parse().map_err(|_| {
-            ApiError::bad_request(format!("invalid resource version: {v}"))
-        })?),
+        v => Some(
+            v.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v}")))?,
+        ),
     };
     if !rv_match.is_empty() && requested_rv.is_none() {
         return Err(ApiError::bad_request(format!(
@@ -180,7 +186,10 @@ pub(crate) fn serve(
         Some(t) if t.rv > 0 => t.rv as u64,
         _ => store.rv,
     };
-    let start = format!("{prefix}{}", token.as_ref().map(|t| t.start.as_str()).unwrap_or(""));
+    let start = format!(
+        "{prefix}{}",
+        token.as_ref().map(|t| t.start.as_str()).unwrap_or("")
+    );
     let mut items = Vec::new();
     let mut iter = store
         .table(res)
@@ -230,11 +239,18 @@ mod tests {
     fn token_round_trip_matches_real_encoding() {
         // The token a real v1.28 server returned (pod-list-page1.json).
         let real = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MjY0LCJzdGFydCI6ImNoZWNrb3V0LTc5OGJjY2M2YjktYnE2cnpcdTAwMDAifQ";
-        let t = decode_token(real).unwrap_or(Token { v: String::new(), rv: 0, start: String::new() });
+        let t = decode_token(real).unwrap_or(Token {
+            v: String::new(),
+            rv: 0,
+            start: String::new(),
+        });
         assert_eq!(t.rv, 264);
         assert_eq!(t.start, "checkout-798bccc6b9-bq6rz\u{0}");
         assert_eq!(encode_token(t.rv, &t.start), real);
         assert!(decode_token("!!!").is_err());
-        assert!(decode_token(&URL_SAFE_NO_PAD.encode(b"{\"v\":\"x\",\"rv\":1,\"start\":\"\"}")).is_err());
+        assert!(
+            decode_token(&URL_SAFE_NO_PAD.encode(b"{\"v\":\"x\",\"rv\":1,\"start\":\"\"}"))
+                .is_err()
+        );
     }
 }

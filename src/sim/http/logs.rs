@@ -36,10 +36,14 @@ fn opts(q: &Query) -> Result<Opts, ApiError> {
                 "PodLogOptions \"\" is invalid: sinceSeconds: Invalid value: must be greater than 0",
             ));
         }
-        (Some(s), _) => Timestamp::now().checked_sub(jiff::SignedDuration::from_secs(s)).ok(),
-        (None, Some(t)) => Some(t.parse().map_err(|_| {
-            ApiError::bad_request(format!("invalid value for sinceTime: {t:?}"))
-        })?),
+        (Some(s), _) => Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_secs(s))
+            .ok(),
+        (None, Some(t)) => {
+            Some(t.parse().map_err(|_| {
+                ApiError::bad_request(format!("invalid value for sinceTime: {t:?}"))
+            })?)
+        }
         (None, None) => None,
     };
     let tail = match q.i64("tailLines")? {
@@ -60,7 +64,11 @@ fn opts(q: &Query) -> Result<Opts, ApiError> {
 fn container_names(pod: &Value, key: &str) -> Vec<String> {
     pod.pointer(&format!("/spec/{key}"))
         .and_then(Value::as_array)
-        .map(|cs| cs.iter().map(|c| util::str_at(c, "/name").to_string()).collect())
+        .map(|cs| {
+            cs.iter()
+                .map(|c| util::str_at(c, "/name").to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -109,7 +117,13 @@ fn source(pod: &Value, name: &str, container: &str, previous: bool) -> Result<Lo
     let last_terminated = || {
         let start = time("/lastState/terminated/startedAt")?;
         let end = time("/lastState/terminated/finishedAt").unwrap_or(start);
-        Some(LogSource::new(pod, container, restarts - 1, start, Some((end, Exit::Crashed))))
+        Some(LogSource::new(
+            pod,
+            container,
+            restarts - 1,
+            start,
+            Some((end, Exit::Crashed)),
+        ))
     };
     if previous {
         return last_terminated().ok_or_else(|| {
@@ -128,7 +142,13 @@ fn source(pod: &Value, name: &str, container: &str, previous: bool) -> Result<Lo
         } else {
             Exit::Crashed
         };
-        return Ok(LogSource::new(pod, container, restarts, start, Some((end, how))));
+        return Ok(LogSource::new(
+            pod,
+            container,
+            restarts,
+            start,
+            Some((end, how)),
+        ));
     }
     // Waiting (e.g. CrashLoopBackOff): the kubelet serves the last instance's log.
     last_terminated().ok_or_else(waiting)
@@ -195,7 +215,11 @@ pub(crate) fn serve(
     let shutdown = ctx.shutdown.clone();
     let mut epoch = ctx.cluster.stream_epoch.subscribe();
     epoch.borrow_and_update();
-    let (ns, name, uid) = (ns.to_string(), name.to_string(), util::str_at(&pod, "/metadata/uid").to_string());
+    let (ns, name, uid) = (
+        ns.to_string(),
+        name.to_string(),
+        util::str_at(&pod, "/metadata/uid").to_string(),
+    );
     tokio::spawn(async move {
         if !out.is_empty() && !tx.send(out).await {
             return;
@@ -267,7 +291,10 @@ mod tests {
             pick_container(&pod, "p", "nope").err().map(|e| e.message),
             Some("container nope is not valid for pod p".into())
         );
-        assert_eq!(pick_container(&pod, "p", "envoy").ok(), Some("envoy".into()));
+        assert_eq!(
+            pick_container(&pod, "p", "envoy").ok(),
+            Some("envoy".into())
+        );
         let single = json!({"spec": {"containers": [{"name": "app"}]}});
         assert_eq!(pick_container(&single, "p", "").ok(), Some("app".into()));
     }

@@ -102,19 +102,16 @@ fn dispatch(
     }
     let target = path::parse(path).ok_or_else(ApiError::path_not_found)?;
     let cluster = &ctx.cluster;
-    let authorize = |verb: &'static str,
-                     res: SimResource,
-                     sub: Option<&str>,
-                     ns: Option<&str>,
-                     name: &str| {
-        faults.authorize(&Attributes {
-            verb,
-            res,
-            subresource: sub,
-            namespace: ns,
-            name,
-        })
-    };
+    let authorize =
+        |verb: &'static str, res: SimResource, sub: Option<&str>, ns: Option<&str>, name: &str| {
+            faults.authorize(&Attributes {
+                verb,
+                res,
+                subresource: sub,
+                namespace: ns,
+                name,
+            })
+        };
     let repr = Repr::from_accept(&req.accept);
     match target {
         Target::Version

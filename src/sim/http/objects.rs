@@ -122,7 +122,8 @@ pub(crate) fn replace(
 /// Reads the patch type and document of a PATCH request.
 pub(crate) fn patch_input(req: &Req) -> Result<(PatchKind, Value), ApiError> {
     let ct = req.content_type.as_deref().unwrap_or("");
-    let kind = PatchKind::from_content_type(ct).ok_or_else(|| ApiError::unsupported_media_type(ct))?;
+    let kind =
+        PatchKind::from_content_type(ct).ok_or_else(|| ApiError::unsupported_media_type(ct))?;
     let doc = serde_json::from_slice(&req.body)
         .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
     Ok((kind, doc))
@@ -244,5 +245,8 @@ pub(crate) fn delete_collection(
         }
     }
     let rv = cluster.resource_version();
-    Ok(respond::json(200, list::render_list(res, Repr::Full, rv, None, None, &items)))
+    Ok(respond::json(
+        200,
+        list::render_list(res, Repr::Full, rv, None, None, &items),
+    ))
 }

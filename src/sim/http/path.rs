@@ -113,7 +113,10 @@ mod tests {
         assert_eq!(parse("/apis/apps/v1"), Some(Target::GroupVersion("apps")));
         assert_eq!(
             parse("/api/v1/pods"),
-            Some(Target::Collection { res: SimResource::Pods, namespace: None })
+            Some(Target::Collection {
+                res: SimResource::Pods,
+                namespace: None
+            })
         );
         assert_eq!(
             parse("/api/v1/namespaces/shop/pods/p1/log"),
@@ -126,7 +129,11 @@ mod tests {
         );
         assert_eq!(
             parse("/api/v1/namespaces/shop"),
-            Some(Target::Object { res: SimResource::Namespaces, namespace: None, name: "shop".into() })
+            Some(Target::Object {
+                res: SimResource::Namespaces,
+                namespace: None,
+                name: "shop".into()
+            })
         );
         assert_eq!(
             parse("/api/v1/namespaces/shop/status"),

@@ -14,7 +14,9 @@ impl Query {
     /// Parses a raw query string.
     pub fn parse(raw: &str) -> Query {
         Query {
-            params: form_urlencoded::parse(raw.as_bytes()).into_owned().collect(),
+            params: form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect(),
         }
     }
 

@@ -22,7 +22,11 @@ fn scale_of(obj: &Value) -> Value {
         .map(LabelSelector::from_label_selector_object)
         .unwrap_or_default()
         .to_selector_string();
-    let meta = |k: &str| obj.pointer(&format!("/metadata/{k}")).cloned().unwrap_or(Value::Null);
+    let meta = |k: &str| {
+        obj.pointer(&format!("/metadata/{k}"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",

@@ -19,7 +19,9 @@ impl StreamTx {
     pub async fn abort(self) {
         let _ = self
             .tx
-            .send(Err(std::io::Error::other("stream dropped by the simulator")))
+            .send(Err(std::io::Error::other(
+                "stream dropped by the simulator",
+            )))
             .await;
     }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::Response;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 
 use super::list::Filter;
@@ -48,7 +48,8 @@ fn write_bookmark(buf: &mut Vec<u8>, res: SimResource, repr: Repr, rv: u64, init
     } else {
         ""
     };
-    let meta = format!(r#""metadata":{{"resourceVersion":"{rv}","creationTimestamp":null{annotations}}}"#);
+    let meta =
+        format!(r#""metadata":{{"resourceVersion":"{rv}","creationTimestamp":null{annotations}}}"#);
     buf.extend_from_slice(br#"{"type":"BOOKMARK","object":"#);
     match repr {
         Repr::Full => {
@@ -59,7 +60,9 @@ fn write_bookmark(buf: &mut Vec<u8>, res: SimResource, repr: Repr, rv: u64, init
             buf.push(b'}');
         }
         Repr::Meta => {
-            buf.extend_from_slice(br#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","#);
+            buf.extend_from_slice(
+                br#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","#,
+            );
             buf.extend_from_slice(meta.as_bytes());
             buf.push(b'}');
         }
@@ -145,9 +148,10 @@ pub(crate) fn serve(
         .unwrap_or(DEFAULT_TIMEOUT);
     let requested: Option<u64> = match q.str("resourceVersion") {
         "" => None,
-        v => Some(v.parse().map_err(|_| {
-            ApiError::bad_request(format!("invalid resource version: {v}"))
-        })?),
+        v => Some(
+            v.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v}")))?,
+        ),
     };
     let w = Watch {
         cluster: ctx.cluster.clone(),
@@ -296,7 +300,10 @@ mod tests {
             let mut buf = Vec::new();
             write_bookmark(&mut buf, res, Repr::Full, 1, true);
             let v: serde_json::Value = serde_json::from_slice(&buf).unwrap_or_default();
-            assert_eq!(v["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"], "true");
+            assert_eq!(
+                v["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+                "true"
+            );
         }
     }
 }

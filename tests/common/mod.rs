@@ -1,0 +1,154 @@
+//! Test harness: a simulated fleet on loopback, a real kubeconfig file pointing at it, and a
+//! session (the same code path as the binary) whose catalog is compared with the server's truth.
+#![allow(dead_code)]
+
+use kubeatlas::blueprint::Record;
+use kubeatlas::catalog::{Catalog, ClusterStatus};
+use kubeatlas::cli::session::{self, Session, Target};
+use kubeatlas::config::{Paths, UserConfig};
+use kubeatlas::sim::{SimFleet, SimResource};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct Env {
+    pub sim: SimFleet,
+    pub dir: tempfile::TempDir,
+    pub kubeconfig: PathBuf,
+    pub session: Session,
+}
+
+/// Start `sim`, write its kubeconfig (plus contexts pointing at closed ports), open a session.
+pub async fn start(mut sim: SimFleet, unreachable: &[&str]) -> Env {
+    sim.start().expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig_with(&kubeconfig, unreachable)
+        .expect("kubeconfig written");
+    let paths = Paths::under(dir.path().join("home"));
+    let session = session::open(
+        Target::Files(vec![kubeconfig.clone()]),
+        &[],
+        UserConfig::default(),
+        &paths,
+        true,
+    )
+    .await
+    .expect("session opens");
+    Env {
+        sim,
+        dir,
+        kubeconfig,
+        session,
+    }
+}
+
+impl Env {
+    /// Fold changes until `pred` holds (checked after each batch) or the timeout passes.
+    pub async fn pump_until(&mut self, timeout: Duration, pred: impl Fn(&Catalog) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if pred(&self.session.catalog) {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, self.session.changes.recv()).await {
+                Ok(Some(c)) => {
+                    self.session.catalog.apply(c);
+                    while let Ok(c) = self.session.changes.try_recv() {
+                        self.session.catalog.apply(c);
+                    }
+                }
+                Ok(None) | Err(_) => return pred(&self.session.catalog),
+            }
+        }
+    }
+
+    pub fn status(&self, context: &str) -> ClusterStatus {
+        let c = &self.session.catalog;
+        let id = c.cluster_by_name(context).expect("context in catalog");
+        c.cluster(id).expect("cluster").status.clone()
+    }
+
+    /// Wait until the simulator's truth and the catalog agree exactly; on timeout, panic with
+    /// the differences.
+    pub async fn converge(&mut self, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let d = diff(&self.session.catalog, &self.sim);
+            if d.is_empty() {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("catalog differs from the simulator:\n{}", d.join("\n"));
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(200), async {
+                if let Some(c) = self.session.changes.recv().await {
+                    self.session.catalog.apply(c);
+                }
+                while let Ok(c) = self.session.changes.try_recv() {
+                    self.session.catalog.apply(c);
+                }
+            })
+            .await;
+        }
+    }
+}
+
+/// Every difference between the catalog and what the simulator holds: each source kind of each
+/// blueprint, in each cluster, projected through the same blueprint, must be equal record for
+/// record (missing, ghost, or different properties).
+pub fn diff(catalog: &Catalog, sim: &SimFleet) -> Vec<String> {
+    let mut out = vec![];
+    for cluster in sim.clusters() {
+        let Some(cid) = catalog.cluster_by_name(cluster.name()) else {
+            out.push(format!("{}: not in the catalog", cluster.name()));
+            continue;
+        };
+        for bp in catalog.blueprints().all() {
+            for (si, src) in bp.spec.sources.iter().enumerate() {
+                let api_version = if src.group.is_empty() {
+                    src.version.clone()
+                } else {
+                    format!("{}/{}", src.group, src.version)
+                };
+                let Some(res) = SimResource::from_api_version_kind(&api_version, &src.kind) else {
+                    continue;
+                };
+                let truth: BTreeMap<Box<str>, Record> = cluster
+                    .list(res)
+                    .iter()
+                    .filter_map(|o| bp.project(si, o))
+                    .map(|r| (r.uid.clone(), r))
+                    .collect();
+                let have: BTreeMap<Box<str>, &Record> = catalog
+                    .entities_in(cid, bp.id)
+                    .filter(|r| r.source as usize == si)
+                    .map(|r| (r.uid.clone(), r))
+                    .collect();
+                for (uid, r) in &truth {
+                    match have.get(uid) {
+                        None => out.push(format!("{}: missing {} {}", cluster.name(), src.kind, r.name)),
+                        Some(h) if **h != *r => {
+                            out.push(format!("{}: stale {} {}", cluster.name(), src.kind, r.name))
+                        }
+                        _ => {}
+                    }
+                }
+                for (uid, h) in &have {
+                    if !truth.contains_key(uid) {
+                        out.push(format!("{}: ghost {} {}", cluster.name(), src.kind, h.name));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn all_ready(c: &Catalog, names: &[&str]) -> bool {
+    names.iter().all(|n| {
+        c.cluster_by_name(n)
+            .and_then(|id| c.cluster(id))
+            .is_some_and(|i| i.status == ClusterStatus::Ready)
+    })
+}
