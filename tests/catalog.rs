@@ -99,23 +99,50 @@ fn apply(c: &mut Catalog, cluster: ClusterId, r: Record) -> bool {
 fn pod_relates_to_its_deployment_through_the_replicaset_and_back() {
     let fx = Fx::new();
     let mut c = fx.catalog(&[("prod", None)]);
-    apply(&mut c, C0, fx.project("namespace", "Namespace", ns("shop", None)));
+    apply(
+        &mut c,
+        C0,
+        fx.project("namespace", "Namespace", ns("shop", None)),
+    );
     apply(&mut c, C0, fx.project("node", "Node", node("node-a")));
-    apply(&mut c, C0, fx.project("workload", "Deployment", deploy("checkout", "shop", "1.4.2", 2, 2)));
+    apply(
+        &mut c,
+        C0,
+        fx.project(
+            "workload",
+            "Deployment",
+            deploy("checkout", "shop", "1.4.2", 2, 2),
+        ),
+    );
     // The pod arrives before its ReplicaSet: the relation resolves once the RS is there.
-    let p = fx.project("pod", "Pod", pod("checkout-abc", "shop", "checkout-7d9f", "node-a", None));
+    let p = fx.project(
+        "pod",
+        "Pod",
+        pod("checkout-abc", "shop", "checkout-7d9f", "node-a", None),
+    );
     apply(&mut c, C0, p.clone());
     let pod_bp = fx.bp("pod");
     let wl_rel = c.blueprint(pod_bp).relation_index("workload").expect("rel");
     assert_eq!(c.related(C0, &p, wl_rel), None);
-    apply(&mut c, C0, fx.project("replicaset", "ReplicaSet", rs("checkout-7d9f", "shop", "checkout")));
+    apply(
+        &mut c,
+        C0,
+        fx.project(
+            "replicaset",
+            "ReplicaSet",
+            rs("checkout-7d9f", "shop", "checkout"),
+        ),
+    );
 
     let wl = c.related(C0, &p, wl_rel).expect("pod → deployment");
     assert_eq!(c.get(&wl).map(|r| &*r.name), Some("checkout"));
     let node_rel = c.blueprint(pod_bp).relation_index("node").expect("rel");
     let n = c.related(C0, &p, node_rel).expect("pod → node");
     assert_eq!(c.get(&n).map(|r| &*r.name), Some("node-a"));
-    let ns_rel = c.blueprint(pod_bp).relation_index("namespace").expect("rel");
+    let ns_rel = c
+        .blueprint(pod_bp)
+        .relation_index("namespace")
+        .expect("rel");
     assert!(c.related(C0, &p, ns_rel).is_some());
 
     // Reverse: deployment → pods (through the RS), node → pods, namespace → workloads.
@@ -123,11 +150,14 @@ fn pod_relates_to_its_deployment_through_the_replicaset_and_back() {
     assert_eq!(pods.len(), 1);
     assert_eq!(&*pods[0].uid, "p-checkout-abc");
     assert_eq!(c.children(&n, pod_bp).len(), 1);
-    let ns_ref = c.entities_in(C0, fx.bp("namespace")).next().map(|r| EntityRef {
-        cluster: C0,
-        bp: fx.bp("namespace"),
-        uid: r.uid.clone(),
-    });
+    let ns_ref = c
+        .entities_in(C0, fx.bp("namespace"))
+        .next()
+        .map(|r| EntityRef {
+            cluster: C0,
+            bp: fx.bp("namespace"),
+            uid: r.uid.clone(),
+        });
     assert_eq!(c.children(&ns_ref.expect("ns"), fx.bp("workload")).len(), 1);
 }
 
@@ -140,7 +170,10 @@ fn identical_updates_do_not_move_the_revision_and_resync_removes_ghosts() {
     assert!(apply(&mut c, C0, a.clone()));
     assert!(apply(&mut c, C0, b.clone()));
     let rev = c.revision();
-    assert!(!apply(&mut c, C0, a.clone()), "same record again is no change");
+    assert!(
+        !apply(&mut c, C0, a.clone()),
+        "same record again is no change"
+    );
     assert_eq!(c.revision(), rev);
 
     // A relist that no longer has `b` (deleted while the watch was down).
@@ -165,22 +198,56 @@ fn identical_updates_do_not_move_the_revision_and_resync_removes_ghosts() {
 fn running_services_sum_workloads_per_environment_and_show_drift() {
     let fx = Fx::new();
     let mut c = fx.catalog(&[("dev", None), ("prod-eu", Some("prod"))]);
-    apply(&mut c, C0, fx.project("workload", "Deployment", deploy("checkout", "shop", "1.6.0", 1, 1)));
-    apply(&mut c, C1, fx.project("workload", "Deployment", deploy("checkout", "shop", "1.4.2", 3, 1)));
-    apply(&mut c, C1, fx.project("workload", "Deployment", deploy("cart", "shop", "2.0.0", 2, 2)));
+    apply(
+        &mut c,
+        C0,
+        fx.project(
+            "workload",
+            "Deployment",
+            deploy("checkout", "shop", "1.6.0", 1, 1),
+        ),
+    );
+    apply(
+        &mut c,
+        C1,
+        fx.project(
+            "workload",
+            "Deployment",
+            deploy("checkout", "shop", "1.4.2", 3, 1),
+        ),
+    );
+    apply(
+        &mut c,
+        C1,
+        fx.project(
+            "workload",
+            "Deployment",
+            deploy("cart", "shop", "2.0.0", 2, 2),
+        ),
+    );
 
     let all = c.running_services();
     let keys: Vec<(&str, &str)> = all.iter().map(|r| (&*r.service, &*r.environment)).collect();
-    assert_eq!(keys, vec![("cart", "prod"), ("checkout", "dev"), ("checkout", "prod")]);
-    let prod = c.running_service("checkout", "prod").expect("checkout in prod");
+    assert_eq!(
+        keys,
+        vec![("cart", "prod"), ("checkout", "dev"), ("checkout", "prod")]
+    );
+    let prod = c
+        .running_service("checkout", "prod")
+        .expect("checkout in prod");
     assert_eq!((prod.ready, prod.desired), (1, 3));
     assert_eq!(prod.versions, vec!["1.4.2"]);
     assert_eq!(prod.health, Health::Degraded);
     assert_eq!(prod.members[0].cluster, "prod-eu");
-    let dev = c.running_service("checkout", "dev").expect("checkout in dev");
+    let dev = c
+        .running_service("checkout", "dev")
+        .expect("checkout in dev");
     assert_eq!(dev.versions, vec!["1.6.0"]);
     assert_eq!(dev.health, Health::Healthy);
-    assert_eq!(c.environments().iter().map(|e| &**e).collect::<Vec<_>>(), vec!["dev", "prod"]);
+    assert_eq!(
+        c.environments().iter().map(|e| &**e).collect::<Vec<_>>(),
+        vec!["dev", "prod"]
+    );
 
     // Deleting the only prod checkout removes that running service.
     let wl = fx.bp("workload");
@@ -197,18 +264,50 @@ fn running_services_sum_workloads_per_environment_and_show_drift() {
 fn environment_follows_the_namespace_label_until_the_config_says_otherwise() {
     let fx = Fx::new();
     let mut c = fx.catalog(&[("cluster-1", None)]);
-    apply(&mut c, C0, fx.project("workload", "Deployment", deploy("api", "team-a", "1", 1, 1)));
-    assert!(c.running_service("api", "cluster-1").is_some(), "no label: the context name");
-    apply(&mut c, C0, fx.project("namespace", "Namespace", ns("team-a", Some("staging"))));
-    assert!(c.running_service("api", "staging").is_some(), "the namespace label, once it arrives");
+    apply(
+        &mut c,
+        C0,
+        fx.project("workload", "Deployment", deploy("api", "team-a", "1", 1, 1)),
+    );
+    assert!(
+        c.running_service("api", "cluster-1").is_some(),
+        "no label: the context name"
+    );
+    apply(
+        &mut c,
+        C0,
+        fx.project("namespace", "Namespace", ns("team-a", Some("staging"))),
+    );
+    assert!(
+        c.running_service("api", "staging").is_some(),
+        "the namespace label, once it arrives"
+    );
     assert!(c.running_service("api", "cluster-1").is_none());
-    apply(&mut c, C0, fx.project("namespace", "Namespace", ns("team-a", Some("qa"))));
-    assert!(c.running_service("api", "qa").is_some(), "a changed label moves the workload");
+    apply(
+        &mut c,
+        C0,
+        fx.project("namespace", "Namespace", ns("team-a", Some("qa"))),
+    );
+    assert!(
+        c.running_service("api", "qa").is_some(),
+        "a changed label moves the workload"
+    );
 
     let mut mapped = fx.catalog(&[("cluster-1", Some("production"))]);
-    apply(&mut mapped, C0, fx.project("namespace", "Namespace", ns("team-a", Some("qa"))));
-    apply(&mut mapped, C0, fx.project("workload", "Deployment", deploy("api", "team-a", "1", 1, 1)));
-    assert!(mapped.running_service("api", "production").is_some(), "the config mapping wins");
+    apply(
+        &mut mapped,
+        C0,
+        fx.project("namespace", "Namespace", ns("team-a", Some("qa"))),
+    );
+    apply(
+        &mut mapped,
+        C0,
+        fx.project("workload", "Deployment", deploy("api", "team-a", "1", 1, 1)),
+    );
+    assert!(
+        mapped.running_service("api", "production").is_some(),
+        "the config mapping wins"
+    );
 }
 
 #[test]
@@ -219,12 +318,17 @@ fn service_key_falls_back_from_labels_to_the_name_and_version_to_the_image_tag()
     d["metadata"]["labels"] = json!({});
     d["spec"]["template"]["metadata"]["labels"] = json!({"app": "frontend"});
     apply(&mut c, C0, fx.project("workload", "Deployment", d.clone()));
-    let rs = c.running_service("frontend", "dev").expect("template app label is the key");
+    let rs = c
+        .running_service("frontend", "dev")
+        .expect("template app label is the key");
     assert_eq!(rs.versions, vec!["x"], "no version label: the image tag");
 
     d["spec"]["template"]["metadata"]["labels"] = json!({});
     apply(&mut c, C0, fx.project("workload", "Deployment", d));
-    assert!(c.running_service("web-frontend", "dev").is_some(), "no labels: the name");
+    assert!(
+        c.running_service("web-frontend", "dev").is_some(),
+        "no labels: the name"
+    );
     assert!(c.running_service("frontend", "dev").is_none());
 }
 
@@ -232,7 +336,11 @@ fn service_key_falls_back_from_labels_to_the_name_and_version_to_the_image_tag()
 fn pod_health_sees_crash_loops() {
     let fx = Fx::new();
     let mut c = fx.catalog(&[("dev", None)]);
-    let bad = fx.project("pod", "Pod", pod("a", "shop", "rs", "n", Some("CrashLoopBackOff")));
+    let bad = fx.project(
+        "pod",
+        "Pod",
+        pod("a", "shop", "rs", "n", Some("CrashLoopBackOff")),
+    );
     let good = fx.project("pod", "Pod", pod("b", "shop", "rs", "n", None));
     apply(&mut c, C0, bad.clone());
     apply(&mut c, C0, good.clone());

@@ -24,15 +24,26 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn demo_get_running_services_in_every_format() {
     let home = tempfile::tempdir().expect("tmp");
-    let o = kubeatlas(home.path(), &["--demo", "get", "running-services", "-o", "json"]);
+    let o = kubeatlas(
+        home.path(),
+        &["--demo", "get", "running-services", "-o", "json"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     let rows = v.as_array().expect("array");
-    let envs: std::collections::BTreeSet<&str> =
-        rows.iter().filter_map(|r| r["environment"].as_str()).collect();
-    assert_eq!(envs.into_iter().collect::<Vec<_>>(), vec!["dev", "prod", "staging"]);
+    let envs: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r["environment"].as_str())
+        .collect();
+    assert_eq!(
+        envs.into_iter().collect::<Vec<_>>(),
+        vec!["dev", "prod", "staging"]
+    );
     for r in rows {
-        assert!(r["versions"].as_array().is_some_and(|v| !v.is_empty()), "{r}");
+        assert!(
+            r["versions"].as_array().is_some_and(|v| !v.is_empty()),
+            "{r}"
+        );
         assert!(r["ready"].is_i64() && r["desired"].is_i64(), "{r}");
     }
 
@@ -44,7 +55,10 @@ fn demo_get_running_services_in_every_format() {
     let o = kubeatlas(home.path(), &["--demo", "get", "running-services"]);
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(table.starts_with("SERVICE"), "{table}");
-    assert!(table.contains("checkout-api") && table.contains("1.4.2"), "{table}");
+    assert!(
+        table.contains("checkout-api") && table.contains("1.4.2"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -57,7 +71,11 @@ fn demo_get_pods_json_relates_pods_to_workload_namespace_and_cluster() {
     assert!(pods.len() > 30);
     let p = pods
         .iter()
-        .find(|p| p["name"].as_str().is_some_and(|n| n.starts_with("checkout-api-")))
+        .find(|p| {
+            p["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("checkout-api-"))
+        })
         .expect("a checkout-api pod");
     assert_eq!(p["relations"]["workload"]["kind"], "Deployment");
     assert_eq!(p["relations"]["workload"]["name"], "checkout-api");
@@ -71,7 +89,10 @@ fn malformed_kubeconfig_names_the_file_and_line() {
     let home = tempfile::tempdir().expect("tmp");
     let bad = home.path().join("bad-kubeconfig");
     std::fs::write(&bad, "apiVersion: v1\nclusters:\n- name: a\n  cluster: [\n").expect("write");
-    let o = kubeatlas(home.path(), &["--kubeconfig", bad.to_str().expect("utf8"), "get", "pods"]);
+    let o = kubeatlas(
+        home.path(),
+        &["--kubeconfig", bad.to_str().expect("utf8"), "get", "pods"],
+    );
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("bad-kubeconfig") && e.contains("line"), "{e}");
@@ -88,12 +109,18 @@ fn unknown_context_and_missing_cert_file_are_named() {
     )
     .expect("write");
     let kcs = kc.to_str().expect("utf8");
-    let o = kubeatlas(home.path(), &["--kubeconfig", kcs, "--context", "nope", "get", "pods"]);
+    let o = kubeatlas(
+        home.path(),
+        &["--kubeconfig", kcs, "--context", "nope", "get", "pods"],
+    );
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("\"nope\"") && e.contains("prod"), "{e}");
 
-    let o = kubeatlas(home.path(), &["--kubeconfig", kcs, "get", "pods", "--timeout", "5"]);
+    let o = kubeatlas(
+        home.path(),
+        &["--kubeconfig", kcs, "get", "pods", "--timeout", "5"],
+    );
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(e.contains("\"prod\"") && e.contains("cert.pem"), "{e}");
@@ -117,14 +144,24 @@ fn malformed_blueprint_names_file_line_and_field() {
         "identifier: ingress\ntitle: Ingress\nsources:\n  - { group: networking.k8s.io, version: v1, kind: Ingress }\nproperties:\n  - { id: host, path: '.spec.rules[0.host' }\n",
     )
     .expect("write");
-    let o = kubeatlas(home.path(), &["blueprints", "check", dir.to_str().expect("utf8")]);
+    let o = kubeatlas(
+        home.path(),
+        &["blueprints", "check", dir.to_str().expect("utf8")],
+    );
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(e.contains("ingress.yaml:6"), "{e}");
     assert!(e.contains("host"), "{e}");
 
-    std::fs::write(dir.join("ingress.yaml"), "identifier: ingress\ntitle: Ingress\nsourcse: []\n").expect("write");
-    let o = kubeatlas(home.path(), &["blueprints", "check", dir.to_str().expect("utf8")]);
+    std::fs::write(
+        dir.join("ingress.yaml"),
+        "identifier: ingress\ntitle: Ingress\nsourcse: []\n",
+    )
+    .expect("write");
+    let o = kubeatlas(
+        home.path(),
+        &["blueprints", "check", dir.to_str().expect("utf8")],
+    );
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(e.contains("ingress.yaml:3") && e.contains("sourcse"), "{e}");
@@ -134,6 +171,9 @@ fn malformed_blueprint_names_file_line_and_field() {
         "identifier: ingress\ntitle: Ingress\nsources:\n  - { group: networking.k8s.io, version: v1, kind: Ingress }\nproperties:\n  - { id: host, path: '.spec.rules[0].host' }\n",
     )
     .expect("write");
-    let o = kubeatlas(home.path(), &["blueprints", "check", dir.to_str().expect("utf8")]);
+    let o = kubeatlas(
+        home.path(),
+        &["blueprints", "check", dir.to_str().expect("utf8")],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -16,18 +16,31 @@ const T: Duration = Duration::from_secs(20);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalog_equals_the_simulator_after_sync() {
     let mut env = start(SimFleet::demo(), &[]).await;
-    assert!(env.pump_until(T, |c| all_ready(c, ENVS)).await, "all contexts ready");
+    assert!(
+        env.pump_until(T, |c| all_ready(c, ENVS)).await,
+        "all contexts ready"
+    );
     env.converge(T).await;
     let c = &env.session.catalog;
     let wl = c.workload_blueprint().expect("workload blueprint");
-    assert!(c.entities(wl).count() >= 3 * 12, "every demo workload is there");
+    assert!(
+        c.entities(wl).count() >= 3 * 12,
+        "every demo workload is there"
+    );
     let envs: Vec<String> = c.environments().iter().map(|e| e.to_string()).collect();
     assert_eq!(envs, ENVS);
     let checkout: Vec<Vec<String>> = ENVS
         .iter()
-        .map(|e| c.running_service("checkout-api", e).expect("checkout-api everywhere").versions)
+        .map(|e| {
+            c.running_service("checkout-api", e)
+                .expect("checkout-api everywhere")
+                .versions
+        })
         .collect();
-    assert_ne!(checkout[0], checkout[2], "versions drift between dev and prod");
+    assert_ne!(
+        checkout[0], checkout[2],
+        "versions drift between dev and prod"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,7 +100,11 @@ async fn catalog_follows_create_delete_and_rollout() {
         })
         .expect("wishlist in catalog");
     let pods = c.children(&wishlist, pod_bp);
-    assert_eq!(pods.len(), 3, "its pods relate to it through the ReplicaSet");
+    assert_eq!(
+        pods.len(),
+        3,
+        "its pods relate to it through the ReplicaSet"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,15 +137,15 @@ async fn no_ghosts_and_nothing_missing_after_dropped_watches_and_410() {
 
     assert!(
         env.pump_until(T, |c| c.running_service("frontend", "staging").is_none()
-            && c.running_service("cart", "staging").is_some_and(|r| r.versions == ["9.9.9"]))
+            && c.running_service("cart", "staging")
+                .is_some_and(|r| r.versions == ["9.9.9"]))
             .await,
         "the relist saw the changes made while the watch was down"
     );
     env.converge(T).await;
-    let relisted = staging
-        .journal()
-        .iter()
-        .any(|e| e.method == "GET" && e.path == "/apis/apps/v1/deployments" && !e.query.contains("watch"));
+    let relisted = staging.journal().iter().any(|e| {
+        e.method == "GET" && e.path == "/apis/apps/v1/deployments" && !e.query.contains("watch")
+    });
     assert!(relisted, "deployments were relisted after the 410");
 }
 
@@ -144,7 +161,10 @@ async fn an_unreachable_context_does_not_delay_the_others() {
     assert!(
         env.pump_until(Duration::from_secs(5), |c| {
             let id = c.cluster_by_name("dead").expect("dead context listed");
-            matches!(c.cluster(id).map(|i| &i.status), Some(ClusterStatus::Unreachable(_)))
+            matches!(
+                c.cluster(id).map(|i| &i.status),
+                Some(ClusterStatus::Unreachable(_))
+            )
         })
         .await,
         "the dead context shows as unreachable, not connecting forever: {:?}",
@@ -160,7 +180,10 @@ async fn a_forbidden_kind_shows_as_forbidden_while_the_rest_syncs() {
         .expect("prod")
         .forbid(SimResource::Nodes, &["list", "watch"]);
     let mut env = start(sim, &[]).await;
-    assert!(env.pump_until(T, |c| all_ready(c, ENVS)).await, "prod is ready despite RBAC");
+    assert!(
+        env.pump_until(T, |c| all_ready(c, ENVS)).await,
+        "prod is ready despite RBAC"
+    );
     let c = &env.session.catalog;
     let prod = c.cluster_by_name("prod").expect("prod");
     let node_bp = c.blueprints().by_identifier("node").expect("node");
@@ -181,5 +204,8 @@ async fn a_forbidden_kind_shows_as_forbidden_while_the_rest_syncs() {
     assert!(c.count(dev, node_bp) > 0, "other clusters still see nodes");
     let forbidden = env.session.forbidden();
     assert_eq!(forbidden.len(), 1);
-    assert_eq!((forbidden[0].0.as_str(), forbidden[0].1.as_str()), ("prod", "Node"));
+    assert_eq!(
+        (forbidden[0].0.as_str(), forbidden[0].1.as_str()),
+        ("prod", "Node")
+    );
 }

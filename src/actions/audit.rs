@@ -36,9 +36,18 @@ impl AuditLog {
         &self.path
     }
 
-    pub fn append(&self, t: &Target, a: &Action, outcome: &'static str, message: &str) -> std::io::Result<()> {
+    pub fn append(
+        &self,
+        t: &Target,
+        a: &Action,
+        outcome: &'static str,
+        message: &str,
+    ) -> std::io::Result<()> {
         let entry = Entry {
-            time: jiff::Timestamp::now().round(jiff::Unit::Millisecond).map(|t| t.to_string()).unwrap_or_default(),
+            time: jiff::Timestamp::now()
+                .round(jiff::Unit::Millisecond)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
             context: &t.context,
             namespace: t.namespace.as_deref(),
             kind: &t.kind,
@@ -54,7 +63,10 @@ impl AuditLog {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
         f.write_all(&line)
     }
 }

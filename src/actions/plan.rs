@@ -55,8 +55,12 @@ pub fn refusal(t: &Target, action: &Action) -> Option<String> {
         Action::Scale { replicas } if *replicas < 0 => {
             Some(format!("replicas must be 0 or more, not {replicas}"))
         }
-        Action::DeletePod if kind != "Pod" => Some(format!("only pods can be deleted here, not a {kind}")),
-        Action::SetImage { image, .. } if image.trim().is_empty() => Some("the image is empty".into()),
+        Action::DeletePod if kind != "Pod" => {
+            Some(format!("only pods can be deleted here, not a {kind}"))
+        }
+        Action::SetImage { image, .. } if image.trim().is_empty() => {
+            Some("the image is empty".into())
+        }
         _ => None,
     }
 }
@@ -133,7 +137,11 @@ mod tests {
     fn paused_and_wrong_kinds_are_refused() {
         let mut t = deploy();
         t.paused = true;
-        assert!(plan(&t, &Action::Restart, "x").expect_err("paused").contains("paused"));
+        assert!(
+            plan(&t, &Action::Restart, "x")
+                .expect_err("paused")
+                .contains("paused")
+        );
         t.kind = "CronJob".into();
         assert!(refusal(&t, &Action::Scale { replicas: 1 }).is_some());
         assert!(refusal(&deploy(), &Action::Scale { replicas: -1 }).is_some());
@@ -143,7 +151,10 @@ mod tests {
     #[test]
     fn scale_uses_the_subresource() {
         let p = plan(&deploy(), &Action::Scale { replicas: 4 }, "x").expect("plan");
-        assert_eq!(p.path, "/apis/apps/v1/namespaces/shop/deployments/checkout/scale");
+        assert_eq!(
+            p.path,
+            "/apis/apps/v1/namespaces/shop/deployments/checkout/scale"
+        );
         assert_eq!(p.content_type, MERGE);
         assert_eq!(p.body.to_string(), r#"{"spec":{"replicas":4}}"#);
     }

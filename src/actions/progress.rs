@@ -41,7 +41,10 @@ impl Progress {
         }
     }
     pub fn finished(&self) -> bool {
-        matches!(self.state, RolloutState::Done | RolloutState::Failed | RolloutState::Gone)
+        matches!(
+            self.state,
+            RolloutState::Done | RolloutState::Failed | RolloutState::Gone
+        )
     }
 }
 
@@ -62,7 +65,12 @@ pub fn progress(catalog: &Catalog, e: &EntityRef, generation: Option<i64>) -> Pr
             .and_then(|v| v.as_int())
             .unwrap_or(0)
     };
-    let (updated, ready, available, desired) = (int("updated"), int("ready"), int("available"), int("desired"));
+    let (updated, ready, available, desired) = (
+        int("updated"),
+        int("ready"),
+        int("available"),
+        int("desired"),
+    );
     // Old pods still running (kubectl: "old replicas are pending termination").
     let current = int("current");
     let observed = int("observedGeneration");

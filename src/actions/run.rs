@@ -39,7 +39,12 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(clients: Vec<(String, Option<kube::Client>)>, readonly: bool, user: UserConfig, audit: AuditLog) -> Self {
+    pub fn new(
+        clients: Vec<(String, Option<kube::Client>)>,
+        readonly: bool,
+        user: UserConfig,
+        audit: AuditLog,
+    ) -> Self {
         Executor {
             clients,
             readonly,
@@ -82,16 +87,26 @@ impl Executor {
 
     async fn send(&self, t: &Target, a: &Action) -> (Outcome, &'static str) {
         if self.is_readonly(&t.context) {
-            let m = format!("read-only: {} refused in context {}; nothing was sent", a.verb(), t.context);
+            let m = format!(
+                "read-only: {} refused in context {}; nothing was sent",
+                a.verb(),
+                t.context
+            );
             return (Outcome::failed(m), "refused");
         }
-        let now = jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default();
+        let now = jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         let planned = match plan(t, a, &now) {
             Ok(p) => p,
             Err(why) => return (Outcome::failed(why), "refused"),
         };
         let Some(client) = self.client(&t.context) else {
-            return (Outcome::failed(format!("no connection to context {}", t.context)), "failed");
+            return (
+                Outcome::failed(format!("no connection to context {}", t.context)),
+                "failed",
+            );
         };
         let req = match to_request(&planned) {
             Ok(r) => r,

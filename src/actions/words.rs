@@ -4,7 +4,12 @@ use super::{Action, Target};
 
 /// Describe a failed request.
 pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> String {
-    let what = format!("{} {}/{}", t.kind, t.namespace.as_deref().unwrap_or("-"), t.name);
+    let what = format!(
+        "{} {}/{}",
+        t.kind,
+        t.namespace.as_deref().unwrap_or("-"),
+        t.name
+    );
     match e {
         kube::Error::Api(s) => match s.code {
             401 => format!(
@@ -21,7 +26,10 @@ pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> String {
             409 if matches!(a, Action::DeletePod) => format!(
                 "{what} was replaced by a new pod with the same name (uid changed); nothing was deleted — look again and retry"
             ),
-            409 => format!("conflict on {what}: {}; nothing was changed — retry", s.message),
+            409 => format!(
+                "conflict on {what}: {}; nothing was changed — retry",
+                s.message
+            ),
             422 => {
                 let causes = s
                     .details
@@ -45,8 +53,17 @@ pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> String {
         },
         other => {
             let m = other.to_string();
-            let m: String = m.lines().next().unwrap_or_default().chars().take(200).collect();
-            format!("no answer from context {}: {m}; the outcome is unknown — check {what} before retrying", t.context)
+            let m: String = m
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
+            format!(
+                "no answer from context {}: {m}; the outcome is unknown — check {what} before retrying",
+                t.context
+            )
         }
     }
 }

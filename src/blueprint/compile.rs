@@ -97,7 +97,10 @@ impl Compiler<'_> {
                         Step::Key("each"),
                     ];
                     if p.ty != super::PropType::List {
-                        self.error(&steps, format!("property {:?}: `each` needs `type: list`", p.id));
+                        self.error(
+                            &steps,
+                            format!("property {:?}: `each` needs `type: list`", p.id),
+                        );
                     }
                     self.path(text, &steps, &format!("property {:?}", p.id))
                 });

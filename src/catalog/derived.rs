@@ -132,11 +132,16 @@ pub struct Member {
     pub version: String,
 }
 
+/// A workload in a group: its cluster and uid.
+pub type MemberKey = (ClusterId, Box<str>);
+/// A group: (service, environment).
+pub type GroupKey = (Arc<str>, Arc<str>);
+
 /// Membership of workloads in (service, environment) groups, updated per workload change.
 #[derive(Debug, Default)]
 pub struct Groups {
-    of: HashMap<(ClusterId, Box<str>), (Arc<str>, Arc<str>)>,
-    groups: BTreeMap<(Arc<str>, Arc<str>), BTreeSet<(ClusterId, Box<str>)>>,
+    of: HashMap<MemberKey, GroupKey>,
+    groups: BTreeMap<GroupKey, BTreeSet<MemberKey>>,
     interned: BTreeSet<Arc<str>>,
 }
 
@@ -195,15 +200,15 @@ impl Groups {
     }
 
     /// Groups in (service, environment) order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>, &BTreeSet<(ClusterId, Box<str>)>)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>, &BTreeSet<MemberKey>)> {
         self.groups.iter().map(|((s, e), m)| (s, e, m))
     }
 
-    pub fn get(&self, service: &str, env: &str) -> Option<&BTreeSet<(ClusterId, Box<str>)>> {
+    pub fn get(&self, service: &str, env: &str) -> Option<&BTreeSet<MemberKey>> {
         self.groups.get(&(Arc::from(service), Arc::from(env)))
     }
 
-    pub fn group_of(&self, cluster: ClusterId, uid: &str) -> Option<&(Arc<str>, Arc<str>)> {
+    pub fn group_of(&self, cluster: ClusterId, uid: &str) -> Option<&GroupKey> {
         self.of.get(&(cluster, Box::from(uid)))
     }
 

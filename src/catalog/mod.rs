@@ -56,9 +56,9 @@ impl ClusterStatus {
     }
     pub fn message(&self) -> Option<&str> {
         match self {
-            ClusterStatus::Unreachable(m) | ClusterStatus::Unauthorized(m) | ClusterStatus::Error(m) => {
-                Some(m)
-            }
+            ClusterStatus::Unreachable(m)
+            | ClusterStatus::Unauthorized(m)
+            | ClusterStatus::Error(m) => Some(m),
             _ => None,
         }
     }
@@ -132,7 +132,11 @@ pub struct ClusterInfo {
 }
 
 impl ClusterInfo {
-    pub fn new(name: impl Into<String>, server: impl Into<String>, environment: Option<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        server: impl Into<String>,
+        environment: Option<String>,
+    ) -> Self {
         ClusterInfo {
             name: name.into(),
             server: server.into(),
@@ -233,7 +237,11 @@ impl Catalog {
                 source,
                 status,
             } => match self.clusters.get_mut(cluster.0 as usize) {
-                Some(c) => match c.sources.iter_mut().find(|(b, s, _)| *b == bp && *s == source) {
+                Some(c) => match c
+                    .sources
+                    .iter_mut()
+                    .find(|(b, s, _)| *b == bp && *s == source)
+                {
                     Some((_, _, st)) => replace(st, status),
                     None => {
                         c.sources.push((bp, source, status));
@@ -344,7 +352,9 @@ impl Catalog {
             }
             Some(r) => {
                 let service = self.rules.service_key(r).to_string();
-                let env = self.environment_of(cluster, r.namespace.as_deref()).to_string();
+                let env = self
+                    .environment_of(cluster, r.namespace.as_deref())
+                    .to_string();
                 self.groups.place(cluster, uid, &service, &env);
             }
         }
@@ -395,7 +405,9 @@ impl Catalog {
     }
 
     pub fn count(&self, cluster: ClusterId, bp: BpId) -> usize {
-        self.stores.get(cluster.0 as usize).map_or(0, |s| s.count(bp))
+        self.stores
+            .get(cluster.0 as usize)
+            .map_or(0, |s| s.count(bp))
     }
 
     pub fn health(&self, r: &Record) -> Health {
@@ -435,14 +447,18 @@ impl Catalog {
 
     /// The index of `bp`'s first relation to `target`.
     pub fn relation_to(&self, bp: BpId, target: BpId) -> Option<usize> {
-        self.targets.get(bp.0 as usize)?.iter().position(|t| *t == target)
+        self.targets
+            .get(bp.0 as usize)?
+            .iter()
+            .position(|t| *t == target)
     }
 
     /// Entities of `child` whose relation to `e`'s blueprint points at `e` (reverse lookup),
     /// passing through collapse blueprints (Deployment → its ReplicaSets → their pods).
     pub fn children(&self, e: &EntityRef, child: BpId) -> Vec<EntityRef> {
         let mut out = vec![];
-        let (Some(store), Some(target)) = (self.stores.get(e.cluster.0 as usize), self.get(e)) else {
+        let (Some(store), Some(target)) = (self.stores.get(e.cluster.0 as usize), self.get(e))
+        else {
             return out;
         };
         let mk = |uid: &str| EntityRef {
@@ -450,7 +466,10 @@ impl Catalog {
             bp: child,
             uid: uid.into(),
         };
-        for link in [Link::Uid(target.uid.clone()), Link::Name(target.name.clone())] {
+        for link in [
+            Link::Uid(target.uid.clone()),
+            Link::Name(target.name.clone()),
+        ] {
             out.extend(store.pointing_at(e.bp, &link, child).map(mk));
         }
         // Through collapse blueprints: the child's link names a middle entity (a ReplicaSet)
@@ -461,14 +480,20 @@ impl Catalog {
                     continue;
                 };
                 for mid in store.pointing_at(e.bp, &Link::Uid(target.uid.clone()), cbp) {
-                    out.extend(store.pointing_at(e.bp, &Link::Uid(mid.into()), child).map(mk));
+                    out.extend(
+                        store
+                            .pointing_at(e.bp, &Link::Uid(mid.into()), child)
+                            .map(mk),
+                    );
                 }
             }
         }
         // Name links to namespaced targets only count within the same namespace.
         out.retain(|c| {
             self.get(c).is_some_and(|r| {
-                target.namespace.is_none() || r.namespace == target.namespace || r.namespace.is_none()
+                target.namespace.is_none()
+                    || r.namespace == target.namespace
+                    || r.namespace.is_none()
             })
         });
         out.sort();
@@ -528,7 +553,12 @@ impl Catalog {
         Some(self.summarize(&Arc::from(service), &Arc::from(env), members))
     }
 
-    fn summarize(&self, service: &Arc<str>, env: &Arc<str>, members: &BTreeSet<(ClusterId, Box<str>)>) -> RunningService {
+    fn summarize(
+        &self,
+        service: &Arc<str>,
+        env: &Arc<str>,
+        members: &BTreeSet<derived::MemberKey>,
+    ) -> RunningService {
         let mut rs = RunningService {
             service: service.clone(),
             environment: env.clone(),
@@ -539,7 +569,9 @@ impl Catalog {
             versions: vec![],
             health: Health::Unknown,
         };
-        let Some(from) = self.rules.from else { return rs };
+        let Some(from) = self.rules.from else {
+            return rs;
+        };
         let bp = self.blueprint(from);
         let (ready_i, desired_i) = (bp.prop_index("ready"), bp.prop_index("desired"));
         let mut versions = BTreeSet::new();
@@ -550,17 +582,29 @@ impl Catalog {
                 uid: uid.clone(),
             };
             let Some(r) = self.get(&e) else { continue };
-            let int = |i: Option<usize>| i.and_then(|i| r.props.get(i)).and_then(|v| v.as_int()).unwrap_or(0);
+            let int = |i: Option<usize>| {
+                i.and_then(|i| r.props.get(i))
+                    .and_then(|v| v.as_int())
+                    .unwrap_or(0)
+            };
             rs.ready += int(ready_i);
             rs.desired += int(desired_i);
             let version = self.rules.version(r);
             versions.insert(version.clone());
             rs.health = rs.health.worst(self.health(r));
             rs.members.push(Member {
-                cluster: self.cluster(*cluster).map(|c| c.name.clone()).unwrap_or_default(),
+                cluster: self
+                    .cluster(*cluster)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
                 namespace: r.namespace.as_deref().unwrap_or_default().to_string(),
                 name: r.name.to_string(),
-                kind: bp.spec.sources.get(r.source as usize).map(|s| s.kind.clone()).unwrap_or_default(),
+                kind: bp
+                    .spec
+                    .sources
+                    .get(r.source as usize)
+                    .map(|s| s.kind.clone())
+                    .unwrap_or_default(),
                 version,
             });
             rs.workloads.push(e);

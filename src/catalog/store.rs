@@ -34,6 +34,8 @@ impl Borrow<str> for Entity {
 
 /// The key a relation's raw link is indexed under: (relation target blueprint, link).
 type RevKey = (BpId, Link);
+/// (blueprint, namespace, name): how relations that name their target find it.
+type NameKey = (BpId, Option<Box<str>>, Box<str>);
 
 /// Entities of one cluster.
 #[derive(Debug, Default)]
@@ -41,7 +43,7 @@ pub struct ClusterStore {
     /// Indexed by `BpId.0`.
     by_bp: Vec<HashSet<Entity>>,
     /// (blueprint, namespace, name) → uid, for relations that name their target.
-    names: HashMap<(BpId, Option<Box<str>>, Box<str>), Box<str>>,
+    names: HashMap<NameKey, Box<str>>,
     /// Reverse index: (target blueprint, raw link) → uids of (source blueprint) entities.
     reverse: HashMap<RevKey, HashMap<BpId, HashSet<Box<str>>>>,
 }
@@ -76,7 +78,12 @@ impl ClusterStore {
     }
 
     /// Uids of `source` entities whose relation to `target` carries `link`.
-    pub fn pointing_at(&self, target: BpId, link: &Link, source: BpId) -> impl Iterator<Item = &str> {
+    pub fn pointing_at(
+        &self,
+        target: BpId,
+        link: &Link,
+        source: BpId,
+    ) -> impl Iterator<Item = &str> {
         self.reverse
             .get(&(target, link.clone()))
             .and_then(|m| m.get(&source))

@@ -14,7 +14,9 @@ impl Demo {
     pub async fn start() -> anyhow::Result<Demo> {
         let mut fleet = SimFleet::demo();
         fleet.start()?;
-        let dir = tempfile::Builder::new().prefix("kubeatlas-demo-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("kubeatlas-demo-")
+            .tempdir()?;
         let kubeconfig = dir.path().join("kubeconfig");
         fleet.write_kubeconfig(&kubeconfig)?;
         Ok(Demo {

@@ -8,7 +8,10 @@ pub fn init(file: &Path) -> anyhow::Result<()> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let f = std::fs::OpenOptions::new().create(true).append(true).open(file)?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)?;
     let filter = EnvFilter::try_from_env("KUBEATLAS_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,kube=warn,hyper=warn,tower=warn,rustls=warn"));
     tracing_subscriber::fmt()

@@ -104,7 +104,8 @@ fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode
             }
         }
         BlueprintsCommand::List => {
-            let set = BlueprintSet::load(Some(&paths.blueprints_dir)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let set = BlueprintSet::load(Some(&paths.blueprints_dir))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             for bp in set.all() {
                 let kinds: Vec<String> = bp.spec.sources.iter().map(|s| s.gvk_string()).collect();
                 println!(
@@ -120,7 +121,12 @@ fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode
     }
 }
 
-async fn run_tui(s: session::Session, demo: bool, readonly: bool, paths: Paths) -> anyhow::Result<ExitCode> {
+async fn run_tui(
+    s: session::Session,
+    demo: bool,
+    readonly: bool,
+    paths: Paths,
+) -> anyhow::Result<ExitCode> {
     let session::Session {
         catalog,
         changes,

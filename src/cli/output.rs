@@ -15,8 +15,8 @@ pub fn render(catalog: &Catalog, bp: BpId, format: Format) -> anyhow::Result<Str
     })
 }
 
-/// (table columns as (header, json key path), one JSON object per entity)
-fn collect(catalog: &Catalog, bp: BpId) -> (Vec<(String, Vec<&'static str>, String)>, Vec<Json>) {
+/// Table columns (header, JSON path, property key) and one JSON object per entity.
+fn collect(catalog: &Catalog, bp: BpId) -> (Columns, Vec<Json>) {
     let spec = &catalog.blueprint(bp).spec;
     match spec.derived.as_ref().map(|d| d.kind) {
         Some(DerivedKind::RunningService) => running_services(catalog),
@@ -27,9 +27,12 @@ fn collect(catalog: &Catalog, bp: BpId) -> (Vec<(String, Vec<&'static str>, Stri
     }
 }
 
-type Columns = Vec<(String, Vec<&'static str>, String)>;
+/// One table column: header, the JSON path to its value, and a key under that path (for
+/// blueprint properties).
+type Column = (String, Vec<&'static str>, String);
+type Columns = Vec<Column>;
 
-fn col(header: &str, path: &[&'static str]) -> (String, Vec<&'static str>, String) {
+fn col(header: &str, path: &[&'static str]) -> Column {
     (header.to_string(), path.to_vec(), String::new())
 }
 
@@ -142,7 +145,10 @@ fn entities(catalog: &Catalog, bp: BpId) -> (Columns, Vec<Json>) {
     let rows = list
         .into_iter()
         .map(|(cluster, r)| {
-            let cluster_name = catalog.cluster(cluster).map(|c| c.name.as_str()).unwrap_or("");
+            let cluster_name = catalog
+                .cluster(cluster)
+                .map(|c| c.name.as_str())
+                .unwrap_or("");
             let props: Map<String, Json> = spec
                 .properties
                 .iter()

@@ -31,7 +31,11 @@ pub enum Target {
 
 /// Decide the target: `--demo`, the kubeconfig files, or (when `demo_if_none`) the demo fleet
 /// with a one-line note when there is no kubeconfig at all.
-pub fn target(kubeconfig: Option<&std::path::Path>, demo: bool, demo_if_none: bool) -> anyhow::Result<Target> {
+pub fn target(
+    kubeconfig: Option<&std::path::Path>,
+    demo: bool,
+    demo_if_none: bool,
+) -> anyhow::Result<Target> {
     if demo {
         return Ok(Target::Demo);
     }
@@ -62,7 +66,9 @@ pub async fn open(
     );
     let (demo, files) = match target {
         Target::Demo => {
-            let d = super::demo::Demo::start().await.context("starting the demo fleet")?;
+            let d = super::demo::Demo::start()
+                .await
+                .context("starting the demo fleet")?;
             let f = vec![d.kubeconfig.clone()];
             (Some(d), f)
         }
@@ -111,11 +117,9 @@ impl Session {
     pub async fn wait_synced(&mut self, timeout: std::time::Duration) -> Vec<(String, String)> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let settled = self
-                .catalog
-                .clusters()
-                .iter()
-                .all(|c| matches!(c.status, crate::catalog::ClusterStatus::Ready) || c.status.is_failed());
+            let settled = self.catalog.clusters().iter().all(|c| {
+                matches!(c.status, crate::catalog::ClusterStatus::Ready) || c.status.is_failed()
+            });
             if settled {
                 break;
             }
@@ -134,11 +138,9 @@ impl Session {
             .iter()
             .filter(|c| !matches!(c.status, crate::catalog::ClusterStatus::Ready))
             .map(|c| {
-                let why = c
-                    .status
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("still {} after {}s", c.status.label(), timeout.as_secs()));
+                let why = c.status.message().map(str::to_string).unwrap_or_else(|| {
+                    format!("still {} after {}s", c.status.label(), timeout.as_secs())
+                });
                 (c.name.clone(), why)
             })
             .collect()

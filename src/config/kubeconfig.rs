@@ -123,7 +123,11 @@ impl Loaded {
     ) -> Result<kube::Config, String> {
         let mut kc = self.kubeconfig.clone();
         if non_interactive {
-            for auth in kc.auth_infos.iter_mut().filter_map(|a| a.auth_info.as_mut()) {
+            for auth in kc
+                .auth_infos
+                .iter_mut()
+                .filter_map(|a| a.auth_info.as_mut())
+            {
                 if let Some(exec) = auth.exec.as_mut() {
                     exec.interactive_mode = Some(ExecInteractiveMode::Never);
                 }
@@ -200,7 +204,10 @@ mod tests {
         assert_eq!(l.select(&[]).expect("all"), vec!["one", "two"]);
         let err = l.select(&["three".into()]).expect_err("unknown");
         let msg = err.to_string();
-        assert!(msg.contains("\"three\"") && msg.contains("one, two"), "{msg}");
+        assert!(
+            msg.contains("\"three\"") && msg.contains("one, two"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -215,7 +222,9 @@ mod tests {
     #[test]
     fn merge_keeps_first_file_entries() {
         let a = file(TWO);
-        let b = file("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:3'}\nusers: []\ncontexts:\n- name: one\n  context: {cluster: c, user: u}\n- name: three\n  context: {cluster: c, user: u}\n");
+        let b = file(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:3'}\nusers: []\ncontexts:\n- name: one\n  context: {cluster: c, user: u}\n- name: three\n  context: {cluster: c, user: u}\n",
+        );
         let l = load(&[a.path().to_path_buf(), b.path().to_path_buf()]).expect("load");
         assert_eq!(l.context_names(), vec!["one", "two", "three"]);
         assert_eq!(l.server_of("one"), "http://127.0.0.1:1");

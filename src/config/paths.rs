@@ -16,7 +16,10 @@ impl Paths {
     pub fn discover() -> Paths {
         match directories::ProjectDirs::from("dev", "kubeatlas", "kubeatlas") {
             Some(d) => {
-                let state = d.state_dir().unwrap_or_else(|| d.data_local_dir()).to_path_buf();
+                let state = d
+                    .state_dir()
+                    .unwrap_or_else(|| d.data_local_dir())
+                    .to_path_buf();
                 Paths {
                     config_file: d.config_dir().join("config.yaml"),
                     blueprints_dir: d.config_dir().join("blueprints"),

@@ -61,7 +61,12 @@ impl Readiness {
     }
 
     /// The cluster failed as a whole (unreachable, unauthorized).
-    pub async fn fail(&self, tx: &Sender<Change>, cluster: ClusterId, status: ClusterStatus) -> bool {
+    pub async fn fail(
+        &self,
+        tx: &Sender<Change>,
+        cluster: ClusterId,
+        status: ClusterStatus,
+    ) -> bool {
         let mut g = self.state.lock().await;
         if g.1 == status {
             return true;
@@ -79,7 +84,11 @@ pub struct Fleet {
 
 impl Fleet {
     /// Start one task per context.
-    pub fn spawn(contexts: Vec<ContextConn>, blueprints: Arc<BlueprintSet>, tx: Sender<Change>) -> Fleet {
+    pub fn spawn(
+        contexts: Vec<ContextConn>,
+        blueprints: Arc<BlueprintSet>,
+        tx: Sender<Change>,
+    ) -> Fleet {
         let mut tasks = JoinSet::new();
         for ctx in contexts {
             tasks.spawn(run_context(ctx, blueprints.clone(), tx.clone()));
@@ -118,7 +127,11 @@ async fn run_context(ctx: ContextConn, blueprints: Arc<BlueprintSet>, tx: Sender
         match tokio::time::timeout(Duration::from_secs(15), client.apiserver_version()).await {
             Ok(Ok(info)) => {
                 let version = info.git_version;
-                if tx.send(Change::ServerVersion { cluster, version }).await.is_err() {
+                if tx
+                    .send(Change::ServerVersion { cluster, version })
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 break;

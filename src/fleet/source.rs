@@ -2,9 +2,9 @@
 //! 410 or a dropped stream (kube-runtime), projects every object through the blueprint and
 //! sends the catalog only what the blueprint extracts.
 
+use super::Readiness;
 use super::object::RawObject;
 use super::status::{Failure, classify, classify_watch};
-use super::Readiness;
 use crate::blueprint::{BlueprintSet, BpId, Record};
 use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
 use futures::StreamExt;
@@ -54,7 +54,9 @@ impl SourceTask {
                 Err(e) => match classify(&e) {
                     Failure::NotFound(_) => Ok(None),
                     // Discovery reports a missing kind in a present group this way.
-                    Failure::Other(m) if m.contains("not found") || m.contains("Missing") => Ok(None),
+                    Failure::Other(m) if m.contains("not found") || m.contains("Missing") => {
+                        Ok(None)
+                    }
                     f => Err(f),
                 },
             };
@@ -74,7 +76,9 @@ impl SourceTask {
             match self.api_resource().await {
                 Ok(Some(ar)) => break ar,
                 Ok(None) => {
-                    self.readiness.set(self.slot, true, &self.tx, self.cluster).await;
+                    self.readiness
+                        .set(self.slot, true, &self.tx, self.cluster)
+                        .await;
                     self.set_status(SourceStatus::Absent).await;
                     return;
                 }
@@ -113,7 +117,9 @@ impl SourceTask {
                         .await;
                     healthy = true;
                     sent && self.set_status(SourceStatus::Ready).await && {
-                        self.readiness.set(self.slot, true, &self.tx, self.cluster).await;
+                        self.readiness
+                            .set(self.slot, true, &self.tx, self.cluster)
+                            .await;
                         true
                     }
                 }
@@ -162,18 +168,20 @@ impl SourceTask {
         match f {
             Failure::Forbidden(m) => {
                 // A forbidden kind does not hold up the cluster's readiness.
-                self.readiness.set(self.slot, true, &self.tx, self.cluster).await;
+                self.readiness
+                    .set(self.slot, true, &self.tx, self.cluster)
+                    .await;
                 self.set_status(SourceStatus::Forbidden(m.clone())).await
             }
             Failure::NotFound(m) | Failure::Other(m) => {
                 self.set_status(SourceStatus::Error(m.clone())).await
             }
             Failure::Unreachable(_) | Failure::Unauthorized(_) => {
-                self.readiness.set(self.slot, false, &self.tx, self.cluster).await;
+                self.readiness
+                    .set(self.slot, false, &self.tx, self.cluster)
+                    .await;
                 match f.cluster_status() {
-                    Some(status) => {
-                        self.readiness.fail(&self.tx, self.cluster, status).await
-                    }
+                    Some(status) => self.readiness.fail(&self.tx, self.cluster, status).await,
                     None => true,
                 }
             }

@@ -45,13 +45,18 @@ pub fn classify(e: &kube::Error) -> Failure {
                 s.message.clone()
             };
             match s.code {
-                401 => Failure::Unauthorized(format!("401 Unauthorized: {msg} (token expired or invalid?)")),
+                401 => Failure::Unauthorized(format!(
+                    "401 Unauthorized: {msg} (token expired or invalid?)"
+                )),
                 403 => Failure::Forbidden(format!("403 Forbidden: {msg}")),
                 404 => Failure::NotFound(format!("404 Not Found: {msg}")),
                 _ => Failure::Other(format!("{} {}: {msg}", s.code, s.reason)),
             }
         }
-        kube::Error::Auth(a) => Failure::Unauthorized(format!("credentials failed: {}", first_line(&a.to_string()))),
+        kube::Error::Auth(a) => Failure::Unauthorized(format!(
+            "credentials failed: {}",
+            first_line(&a.to_string())
+        )),
         kube::Error::HyperError(h) => Failure::Unreachable(chain(h)),
         kube::Error::Service(s) => Failure::Unreachable(chain(s.as_ref())),
         other => Failure::Other(first_line(&other.to_string())),
@@ -73,7 +78,12 @@ pub fn classify_watch(e: &kube::runtime::watcher::Error) -> Failure {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().chars().take(300).collect()
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
 }
 
 /// The error with its sources, e.g. "client error (Connect): tcp connect error: Connection refused".

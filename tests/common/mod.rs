@@ -127,7 +127,12 @@ pub fn diff(catalog: &Catalog, sim: &SimFleet) -> Vec<String> {
                     .collect();
                 for (uid, r) in &truth {
                     match have.get(uid) {
-                        None => out.push(format!("{}: missing {} {}", cluster.name(), src.kind, r.name)),
+                        None => out.push(format!(
+                            "{}: missing {} {}",
+                            cluster.name(),
+                            src.kind,
+                            r.name
+                        )),
                         Some(h) if **h != *r => {
                             out.push(format!("{}: stale {} {}", cluster.name(), src.kind, r.name))
                         }
