@@ -94,7 +94,8 @@ fn demo_fleet_end_to_end() {
         })
         .expect("openpty");
     // KUBEATLAS_BIN runs another build of the program (a release binary, a harness).
-    let bin = std::env::var("KUBEATLAS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubeatlas").to_string());
+    let bin = std::env::var("KUBEATLAS_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubeatlas").to_string());
     let mut cmd = CommandBuilder::new(bin);
     cmd.arg("--demo");
     cmd.arg("--log-file");
@@ -167,9 +168,7 @@ fn demo_fleet_end_to_end() {
     s.send("\r\r");
     let wl = s.wait_text("workloads(dev/shop)");
     assert!(
-        wl.lines()
-            .next()
-            .is_some_and(|l| l.contains("dev › shop")),
+        wl.lines().next().is_some_and(|l| l.contains("dev › shop")),
         "{wl}"
     );
     assert!(

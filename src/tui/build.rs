@@ -378,8 +378,12 @@ pub fn list(cat: &Catalog, bp: BpId, scope: &Scope) -> Table {
                     Source::Name => Cell::text(&*r.name),
                     Source::Prop(i) => value_cell(r.props.get(i).unwrap_or(&Value::Null), col.kind),
                     Source::Ratio(a, b) => {
-                        let n = |i: usize| r.props.get(i).and_then(Value::as_int).unwrap_or(0);
-                        let (x, y) = (n(a), n(b));
+                        let v = |i: usize| r.props.get(i).and_then(Value::as_int);
+                        // Kinds without replicas (Jobs, CronJobs) read neither.
+                        if v(a).is_none() && v(b).is_none() {
+                            return Cell::dim("-");
+                        }
+                        let (x, y) = (v(a).unwrap_or(0), v(b).unwrap_or(0));
                         let tone = if x < y {
                             Tone::Health(Health::Degraded)
                         } else {

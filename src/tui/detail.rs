@@ -9,7 +9,7 @@ use crate::blueprint::{PropType, Record, Value};
 use crate::catalog::{Catalog, EntityRef, Health};
 
 /// List properties read per container, by property id.
-pub const CONTAINER_PROPS: [&str; 8] = [
+pub const CONTAINER_PROPS: [&str; 9] = [
     "containerStatusNames",
     "containers",
     "images",
@@ -18,6 +18,7 @@ pub const CONTAINER_PROPS: [&str; 8] = [
     "containerWaiting",
     "containerRunningSince",
     "containerTerminated",
+    "containerLastTerminated",
 ];
 /// List properties read per condition, by property id.
 pub const CONDITION_PROPS: [&str; 2] = ["conditionTypes", "conditionStatuses"];
@@ -152,10 +153,16 @@ fn container_state(
         };
         return ("running".into(), text, Tone::Health(Health::Healthy));
     }
-    if waiting.is_empty() && running.is_empty() && terminated.is_empty() {
+    let aligned = [waiting, running, terminated].iter().all(|l| l.len() == n);
+    if aligned || (waiting.is_empty() && running.is_empty() && terminated.is_empty()) {
         return ("-".into(), String::new(), Tone::Dim);
     }
-    let known: Vec<&str> = waiting.iter().chain(terminated).map(|s| &**s).collect();
+    let known: Vec<&str> = waiting
+        .iter()
+        .chain(terminated)
+        .map(|s| &**s)
+        .filter(|s| !s.is_empty())
+        .collect();
     ("?".into(), known.join(","), Tone::Dim)
 }
 
@@ -173,6 +180,7 @@ fn containers(cat: &Catalog, r: &Record, now: i64) -> Option<Section> {
     let waiting = list(cat, r, "containerWaiting").unwrap_or_default();
     let running = list(cat, r, "containerRunningSince").unwrap_or_default();
     let terminated = list(cat, r, "containerTerminated").unwrap_or_default();
+    let last = list(cat, r, "containerLastTerminated").unwrap_or_default();
     let n = names.len();
     let rows = names
         .iter()
@@ -184,7 +192,15 @@ fn containers(cat: &Catalog, r: &Record, now: i64) -> Option<Section> {
                 .and_then(|j| images.get(j))
                 .or_else(|| images.get(i))
                 .map_or("", |s| s);
-            let (state, reason, tone) = container_state(i, n, waiting, running, terminated, now);
+            let (state, mut reason, tone) =
+                container_state(i, n, waiting, running, terminated, now);
+            // Why it last stopped (OOMKilled, Error), when the list is aligned.
+            if last.len() == n
+                && let Some(l) = last.get(i).filter(|l| !l.is_empty())
+            {
+                let sep = if reason.is_empty() { "" } else { ", " };
+                reason = format!("{reason}{sep}last: {l}");
+            }
             let is_ready = ready.get(i).map(|s| &**s);
             let ready_tone = match is_ready {
                 Some("true") => Tone::Health(Health::Healthy),
@@ -353,7 +369,19 @@ mod tests {
             0,
         );
         assert_eq!(s, "running");
-        // Two containers, one waiting and one running: which is which is unknown.
+        // Aligned lists (one item per container, empty when absent).
+        let (s, r, _) = container_state(
+            1,
+            2,
+            &l(&["", "ImagePullBackOff"]),
+            &l(&["2025-01-01T00:00:00Z", ""]),
+            &l(&["", ""]),
+            0,
+        );
+        assert_eq!((s.as_str(), r.as_str()), ("waiting", "ImagePullBackOff"));
+        let (s, _, _) = container_state(0, 2, &l(&["", ""]), &l(&["", ""]), &l(&["", ""]), 0);
+        assert_eq!(s, "-");
+        // Unaligned lists of two containers, one waiting and one running: which is which is unknown.
         let (s, r, _) = container_state(
             0,
             2,

@@ -7,6 +7,14 @@
 //! [`matrix`], [`detail`]) cached per catalog revision in each page; rows carry the key of
 //! what they show, so the selection follows the entity. [`runtime::run`] owns the terminal,
 //! the catalog and the loop; [`effects::Runner`] does the I/O on tasks.
+//!
+//! Keys (the `?` overlay lists them per view, from [`help`]): `j/k ↑/↓`, `PgUp/PgDn` (`^b/^f`),
+//! `g/G` (`Home/End`); `Enter` drills down, `Esc` clears the filter or goes back (restoring the
+//! parent's selection); `/` fuzzy filter (Enter keeps, Esc clears); `:` commands with Tab
+//! completion (`:pods [ctx[/ns]]`, `:wl`, `:ns`, `:nodes`, `:ctx`, `:rs`, `:help`, `:q`, any
+//! blueprint name or alias); `<`/`>` sort column, `!` reverse; `d` detail; `y` YAML (`/`, `n`,
+//! `N` inside); `0` drops the cluster/namespace narrowing; `m` or Tab: running-service matrix
+//! (`h/l ←/→` move between environments); `q`/`^c` quit (`q` closes the YAML viewer first).
 
 pub mod app;
 pub mod build;

@@ -10,7 +10,6 @@ use super::render;
 use super::terminal::{self, Term};
 use super::theme::Theme;
 use super::update::update;
-use crate::catalog::Catalog;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
@@ -148,13 +147,4 @@ async fn sleep_until(t: Option<Instant>) {
     if let Some(t) = t {
         tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await;
     }
-}
-
-/// Apply every change already waiting, for callers that own a catalog outside the loop (tests).
-pub fn drain(catalog: &mut Catalog, changes: &mut mpsc::Receiver<crate::catalog::Change>) -> bool {
-    let mut moved = false;
-    while let Ok(c) = changes.try_recv() {
-        moved |= catalog.apply(c);
-    }
-    moved
 }

@@ -74,6 +74,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, _cat: &Catalog) {
                 }
             }
         }
+        // Squeeze the widest columns until the table fits.
+        let room = (inner.width as usize).saturating_sub(1 + 2 * widths.len());
+        while widths.iter().sum::<usize>() > room {
+            let Some(w) = widths.iter_mut().filter(|w| **w > 4).max_by_key(|w| **w) else {
+                break;
+            };
+            *w -= 1;
+        }
         let mut h = vec![Span::raw(" ")];
         for (i, t) in s.header.iter().enumerate() {
             h.push(Span::styled(
