@@ -11,6 +11,7 @@ pub mod words;
 
 pub use run::{Executor, Outcome};
 
+use crate::catalog::{Catalog, EntityRef};
 use serde::Serialize;
 
 /// The object an action targets: exactly one object, in one context.
@@ -32,6 +33,33 @@ pub struct Target {
 }
 
 impl Target {
+    /// The target for a catalog entity: its kind from the blueprint source it was read from.
+    pub fn of(catalog: &Catalog, e: &EntityRef) -> Option<Target> {
+        let r = catalog.get(e)?;
+        let bp = catalog.blueprint(e.bp);
+        let src = bp.spec.sources.get(r.source as usize)?;
+        let plural = src.plural.clone().unwrap_or_else(|| {
+            let gvk = kube::api::GroupVersionKind::gvk(&src.group, &src.version, &src.kind);
+            kube::api::ApiResource::from_gvk(&gvk).plural
+        });
+        let paused = bp
+            .prop_index("paused")
+            .and_then(|i| r.props.get(i))
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        Some(Target {
+            context: catalog.cluster(e.cluster)?.name.clone(),
+            group: src.group.clone(),
+            version: src.version.clone(),
+            kind: src.kind.clone(),
+            plural,
+            namespace: r.namespace.as_deref().map(str::to_string),
+            name: r.name.to_string(),
+            uid: r.uid.to_string(),
+            paused,
+        })
+    }
+
     /// `context/namespace/kind/name`, for dialogs and messages.
     pub fn describe(&self) -> String {
         format!(

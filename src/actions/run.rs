@@ -54,6 +54,12 @@ impl Executor {
         }
     }
 
+    /// How long to wait for the API server's answer (default 30 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     /// Whether mutations are refused in this context.
     pub fn is_readonly(&self, context: &str) -> bool {
         self.readonly || self.user.is_readonly(context)

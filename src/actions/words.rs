@@ -67,3 +67,61 @@ pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A captured real Status body (the `.txt` captures end with an `HTTP <code>` line).
+    fn captured(text: &str) -> kube::Error {
+        let json: String = text.lines().filter(|l| !l.starts_with("HTTP ")).collect();
+        let status: kube::core::Status = serde_json::from_str(&json).expect("a Status body");
+        kube::Error::Api(Box::new(status))
+    }
+
+    fn target(kind: &str) -> Target {
+        Target {
+            context: "prod".into(),
+            group: "apps".into(),
+            version: "v1".into(),
+            kind: kind.into(),
+            plural: "deployments".into(),
+            namespace: Some("shop".into()),
+            name: "checkout".into(),
+            uid: "u".into(),
+            paused: false,
+        }
+    }
+
+    #[test]
+    fn real_status_bodies_become_actionable_words() {
+        let e = captured(include_str!(
+            "../../tests/fixtures/k8s-wire/error-403-patch.txt"
+        ));
+        let m = failure(&e, &target("Deployment"), &Action::Restart);
+        assert!(
+            m.starts_with("forbidden: your credentials for context prod may not restart"),
+            "{m}"
+        );
+        assert!(m.contains("cannot patch resource"), "{m}");
+
+        let e = captured(include_str!("../../tests/fixtures/k8s-wire/error-404.txt"));
+        let m = failure(&e, &target("Deployment"), &Action::Restart);
+        assert!(m.contains("no longer exists"), "{m}");
+
+        let e = captured(include_str!(
+            "../../tests/fixtures/k8s-wire/error-409-precondition.txt"
+        ));
+        let m = failure(&e, &target("Pod"), &Action::DeletePod);
+        assert!(
+            m.contains("uid changed") && m.contains("nothing was deleted"),
+            "{m}"
+        );
+
+        let e = captured(include_str!(
+            "../../tests/fixtures/k8s-wire/error-422-scale.txt"
+        ));
+        let m = failure(&e, &target("Deployment"), &Action::Scale { replicas: -1 });
+        assert!(m.starts_with("rejected as invalid: spec.replicas:"), "{m}");
+    }
+}
