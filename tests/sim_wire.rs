@@ -909,6 +909,35 @@ async fn discovery_and_watch_faults() {
     .await;
     assert_eq!(bad.status, 422);
 
+    // A selector watch sees objects enter (ADDED) and leave (DELETED) its selection.
+    let rv = c.resource_version();
+    let w = {
+        let base = base.clone();
+        let path = format!(
+            "/apis/apps/v1/deployments?watch=1&labelSelector=team%3Dred&resourceVersion={rv}&timeoutSeconds=1"
+        );
+        tokio::spawn(async move { get(&base, &path).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let label = |v: Value| {
+        let c = c.clone();
+        async move {
+            c.patch(
+                SimResource::Deployments,
+                Some("shop"),
+                "checkout",
+                kubeatlas::sim::PatchKind::Merge,
+                &json!({"metadata": {"labels": {"team": v}}}),
+            )
+            .expect("label patch");
+        }
+    };
+    label(json!("red")).await;
+    label(json!("blue")).await;
+    let events = w.await.expect("watch").lines();
+    let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(types, ["ADDED", "DELETED"]);
+
     // Latency is applied to every request.
     c.set_latency(Duration::from_millis(300));
     let t = std::time::Instant::now();

@@ -165,10 +165,7 @@ impl SimCluster {
 
     /// Current objects of `res`, in etcd key order.
     pub fn list(&self, res: SimResource) -> Vec<Value> {
-        self.snapshot(res)
-            .into_iter()
-            .map(|o| o.value.clone())
-            .collect()
+        self.snapshot(res).into_iter().map(|o| o.value()).collect()
     }
 
     /// One object (`namespace` is ignored for cluster-scoped resources).
@@ -176,7 +173,7 @@ impl SimCluster {
         let ns = if res.namespaced() { namespace } else { None };
         lock(&self.store)
             .get(res, &store_key(ns, name))
-            .map(|o| o.value.clone())
+            .map(|o| o.value())
     }
 
     /// Creates an object as a POST would (kind/apiVersion pick the resource; defaults,
@@ -194,7 +191,7 @@ impl SimCluster {
             .and_then(Value::as_str)
             .map(str::to_string);
         self.op_create(res, ns.as_deref(), obj, false)
-            .map(|o| o.value.clone())
+            .map(|o| o.value())
     }
 
     /// Applies a patch to an object as a PATCH request would (status is preserved, generation
@@ -220,7 +217,7 @@ impl SimCluster {
                 })
             },
         )
-        .map(|o| o.value.clone())
+        .map(|o| o.value())
     }
 
     /// Edits an object in place, status included (like a controller's write). Emits MODIFIED
@@ -244,7 +241,7 @@ impl SimCluster {
                 Ok(v)
             },
         )
-        .map(|o| o.value.clone())
+        .map(|o| o.value())
     }
 
     /// Removes an object immediately (no grace period). Emits DELETED; dependents are
@@ -258,7 +255,7 @@ impl SimCluster {
         let ns = if res.namespaced() { namespace } else { None };
         lock(&self.store)
             .remove(res, &store_key(ns, name), None)
-            .map(|o| o.value.clone())
+            .map(|o| o.value())
             .ok_or_else(|| ApiError::not_found(res, name))
     }
 

@@ -217,7 +217,8 @@ impl SimCluster {
             .get(res, &key)
             .cloned()
             .ok_or_else(|| ApiError::not_found(res, name))?;
-        let mut new = f(&current.value)?;
+        let current_value = current.value();
+        let mut new = f(&current_value)?;
         if !new.is_object() {
             return Err(ApiError::bad_request(
                 "the object provided must be a JSON object",
@@ -238,14 +239,14 @@ impl SimCluster {
         new = match scope {
             Scope::Main => {
                 let mut v = new;
-                match current.value.get("status") {
+                match current_value.get("status") {
                     Some(s) => util::ensure_object(&mut v).insert("status".into(), s.clone()),
                     None => util::ensure_object(&mut v).remove("status"),
                 };
                 v
             }
             Scope::Status => {
-                let mut v = current.value.clone();
+                let mut v = current_value.clone();
                 if let Some(s) = new.get("status") {
                     util::ensure_object(&mut v).insert("status".into(), s.clone());
                 }
@@ -259,7 +260,7 @@ impl SimCluster {
             root.insert("apiVersion".into(), json!(res.api_version()));
             root.insert("kind".into(), json!(res.kind()));
         }
-        let cur_meta = current.value.get("metadata").cloned().unwrap_or(json!({}));
+        let cur_meta = current_value.get("metadata").cloned().unwrap_or(json!({}));
         let meta = util::meta_mut(&mut new);
         meta.insert("name".into(), json!(name));
         match ns {
@@ -281,11 +282,11 @@ impl SimCluster {
         if let Some(e) = replicas_error(res, &new) {
             return Err(e);
         }
-        if res.info().has_generation && new.get("spec") != current.value.get("spec") {
-            let generation = util::i64_at(&current.value, "/metadata/generation", 1) + 1;
+        if res.info().has_generation && new.get("spec") != current_value.get("spec") {
+            let generation = util::i64_at(&current_value, "/metadata/generation", 1) + 1;
             util::meta_mut(&mut new).insert("generation".into(), json!(generation));
         }
-        if new == current.value {
+        if new == current_value {
             return Ok(current);
         }
         if dry_run {
@@ -345,12 +346,9 @@ impl SimCluster {
                 ),
             ));
         }
-        let already_terminating = current
-            .value
-            .pointer("/metadata/deletionTimestamp")
-            .is_some();
-        let has_finalizers = current
-            .value
+        let current_value = current.value();
+        let already_terminating = current.is_terminating();
+        let has_finalizers = current_value
             .pointer("/metadata/finalizers")
             .and_then(Value::as_array)
             .is_some_and(|f| !f.is_empty());
@@ -375,15 +373,15 @@ impl SimCluster {
                 .ok_or_else(|| ApiError::not_found(res, name));
         }
         let now = jiff::Timestamp::now();
-        let mut marked = current.value.clone();
+        let mut marked = current_value.clone();
         match res {
             SimResource::Pods => {
                 let grace = opts.grace_period.unwrap_or_else(|| {
-                    util::i64_at(&current.value, "/spec/terminationGracePeriodSeconds", 30)
+                    util::i64_at(&current_value, "/spec/terminationGracePeriodSeconds", 30)
                 });
                 let grace = if already_terminating {
                     grace.min(util::i64_at(
-                        &current.value,
+                        &current_value,
                         "/metadata/deletionGracePeriodSeconds",
                         grace,
                     ))
@@ -394,9 +392,9 @@ impl SimCluster {
                 let at = now
                     .checked_add(jiff::SignedDuration::from_secs(grace))
                     .unwrap_or(now);
-                let unscheduled = util::str_at(&current.value, "/spec/nodeName").is_empty();
+                let unscheduled = util::str_at(&current_value, "/spec/nodeName").is_empty();
                 let finished = matches!(
-                    util::str_at(&current.value, "/status/phase"),
+                    util::str_at(&current_value, "/status/phase"),
                     "Succeeded" | "Failed"
                 );
                 let immediate = grace == 0 || unscheduled || finished;
@@ -426,7 +424,7 @@ impl SimCluster {
                 }
             }
         }
-        if marked == current.value {
+        if marked == current_value {
             return Ok(Deleted::Terminating(current));
         }
         Ok(Deleted::Terminating(store.replace(res, key, marked)))
@@ -440,13 +438,8 @@ fn orphan_dependents(store: &mut super::store::Inner, owner_uid: &str) {
             .table(res)
             .objects
             .iter()
-            .filter(|(_, o)| {
-                o.value
-                    .pointer("/metadata/ownerReferences")
-                    .and_then(Value::as_array)
-                    .is_some_and(|refs| refs.iter().any(|r| util::str_at(r, "/uid") == owner_uid))
-            })
-            .map(|(k, o)| (k.clone(), o.value.clone()))
+            .filter(|(_, o)| o.meta.owner.as_deref() == Some(owner_uid))
+            .map(|(k, o)| (k.clone(), o.value()))
             .collect();
         for (key, mut value) in dependents {
             let meta = util::meta_mut(&mut value);

@@ -365,21 +365,6 @@ pub(crate) fn succeeded_status(pod: &Value, now: Timestamp) -> Value {
     })
 }
 
-/// Whether a pod counts as ready (condition `Ready=True`).
-pub(crate) fn is_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .is_some_and(|cs| {
-            cs.iter()
-                .any(|c| str_at(c, "/type") == "Ready" && str_at(c, "/status") == "True")
-        })
-}
-
-/// Whether a pod is being deleted.
-pub(crate) fn is_terminating(obj: &Value) -> bool {
-    obj.pointer("/metadata/deletionTimestamp").is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +424,6 @@ mod tests {
             "i",
             now,
         );
-        assert!(is_ready(&json!({"status": healthy})));
+        assert!(crate::sim::object::pod_ready(&json!({"status": healthy})));
     }
 }

@@ -189,11 +189,12 @@ impl LabelSelector {
 
     /// Matches against the labels of `obj` (`metadata.labels`).
     pub fn matches(&self, obj: &Value) -> bool {
-        if self.reqs.is_empty() {
-            return true;
-        }
         let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
-        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+        self.matches_with(|k| labels.and_then(|l| l.get(k)).and_then(Value::as_str))
+    }
+
+    /// Matches against labels looked up by `get`.
+    pub fn matches_with<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> bool {
         self.reqs.iter().all(|(k, op)| match op {
             LabelOp::Exists => get(k).is_some(),
             LabelOp::DoesNotExist => get(k).is_none(),
@@ -278,21 +279,30 @@ impl FieldSelector {
 
     /// Matches against `obj` (missing fields compare as their Go zero value).
     pub fn matches(&self, obj: &Value) -> bool {
-        self.reqs.iter().all(|(field, eq, want)| {
-            let pointer = format!("/{}", field.replace('.', "/"));
-            let have = match obj.pointer(&pointer) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Bool(b)) => b.to_string(),
-                Some(Value::Number(n)) => n.to_string(),
-                Some(Value::Null) | None => match field.as_str() {
-                    "spec.hostNetwork" | "spec.unschedulable" => "false".into(),
-                    "status.replicas" | "status.successful" => "0".into(),
-                    _ => String::new(),
-                },
-                Some(other) => other.to_string(),
-            };
-            (have == *want) == *eq
-        })
+        self.matches_with(|f| field_value(obj, f))
+    }
+
+    /// Matches against field values looked up by `get`.
+    pub fn matches_with<S: AsRef<str>>(&self, get: impl Fn(&str) -> S) -> bool {
+        self.reqs
+            .iter()
+            .all(|(field, eq, want)| (get(field).as_ref() == want) == *eq)
+    }
+}
+
+/// The string value a field selector compares for `field` (Go zero value when missing).
+pub(crate) fn field_value(obj: &Value, field: &str) -> String {
+    let pointer = format!("/{}", field.replace('.', "/"));
+    match obj.pointer(&pointer) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Null) | None => match field {
+            "spec.hostNetwork" | "spec.unschedulable" => "false".into(),
+            "status.replicas" | "status.successful" => "0".into(),
+            _ => String::new(),
+        },
+        Some(other) => other.to_string(),
     }
 }
 

@@ -139,7 +139,7 @@ impl Inner {
     ) -> Option<Arc<StoredObject>> {
         let old = self.table_mut(res).objects.remove(key)?;
         let rv = self.next_rv();
-        let value = last.unwrap_or_else(|| old.value.clone());
+        let value = last.unwrap_or_else(|| old.value());
         let gone = Arc::new(StoredObject::new(res, value, rv));
         self.emit(res, EventType::Deleted, gone.clone(), Some(old));
         Some(gone)

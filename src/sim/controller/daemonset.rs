@@ -4,24 +4,19 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{World, create, delete, update};
+use super::{Controller, World, create, delete, fingerprint, update};
 use crate::sim::cluster::SimCluster;
-use crate::sim::podgen::{self, NewPod};
+use crate::sim::podgen::NewPod;
 use crate::sim::resource::SimResource;
 use crate::sim::util::{self, str_at};
 
 const HASH_LABEL: &str = "controller-revision-hash";
 
-/// The revision hash of a DaemonSet's current template.
-pub(crate) fn revision(ds: &Value) -> String {
-    util::template_hash(ds.pointer("/spec/template").unwrap_or(&Value::Null), 0)
-}
-
 /// The daemon pod for `node`.
 pub(crate) fn pod_for(ds: &Value, node: &str, now: &str) -> Value {
     let template = ds.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let labels = [
-        (HASH_LABEL, revision(ds)),
+        (HASH_LABEL, util::template_hash(&template, 0)),
         (
             "pod-template-generation",
             util::i64_at(ds, "/metadata/generation", 1).to_string(),
@@ -47,34 +42,32 @@ pub(crate) fn pod_for(ds: &Value, node: &str, now: &str) -> Value {
     pod
 }
 
-fn node_of(pod: &Value) -> &str {
-    str_at(pod, "/spec/nodeName")
-}
-
 pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
     let now = util::now_rfc3339();
     let nodes = world.nodes();
     for ds in world.of(SimResource::DaemonSets) {
-        if podgen::is_terminating(&ds.value) {
+        if ds.is_terminating() {
             continue;
         }
-        let rev = revision(&ds.value);
+        let rev = &*ds.meta.facts.template_hash;
         let mut by_node: HashMap<&str, Vec<_>> = HashMap::new();
         for p in world.pods_of(ds.uid()) {
-            by_node.entry(node_of(&p.value)).or_default().push(p);
+            by_node.entry(&*p.meta.facts.node).or_default().push(p);
         }
         let mut all_ready = true;
+        let mut value = None;
         for (node, _) in &nodes {
             match by_node.get(node.as_str()) {
                 None => {
-                    create(cluster, pod_for(&ds.value, node, &now));
+                    let v = value.get_or_insert_with(|| ds.value());
+                    create(cluster, pod_for(v, node, &now));
                     all_ready = false;
                 }
                 Some(ps) => {
                     for extra in ps.iter().skip(1) {
                         delete(cluster, extra);
                     }
-                    all_ready &= ps.iter().all(|p| podgen::is_ready(&p.value));
+                    all_ready &= ps.iter().all(|p| p.is_ready());
                 }
             }
         }
@@ -84,11 +77,11 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
             }
         }
         // maxUnavailable 1: replace one outdated pod at a time, once everything is ready.
-        if all_ready && str_at(&ds.value, "/spec/updateStrategy/type") != "OnDelete" {
+        if all_ready && !ds.meta.facts.on_delete {
             let stale = by_node
                 .values()
                 .flatten()
-                .filter(|p| !util::labels(&p.value).any(|(k, v)| k == HASH_LABEL && v == rev))
+                .filter(|p| p.label(HASH_LABEL) != Some(rev))
                 .min_by_key(|p| p.name().to_string());
             if let Some(p) = stale {
                 delete(cluster, p);
@@ -97,23 +90,37 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
     }
 }
 
-pub(super) fn update_status(cluster: &SimCluster, world: &World) {
+pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
     let node_names: Vec<String> = world.nodes().into_iter().map(|(n, _)| n).collect();
     for ds in world.of(SimResource::DaemonSets) {
-        let rev = revision(&ds.value);
+        let rev = &*ds.meta.facts.template_hash;
         let pods = world.pods_of(ds.uid());
         let scheduled = pods
             .iter()
-            .filter(|p| node_names.iter().any(|n| n == node_of(&p.value)))
+            .filter(|p| node_names.iter().any(|n| *n == *p.meta.facts.node))
             .count() as i64;
-        let ready = pods.iter().filter(|p| podgen::is_ready(&p.value)).count() as i64;
+        let ready = pods.iter().filter(|p| p.is_ready()).count() as i64;
         let updated = pods
             .iter()
-            .filter(|p| util::labels(&p.value).any(|(k, v)| k == HASH_LABEL && v == rev))
+            .filter(|p| p.label(HASH_LABEL) == Some(rev))
             .count() as i64;
         let desired = node_names.len() as i64;
-        let generation = util::i64_at(&ds.value, "/metadata/generation", 1);
-        update(cluster, ds, |v| {
+        let generation = ds.meta.facts.generation;
+        let inputs = fingerprint(&[scheduled, ready, updated, desired, generation], "");
+        let expected = [
+            ("currentNumberScheduled", scheduled),
+            ("numberMisscheduled", 0),
+            ("desiredNumberScheduled", desired),
+            ("numberReady", ready),
+            ("observedGeneration", generation),
+            ("updatedNumberScheduled", updated),
+            ("numberAvailable", ready),
+            ("numberUnavailable", (desired - ready).max(0)),
+        ];
+        if ctl.status_fresh(ds, inputs) || ds.status_is(&expected) {
+            continue;
+        }
+        let stored = update(cluster, ds, |v| {
             let mut s = Map::new();
             s.insert("currentNumberScheduled".into(), json!(scheduled));
             s.insert("numberMisscheduled".into(), json!(0));
@@ -129,5 +136,6 @@ pub(super) fn update_status(cluster: &SimCluster, world: &World) {
                 json!(generation.to_string()),
             );
         });
+        ctl.remember_status(ds, stored, inputs);
     }
 }

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use super::{Controller, World, create, int_or_percent, replicas, update};
+use super::{Controller, World, create, fingerprint, int_or_percent, update};
 use crate::sim::cluster::SimCluster;
 use crate::sim::object::StoredObject;
-use crate::sim::podgen;
 use crate::sim::resource::SimResource;
 use crate::sim::util::{self, str_at};
 
@@ -16,12 +15,6 @@ const REVISION: &str = "deployment.kubernetes.io/revision";
 const DESIRED: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX: &str = "deployment.kubernetes.io/max-replicas";
 const HASH: &str = "pod-template-hash";
-
-fn revision(obj: &Value) -> i64 {
-    util::annotation(obj, REVISION)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
-}
 
 /// `(maxSurge, maxUnavailable)` resolved against `desired`, never both zero.
 pub(crate) fn surge_unavailable(d: &Value, desired: i64) -> (i64, i64) {
@@ -50,7 +43,7 @@ pub(crate) fn template_hash(d: &Value) -> String {
 /// The ReplicaSet a deployment creates for its current template.
 pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64) -> Value {
     let name = format!("{}-{hash}", str_at(d, "/metadata/name"));
-    let desired = super::replicas(d);
+    let desired = util::i64_at(d, "/spec/replicas", 1);
     let (surge, _) = surge_unavailable(d, desired);
     let mut template = d.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let labels = util::child(
@@ -83,14 +76,21 @@ pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64
     })
 }
 
-fn set_rs_replicas(cluster: &SimCluster, rs: &StoredObject, n: i64, d: &Value) {
-    let desired = replicas(d);
-    let (surge, _) = surge_unavailable(d, desired);
+fn set_rs_replicas(cluster: &SimCluster, rs: &StoredObject, n: i64, d: &StoredObject) {
+    let desired = d.meta.facts.replicas;
+    let max = desired + d.meta.facts.surge;
     update(cluster, rs, |v| {
         v["spec"]["replicas"] = json!(n);
         let ann = util::child(util::meta_mut(v), "annotations");
         ann.insert(DESIRED.into(), json!(desired.to_string()));
-        ann.insert(MAX.into(), json!((desired + surge).to_string()));
+        ann.insert(MAX.into(), json!(max.to_string()));
+    });
+}
+
+fn set_revision(cluster: &SimCluster, obj: &StoredObject, revision: i64) {
+    update(cluster, obj, |v| {
+        util::child(util::meta_mut(v), "annotations")
+            .insert(REVISION.into(), json!(revision.to_string()));
     });
 }
 
@@ -98,102 +98,92 @@ fn ready_count(world: &World, rs: &StoredObject) -> i64 {
     world
         .pods_of(rs.uid())
         .iter()
-        .filter(|p| podgen::is_ready(&p.value))
+        .filter(|p| p.is_ready())
         .count() as i64
 }
 
 pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
     for d in world.of(SimResource::Deployments) {
-        if podgen::is_terminating(&d.value) {
+        if d.is_terminating() {
             continue;
         }
+        let f = &d.meta.facts;
         let owned: Vec<&Arc<StoredObject>> = world.owned_by(SimResource::ReplicaSets, d.uid());
-        let hash = template_hash(&d.value);
-        let desired = replicas(&d.value);
-        let paused = d.value.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
-        let (surge, unavailable) = surge_unavailable(&d.value, desired);
+        let desired = f.replicas;
         let max_rev = owned
             .iter()
-            .map(|rs| revision(&rs.value))
+            .map(|rs| rs.meta.facts.revision)
             .max()
             .unwrap_or(0);
         let new_rs = owned
             .iter()
-            .find(|rs| util::labels(&rs.value).any(|(k, v)| k == HASH && v == hash))
+            .find(|rs| rs.label(HASH) == Some(&*f.template_hash))
             .copied();
         let Some(new_rs) = new_rs else {
-            if paused {
+            if f.paused {
                 continue;
             }
-            let old_total: i64 = owned.iter().map(|rs| replicas(&rs.value)).sum();
+            let old_total: i64 = owned.iter().map(|rs| rs.meta.facts.replicas).sum();
             let initial = if old_total == 0 {
                 desired
             } else {
-                (desired + surge - old_total).clamp(0, desired)
+                (desired + f.surge - old_total).clamp(0, desired)
             };
+            let dv = d.value();
             create(
                 cluster,
-                new_replicaset(&d.value, &hash, initial, max_rev + 1),
+                new_replicaset(&dv, &f.template_hash, initial, max_rev + 1),
             );
-            let rev = (max_rev + 1).to_string();
-            update(cluster, d, |v| {
-                util::child(util::meta_mut(v), "annotations").insert(REVISION.into(), json!(rev));
-            });
+            set_revision(cluster, d, max_rev + 1);
             continue;
         };
         // Rolled back to an older template: that ReplicaSet becomes the newest revision.
-        let mut rev = revision(&new_rs.value);
+        let mut rev = new_rs.meta.facts.revision;
         if rev < max_rev || rev == 0 {
             rev = max_rev + 1;
-            let r = rev.to_string();
-            update(cluster, new_rs, |v| {
-                util::child(util::meta_mut(v), "annotations").insert(REVISION.into(), json!(r));
-            });
+            set_revision(cluster, new_rs, rev);
         }
-        if revision(&d.value) != rev {
-            let r = rev.to_string();
-            update(cluster, d, |v| {
-                util::child(util::meta_mut(v), "annotations").insert(REVISION.into(), json!(r));
-            });
+        if f.revision != rev {
+            set_revision(cluster, d, rev);
         }
-        if paused {
+        if f.paused {
             continue;
         }
         let olds: Vec<&Arc<StoredObject>> = owned
             .iter()
-            .filter(|rs| rs.uid() != new_rs.uid() && replicas(&rs.value) > 0)
+            .filter(|rs| rs.uid() != new_rs.uid() && rs.meta.facts.replicas > 0)
             .copied()
             .collect();
-        let new_replicas = replicas(&new_rs.value);
+        let new_replicas = new_rs.meta.facts.replicas;
         if olds.is_empty() {
-            if new_replicas != desired
-                || util::annotation(&new_rs.value, DESIRED) != Some(desired.to_string().as_str())
-            {
-                set_rs_replicas(cluster, new_rs, desired, &d.value);
+            if new_replicas != desired || new_rs.meta.facts.desired_annotation != Some(desired) {
+                set_rs_replicas(cluster, new_rs, desired, d);
             }
             continue;
         }
         // Rolling update: surge the new ReplicaSet, then retire old replicas while keeping
         // at least `desired - maxUnavailable` pods ready.
-        let old_total: i64 = olds.iter().map(|rs| replicas(&rs.value)).sum();
-        let target_new = desired.min(new_replicas.max(desired + surge - old_total));
+        let old_total: i64 = olds.iter().map(|rs| rs.meta.facts.replicas).sum();
+        let target_new = desired.min(new_replicas.max(desired + f.surge - old_total));
         if target_new != new_replicas {
-            set_rs_replicas(cluster, new_rs, target_new, &d.value);
+            set_rs_replicas(cluster, new_rs, target_new, d);
         }
-        let min_available = desired - unavailable;
+        let min_available = desired - f.max_unavailable;
         let total_ready: i64 =
             ready_count(world, new_rs) + olds.iter().map(|rs| ready_count(world, rs)).sum::<i64>();
         let mut budget = (total_ready - min_available).max(0);
         let mut olds = olds;
-        olds.sort_by_key(|rs| revision(&rs.value));
+        olds.sort_by_key(|rs| rs.meta.facts.revision);
         for old in olds {
-            let r = replicas(&old.value);
+            let r = old.meta.facts.replicas;
             let ready = ready_count(world, old).min(r);
+            // Unready old replicas go first (they provide no availability), then ready ones
+            // within the availability budget.
             let cut_ready = ready.min(budget);
             budget -= cut_ready;
-            let keep = r - (r - ready) - cut_ready;
+            let keep = ready - cut_ready;
             if keep != r {
-                set_rs_replicas(cluster, old, keep, &d.value);
+                set_rs_replicas(cluster, old, keep, d);
             }
         }
     }
@@ -228,41 +218,79 @@ fn condition(
     })
 }
 
+/// Counts a deployment's status is computed from.
+struct Counts {
+    actual: i64,
+    ready: i64,
+    updated: i64,
+    spec_total: i64,
+}
+
 pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
     let now_ts = Timestamp::now();
     let now = util::rfc3339(now_ts);
     let mut seen = std::collections::HashSet::new();
     for d in world.of(SimResource::Deployments) {
         seen.insert(d.uid().to_string());
+        let f = &d.meta.facts;
         let owned = world.owned_by(SimResource::ReplicaSets, d.uid());
-        let hash = template_hash(&d.value);
-        let desired = replicas(&d.value);
-        let (_, unavailable) = surge_unavailable(&d.value, desired);
         let new_rs = owned
             .iter()
-            .find(|rs| util::labels(&rs.value).any(|(k, v)| k == HASH && v == hash));
-        let spec_total: i64 = owned.iter().map(|rs| replicas(&rs.value)).sum();
-        let mut actual = 0;
-        let mut ready = 0;
+            .find(|rs| rs.label(HASH) == Some(&*f.template_hash));
+        let mut c = Counts {
+            actual: 0,
+            ready: 0,
+            updated: new_rs.map_or(0, |rs| world.pods_of(rs.uid()).len() as i64),
+            spec_total: owned.iter().map(|rs| rs.meta.facts.replicas).sum(),
+        };
         for rs in &owned {
             let pods = world.pods_of(rs.uid());
-            actual += pods.len() as i64;
-            ready += pods.iter().filter(|p| podgen::is_ready(&p.value)).count() as i64;
+            c.actual += pods.len() as i64;
+            c.ready += pods.iter().filter(|p| p.is_ready()).count() as i64;
         }
-        let updated = new_rs.map_or(0, |rs| world.pods_of(rs.uid()).len() as i64);
-        let available = ready;
+        let available = c.ready;
         let progressed = ctl
             .progress
-            .insert(d.uid().to_string(), (updated, available))
-            .is_some_and(|prev| prev != (updated, available));
-        let old_conditions: Vec<Value> = d
-            .value
+            .insert(d.uid().to_string(), (c.updated, available))
+            .is_some_and(|prev| prev != (c.updated, available));
+        let desired = f.replicas;
+        let rs_name = new_rs.map(|rs| rs.name().to_string()).unwrap_or_default();
+        let complete =
+            new_rs.is_some() && c.updated == desired && c.actual == desired && available == desired;
+        let inputs = fingerprint(
+            &[
+                c.actual,
+                c.ready,
+                c.updated,
+                c.spec_total,
+                i64::from(f.paused),
+            ],
+            &rs_name,
+        );
+        // Incomplete rollouts are re-checked every pass (progress deadlines are time-based).
+        let settled = [
+            ("observedGeneration", f.generation),
+            ("replicas", c.actual),
+            ("updatedReplicas", c.updated),
+            ("readyReplicas", c.ready),
+            ("availableReplicas", available),
+            ("unavailableReplicas", (c.spec_total - available).max(0)),
+        ];
+        let fast = complete
+            && !f.paused
+            && *f.progressing_reason == *"NewReplicaSetAvailable"
+            && *f.available_reason == *"MinimumReplicasAvailable"
+            && d.status_is(&settled);
+        if complete && !progressed && (ctl.status_fresh(d, inputs) || fast) {
+            continue;
+        }
+        let dv = d.value();
+        let old_conditions: Vec<Value> = dv
             .pointer("/status/conditions")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let paused = d.value.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
-        let available_cond = if available >= desired - unavailable {
+        let available_cond = if available >= desired - f.max_unavailable {
             (
                 "True",
                 "MinimumReplicasAvailable",
@@ -275,10 +303,7 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
                 "Deployment does not have minimum availability.",
             )
         };
-        let rs_name = new_rs.map(|rs| rs.name().to_string()).unwrap_or_default();
-        let complete =
-            new_rs.is_some() && updated == desired && actual == desired && available == desired;
-        let (p_status, p_reason, p_message) = if paused {
+        let (p_status, p_reason, p_message) = if f.paused {
             (
                 "Unknown",
                 "DeploymentPaused",
@@ -291,26 +316,25 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
                 format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
             )
         } else {
-            let deadline = util::i64_at(&d.value, "/spec/progressDeadlineSeconds", 600);
+            let deadline = util::i64_at(&dv, "/spec/progressDeadlineSeconds", 600);
             let since = old_conditions
                 .iter()
                 .find(|c| str_at(c, "/type") == "Progressing")
                 .and_then(|c| util::parse_time(str_at(c, "/lastUpdateTime")));
-            let expired = !progressed
-                && since.is_some_and(|t| {
-                    t.checked_add(jiff::SignedDuration::from_secs(deadline))
-                        .is_ok_and(|end| end <= now_ts)
-                });
-            if let Some(t) = since
-                && let Ok(end) = t.checked_add(jiff::SignedDuration::from_secs(deadline + 1))
+            let end = since.and_then(|t| {
+                t.checked_add(jiff::SignedDuration::from_secs(deadline))
+                    .ok()
+            });
+            let expired = !progressed && end.is_some_and(|e| e <= now_ts);
+            if let Some(e) = end
                 && !expired
             {
-                ctl.wake_at(end);
+                ctl.wake_at(e);
             }
-            let already_expired = old_conditions
-                .iter()
-                .any(|c| str_at(c, "/reason") == "ProgressDeadlineExceeded")
-                && !progressed;
+            let already_expired = !progressed
+                && old_conditions
+                    .iter()
+                    .any(|c| str_at(c, "/reason") == "ProgressDeadlineExceeded");
             if expired || already_expired {
                 (
                     "False",
@@ -345,26 +369,27 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
                 &now
             ),
         ]);
-        let generation = util::i64_at(&d.value, "/metadata/generation", 1);
-        update(cluster, d, |v| {
+        let generation = f.generation;
+        let stored = update(cluster, d, |v| {
             let status = util::child(util::ensure_object(v), "status");
             let mut fresh = Map::new();
             fresh.insert("observedGeneration".into(), json!(generation));
-            util::set_count(&mut fresh, "replicas", actual);
-            util::set_count(&mut fresh, "updatedReplicas", updated);
-            util::set_count(&mut fresh, "readyReplicas", ready);
+            util::set_count(&mut fresh, "replicas", c.actual);
+            util::set_count(&mut fresh, "updatedReplicas", c.updated);
+            util::set_count(&mut fresh, "readyReplicas", c.ready);
             util::set_count(&mut fresh, "availableReplicas", available);
             util::set_count(
                 &mut fresh,
                 "unavailableReplicas",
-                (spec_total - available).max(0),
+                (c.spec_total - available).max(0),
             );
             fresh.insert("conditions".into(), conditions);
-            if let Some(c) = status.get("collisionCount") {
-                fresh.insert("collisionCount".into(), c.clone());
+            if let Some(cc) = status.get("collisionCount") {
+                fresh.insert("collisionCount".into(), cc.clone());
             }
             *status = fresh;
         });
+        ctl.remember_status(d, stored, inputs);
     }
     ctl.progress.retain(|uid, _| seen.contains(uid));
 }

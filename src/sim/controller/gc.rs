@@ -3,20 +3,18 @@
 use super::{World, delete};
 use crate::sim::cluster::{SimCluster, lock};
 use crate::sim::object::store_key;
-use crate::sim::podgen;
 use crate::sim::resource::SimResource;
-use crate::sim::util;
 
 pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
     // Namespaces being deleted: remove their contents, then the namespace itself.
     for ns in world.of(SimResource::Namespaces) {
-        if !podgen::is_terminating(&ns.value) {
+        if !ns.is_terminating() {
             continue;
         }
         let name = ns.name();
+        let prefix = format!("{name}/");
         let mut store = lock(&cluster.store);
         for res in SimResource::ALL.into_iter().filter(|r| r.namespaced()) {
-            let prefix = format!("{name}/");
             let keys: Vec<String> = store
                 .table(res)
                 .objects
@@ -37,10 +35,10 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
         SimResource::Pods,
     ] {
         for obj in world.of(res) {
-            let Some(owner) = util::controller_uid(&obj.value) else {
+            let Some(owner) = &obj.meta.owner else {
                 continue;
             };
-            if world.exists(owner) || podgen::is_terminating(&obj.value) {
+            if world.exists(owner) || obj.is_terminating() {
                 continue;
             }
             delete(cluster, obj);

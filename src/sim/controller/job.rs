@@ -2,51 +2,44 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Controller, World, create, update};
+use super::{Controller, World, create, fingerprint, update};
 use crate::sim::cluster::SimCluster;
-use crate::sim::podgen::{self, NewPod};
+use crate::sim::object::StoredObject;
+use crate::sim::podgen::NewPod;
 use crate::sim::resource::SimResource;
-use crate::sim::util::{self, str_at};
+use crate::sim::util;
 
-fn phase(p: &Value) -> &str {
-    str_at(p, "/status/phase")
+fn phase(p: &StoredObject) -> &str {
+    &p.meta.facts.phase
+}
+
+fn is_active(p: &StoredObject) -> bool {
+    matches!(phase(p), "Pending" | "Running" | "")
 }
 
 pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
     let now = util::now_rfc3339();
     let nodes = world.nodes();
     for job in world.of(SimResource::Jobs) {
-        if podgen::is_terminating(&job.value)
-            || job.value.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true)
-        {
+        let f = &job.meta.facts;
+        if job.is_terminating() || f.suspend {
             continue;
         }
-        let completions = util::i64_at(&job.value, "/spec/completions", 1);
-        let parallelism = util::i64_at(&job.value, "/spec/parallelism", 1);
         let pods = world.pods_of(job.uid());
-        let succeeded = pods
-            .iter()
-            .filter(|p| phase(&p.value) == "Succeeded")
-            .count() as i64;
-        let active = pods
-            .iter()
-            .filter(|p| matches!(phase(&p.value), "Pending" | "Running" | ""))
-            .count() as i64;
-        let want_active = parallelism.min(completions - succeeded).max(0);
+        let succeeded = pods.iter().filter(|p| phase(p) == "Succeeded").count() as i64;
+        let active = pods.iter().filter(|p| is_active(p)).count() as i64;
+        let want_active = f.parallelism.min(f.completions - succeeded).max(0);
         if active >= want_active {
             continue;
         }
-        let template = job
-            .value
-            .pointer("/spec/template")
-            .cloned()
-            .unwrap_or(json!({}));
+        let jv = job.value();
+        let template = jv.pointer("/spec/template").cloned().unwrap_or(json!({}));
         let generate_name = format!("{}-", job.name());
         for _ in active..want_active {
             let node = ctl.next_node(&nodes);
             let pod = NewPod {
                 template: &template,
-                owner: &job.value,
+                owner: &jv,
                 namespace: job.namespace(),
                 name: None,
                 generate_name: &generate_name,
@@ -59,27 +52,25 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
     }
 }
 
-pub(super) fn update_status(cluster: &SimCluster, world: &World) {
+pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
     let now = util::now_rfc3339();
     for job in world.of(SimResource::Jobs) {
         let pods = world.pods_of(job.uid());
-        if pods.is_empty() && job.value.pointer("/status/startTime").is_none() {
+        let succeeded = pods.iter().filter(|p| phase(p) == "Succeeded").count() as i64;
+        let active = pods.iter().filter(|p| is_active(p)).count() as i64;
+        let ready = pods.iter().filter(|p| p.is_ready()).count() as i64;
+        let done = succeeded >= job.meta.facts.completions;
+        let inputs = fingerprint(&[pods.len() as i64, succeeded, active, ready], "");
+        if ctl.status_fresh(job, inputs) {
             continue;
         }
-        let completions = util::i64_at(&job.value, "/spec/completions", 1);
-        let succeeded = pods
-            .iter()
-            .filter(|p| phase(&p.value) == "Succeeded")
-            .count() as i64;
-        let active = pods
-            .iter()
-            .filter(|p| matches!(phase(&p.value), "Pending" | "Running" | ""))
-            .count() as i64;
-        let ready = pods.iter().filter(|p| podgen::is_ready(&p.value)).count() as i64;
-        let old = job.value.get("status").cloned().unwrap_or(json!({}));
+        let old = job.value().get("status").cloned().unwrap_or(json!({}));
+        if pods.is_empty() && old.get("startTime").is_none() {
+            ctl.remember_status(job, None, inputs);
+            continue;
+        }
         let start = old.get("startTime").cloned().unwrap_or(json!(now));
-        let done = succeeded >= completions;
-        update(cluster, job, |v| {
+        let stored = update(cluster, job, |v| {
             let mut s = Map::new();
             s.insert("startTime".into(), start);
             util::set_count(&mut s, "active", active);
@@ -96,5 +87,6 @@ pub(super) fn update_status(cluster: &SimCluster, world: &World) {
             }
             util::ensure_object(v).insert("status".into(), Value::Object(s));
         });
+        ctl.remember_status(job, stored, inputs);
     }
 }

@@ -17,23 +17,28 @@ use crate::sim::util::{self, str_at};
 /// The workload a pod belongs to for the knobs: its Deployment (through the ReplicaSet),
 /// StatefulSet, DaemonSet or Job.
 fn workload<'a>(
-    pod: &Value,
+    pod: &StoredObject,
     by_uid: &'a HashMap<&str, &'a Arc<StoredObject>>,
 ) -> Option<&'a Arc<StoredObject>> {
-    let owner = by_uid.get(util::controller_uid(pod)?)?;
+    let owner = by_uid.get(pod.meta.owner.as_deref()?)?;
     if owner.res == SimResource::ReplicaSets
-        && let Some(d) = util::controller_uid(&owner.value).and_then(|u| by_uid.get(u))
+        && let Some(d) = owner.meta.owner.as_deref().and_then(|u| by_uid.get(u))
     {
         return Some(d);
     }
     Some(owner)
 }
 
-fn knob<'a>(pod: &'a Value, wl: Option<&'a Arc<StoredObject>>, key: &str) -> Option<&'a str> {
-    util::annotation(pod, key).or_else(|| wl.and_then(|w| util::annotation(&w.value, key)))
+/// A knob from the pod's own annotations, else its workload's.
+fn knob<'a>(
+    pod: &'a StoredObject,
+    wl: Option<&'a Arc<StoredObject>>,
+    key: &str,
+) -> Option<&'a str> {
+    pod.knob(key).or_else(|| wl.and_then(|w| w.knob(key)))
 }
 
-fn crash_set(pod: &Value, wl: Option<&Arc<StoredObject>>) -> Vec<String> {
+fn crash_set(pod: &StoredObject, wl: Option<&Arc<StoredObject>>) -> Vec<String> {
     knob(pod, wl, CRASHLOOP_ANNOTATION)
         .map(|v| {
             v.split(',')
@@ -45,18 +50,8 @@ fn crash_set(pod: &Value, wl: Option<&Arc<StoredObject>>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Cheap check: a running, ready pod with every container running needs no new status.
-fn settled(pod: &Value, d: &Desired) -> bool {
-    d.crash.is_empty()
-        && d.ready_allowed
-        && podgen::is_ready(pod)
-        && pod
-            .pointer("/status/containerStatuses")
-            .and_then(Value::as_array)
-            .is_some_and(|cs| {
-                cs.iter()
-                    .all(|c| c.pointer("/state/running").is_some() && c["ready"] == true)
-            })
+fn max_ready(pod: &StoredObject, wl: Option<&Arc<StoredObject>>) -> Option<i64> {
+    knob(pod, wl, MAX_READY_ANNOTATION).and_then(|v| v.trim().parse().ok())
 }
 
 pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
@@ -87,38 +82,32 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
     ctl.seen_running_job.retain(|u| live.contains(u.as_str()));
 
     // Ready budget per workload with a max-ready knob: pods already ready keep their slot.
-    let mut budget: HashMap<String, i64> = HashMap::new();
     let mut keep_ready: HashSet<&str> = HashSet::new();
-    let mut running: Vec<&Arc<StoredObject>> = pods
+    let mut capped: Vec<(&Arc<StoredObject>, i64, String)> = pods
         .iter()
-        .filter(|p| !podgen::is_terminating(&p.value))
+        .filter(|p| !p.is_terminating())
+        .filter_map(|p| {
+            let wl = workload(p, &by_uid);
+            let max = max_ready(p, wl)?;
+            let key = wl.map_or_else(|| p.uid().to_string(), |w| w.uid().to_string());
+            Some((p, max, key))
+        })
         .collect();
-    running.sort_by_key(|p| (!podgen::is_ready(&p.value), p.name().to_string()));
-    for p in &running {
-        let wl = workload(&p.value, &by_uid);
-        let Some(max) =
-            knob(&p.value, wl, MAX_READY_ANNOTATION).and_then(|v| v.trim().parse::<i64>().ok())
-        else {
-            continue;
-        };
-        let key = wl
-            .map(|w| w.uid().to_string())
-            .unwrap_or_else(|| p.uid().to_string());
-        let left = budget.entry(key).or_insert(max);
-        let phase = str_at(&p.value, "/status/phase");
-        if *left > 0 && matches!(phase, "Running" | "Pending") && crash_set(&p.value, wl).is_empty()
-        {
+    capped.sort_by(|a, b| (!a.0.is_ready(), a.0.name()).cmp(&(!b.0.is_ready(), b.0.name())));
+    let mut budget: HashMap<String, i64> = HashMap::new();
+    for (p, max, key) in &capped {
+        let left = budget.entry(key.clone()).or_insert(*max);
+        let wl = workload(p, &by_uid);
+        if *left > 0 && crash_set(p, wl).is_empty() {
             *left -= 1;
             keep_ready.insert(p.uid());
         }
     }
 
     for pod in pods {
-        let v = &pod.value;
         let uid = pod.uid();
-        if podgen::is_terminating(v) {
-            let due = util::parse_time(str_at(v, "/metadata/deletionTimestamp"))
-                .is_some_and(|t| t <= now);
+        if let Some(deadline) = &pod.meta.deleting {
+            let due = util::parse_time(deadline).is_some_and(|t| t <= now);
             if ctl.seen_terminating.contains(uid) || due {
                 let key = store_key(Some(pod.namespace()), pod.name());
                 let mut store = lock(&cluster.store);
@@ -134,50 +123,50 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
             }
             continue;
         }
-        let wl = workload(v, &by_uid);
-        let node = str_at(v, "/spec/nodeName");
-        let (node_ix, host_ip) = node_index.get(node).copied().unwrap_or((0, "10.1.0.1"));
+        let wl = workload(pod, &by_uid);
+        let f = &pod.meta.facts;
         let desired = Desired {
-            crash: crash_set(v, wl),
-            ready_allowed: knob(v, wl, MAX_READY_ANNOTATION).is_none() || keep_ready.contains(uid),
+            crash: crash_set(pod, wl),
+            ready_allowed: max_ready(pod, wl).is_none() || keep_ready.contains(uid),
         };
-        match str_at(v, "/status/phase") {
+        let (node_ix, host_ip) = node_index.get(&*f.node).copied().unwrap_or((0, "10.1.0.1"));
+        match &*f.phase {
             "Pending" | "" => {
-                if node.is_empty() {
+                if f.node.is_empty() {
                     if let Some(n) = ctl.next_node(&nodes) {
                         update(cluster, pod, |p| podgen::schedule(p, &n, &now_s));
                     }
                 } else if ctl.seen_pending.remove(uid) {
                     let ip = podgen::pod_ip(uid, node_ix);
-                    let status = podgen::running_status(v, &desired, host_ip, &ip, now);
+                    let status = podgen::running_status(&pod.value(), &desired, host_ip, &ip, now);
                     update(cluster, pod, |p| p["status"] = status);
                 } else {
                     ctl.seen_pending.insert(uid.to_string());
                 }
             }
             "Running" => {
-                let is_job = wl.is_some_and(|w| w.res == SimResource::Jobs);
-                if is_job {
+                if wl.is_some_and(|w| w.res == SimResource::Jobs) {
                     if ctl.seen_running_job.remove(uid) {
-                        let status = podgen::succeeded_status(v, now);
+                        let status = podgen::succeeded_status(&pod.value(), now);
                         update(cluster, pod, |p| p["status"] = status);
                     } else {
                         ctl.seen_running_job.insert(uid.to_string());
                     }
                     continue;
                 }
-                if settled(v, &desired) {
+                if f.settled && desired.crash.is_empty() && desired.ready_allowed {
                     continue;
                 }
-                let ip = match str_at(v, "/status/podIP") {
+                let v = pod.value();
+                let ip = match str_at(&v, "/status/podIP") {
                     "" => podgen::pod_ip(uid, node_ix),
                     ip => ip.to_string(),
                 };
-                let host = match str_at(v, "/status/hostIP") {
+                let host = match str_at(&v, "/status/hostIP") {
                     "" => host_ip.to_string(),
                     h => h.to_string(),
                 };
-                let status = podgen::running_status(v, &desired, &host, &ip, now);
+                let status = podgen::running_status(&v, &desired, &host, &ip, now);
                 schedule_restarts(ctl, &status);
                 update(cluster, pod, |p| p["status"] = status);
             }

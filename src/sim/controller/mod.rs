@@ -27,7 +27,6 @@ use tokio_util::sync::CancellationToken;
 use super::cluster::{SimCluster, lock};
 use super::object::StoredObject;
 use super::ops::{DeleteOpts, Scope};
-use super::podgen;
 use super::resource::SimResource;
 use super::util;
 
@@ -36,12 +35,12 @@ pub const CRASHLOOP_ANNOTATION: &str = "sim.kubeatlas.dev/crashloop";
 /// Annotation capping how many pods of a workload become ready.
 pub const MAX_READY_ANNOTATION: &str = "sim.kubeatlas.dev/max-ready";
 
-/// A consistent snapshot of the whole cluster, with owner indexes.
+/// A consistent snapshot of the whole cluster, with owner indexes (no object is parsed).
 pub(crate) struct World {
     objs: Vec<Vec<Arc<StoredObject>>>,
     /// Owner uid → indexes into `objs[res]`, per resource.
-    owned: Vec<HashMap<String, Vec<usize>>>,
-    uids: HashSet<String>,
+    owned: Vec<HashMap<Box<str>, Vec<usize>>>,
+    uids: HashSet<Box<str>>,
 }
 
 impl World {
@@ -56,16 +55,16 @@ impl World {
         let owned = objs
             .iter()
             .map(|list| {
-                let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+                let mut m: HashMap<Box<str>, Vec<usize>> = HashMap::new();
                 for (i, o) in list.iter().enumerate() {
-                    if let Some(uid) = util::controller_uid(&o.value) {
-                        m.entry(uid.to_string()).or_default().push(i);
+                    if let Some(uid) = &o.meta.owner {
+                        m.entry(uid.clone()).or_default().push(i);
                     }
                 }
                 m
             })
             .collect();
-        let uids = objs.iter().flatten().map(|o| o.uid().to_string()).collect();
+        let uids = objs.iter().flatten().map(|o| o.meta.uid.clone()).collect();
         World { objs, owned, uids }
     }
 
@@ -87,7 +86,7 @@ impl World {
     pub fn pods_of(&self, uid: &str) -> Vec<&Arc<StoredObject>> {
         self.owned_by(SimResource::Pods, uid)
             .into_iter()
-            .filter(|p| !podgen::is_terminating(&p.value))
+            .filter(|p| !p.is_terminating())
             .collect()
     }
 
@@ -100,23 +99,8 @@ impl World {
     pub fn nodes(&self) -> Vec<(String, String)> {
         self.of(SimResource::Nodes)
             .iter()
-            .filter(|n| {
-                n.value
-                    .pointer("/spec/unschedulable")
-                    .and_then(Value::as_bool)
-                    != Some(true)
-            })
-            .filter(|n| !podgen::is_terminating(&n.value))
-            .map(|n| {
-                let ip = n
-                    .value
-                    .pointer("/status/addresses")
-                    .and_then(Value::as_array)
-                    .and_then(|a| a.iter().find(|x| util::str_at(x, "/type") == "InternalIP"))
-                    .map(|x| util::str_at(x, "/address").to_string())
-                    .unwrap_or_default();
-                (n.name().to_string(), ip)
-            })
+            .filter(|n| !n.meta.facts.unschedulable && !n.is_terminating())
+            .map(|n| (n.name().to_string(), n.meta.facts.internal_ip.to_string()))
             .collect()
     }
 }
@@ -131,6 +115,9 @@ pub(crate) struct Controller {
     seen_running_job: HashSet<String>,
     /// Deployment uid → (updated, available) last tick, to detect progress.
     progress: HashMap<String, (i64, i64)>,
+    /// Workload uid → (resourceVersion, status inputs) of the last status check, so settled
+    /// workloads are not re-parsed every pass.
+    status_memo: HashMap<String, (u64, u64)>,
     node_rr: usize,
     last_rv: u64,
     next_due: Option<Timestamp>,
@@ -162,6 +149,7 @@ impl Controller {
             seen_terminating: HashSet::new(),
             seen_running_job: HashSet::new(),
             progress: HashMap::new(),
+            status_memo: HashMap::new(),
             node_rr: 0,
             last_rv: 0,
             next_due: None,
@@ -198,6 +186,13 @@ impl Controller {
         self.next_due = None;
         let world = World::load(cluster);
         gc::reconcile(cluster, &world);
+        let live: HashSet<&str> = SimResource::ALL
+            .iter()
+            .flat_map(|r| world.of(*r))
+            .map(|o| o.uid())
+            .collect();
+        self.status_memo
+            .retain(|uid, _| live.contains(uid.as_str()));
         let world = World::load(cluster);
         deployment::reconcile(cluster, &world);
         let world = World::load(cluster);
@@ -208,10 +203,10 @@ impl Controller {
         let world = World::load(cluster);
         kubelet::reconcile(self, cluster, &world);
         let world = World::load(cluster);
-        replicaset::update_status(cluster, &world);
-        statefulset::update_status(cluster, &world);
-        daemonset::update_status(cluster, &world);
-        job::update_status(cluster, &world);
+        replicaset::update_status(self, cluster, &world);
+        statefulset::update_status(self, cluster, &world);
+        daemonset::update_status(self, cluster, &world);
+        job::update_status(self, cluster, &world);
         let world = World::load(cluster);
         deployment::update_status(self, cluster, &world);
         let after = cluster.resource_version();
@@ -235,16 +230,50 @@ pub(crate) fn create(cluster: &SimCluster, value: Value) {
     }
 }
 
-/// Writes an edit of an object (status included); no-op edits write nothing.
-pub(crate) fn update(cluster: &SimCluster, obj: &StoredObject, edit: impl FnOnce(&mut Value)) {
+/// Writes an edit of an object (status included); no-op edits write nothing. Returns the
+/// object as stored afterwards.
+pub(crate) fn update(
+    cluster: &SimCluster,
+    obj: &StoredObject,
+    edit: impl FnOnce(&mut Value),
+) -> Option<Arc<StoredObject>> {
     let ns = (!obj.namespace().is_empty()).then_some(obj.namespace());
     let res = obj.res;
-    if let Err(e) = cluster.op_update(res, ns, obj.name(), Scope::Full, false, |cur| {
+    match cluster.op_update(res, ns, obj.name(), Scope::Full, false, |cur| {
         let mut v = cur.clone();
         edit(&mut v);
         Ok(v)
     }) {
-        tracing::debug!("sim controller: update {} failed: {e}", obj.name());
+        Ok(o) => Some(o),
+        Err(e) => {
+            tracing::debug!("sim controller: update {} failed: {e}", obj.name());
+            None
+        }
+    }
+}
+
+/// A fingerprint of a status computation's inputs.
+pub(crate) fn fingerprint(parts: &[i64], text: &str) -> u64 {
+    let mut bytes: Vec<u8> = parts.iter().flat_map(|p| p.to_le_bytes()).collect();
+    bytes.extend_from_slice(text.as_bytes());
+    util::fnv64a(&bytes)
+}
+
+impl Controller {
+    /// Whether `obj`'s status was already computed from the same inputs.
+    pub(crate) fn status_fresh(&self, obj: &StoredObject, inputs: u64) -> bool {
+        self.status_memo.get(obj.uid()) == Some(&(obj.rv, inputs))
+    }
+
+    /// Records the status computation for `obj` (as stored after the write, if any).
+    pub(crate) fn remember_status(
+        &mut self,
+        obj: &StoredObject,
+        stored: Option<Arc<StoredObject>>,
+        inputs: u64,
+    ) {
+        let rv = stored.map_or(obj.rv, |s| s.rv);
+        self.status_memo.insert(obj.uid().to_string(), (rv, inputs));
     }
 }
 
@@ -254,11 +283,6 @@ pub(crate) fn delete(cluster: &SimCluster, obj: &StoredObject) {
     if let Err(e) = cluster.op_delete(obj.res, ns, obj.name(), &DeleteOpts::default()) {
         tracing::debug!("sim controller: delete {} failed: {e}", obj.name());
     }
-}
-
-/// `spec.replicas` of a workload (default 1).
-pub(crate) fn replicas(obj: &Value) -> i64 {
-    util::i64_at(obj, "/spec/replicas", 1)
 }
 
 /// Resolves an int-or-percent (`1`, `"25%"`) against `total`, rounding up or down.

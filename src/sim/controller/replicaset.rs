@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Controller, World, create, delete, replicas, update};
+use super::{Controller, World, create, delete, fingerprint, update};
 use crate::sim::cluster::SimCluster;
-use crate::sim::podgen::{self, NewPod};
+use crate::sim::podgen::NewPod;
 use crate::sim::resource::SimResource;
 use crate::sim::util;
 
@@ -12,24 +12,21 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
     let now = util::now_rfc3339();
     let nodes = world.nodes();
     for rs in world.of(SimResource::ReplicaSets) {
-        if podgen::is_terminating(&rs.value) {
+        if rs.is_terminating() {
             continue;
         }
         let pods = world.pods_of(rs.uid());
-        let want = replicas(&rs.value);
+        let want = rs.meta.facts.replicas;
         let have = pods.len() as i64;
         if have < want {
-            let template = rs
-                .value
-                .pointer("/spec/template")
-                .cloned()
-                .unwrap_or(json!({}));
+            let rv = rs.value();
+            let template = rv.pointer("/spec/template").cloned().unwrap_or(json!({}));
             let generate_name = format!("{}-", rs.name());
             for _ in have..want {
                 let node = ctl.next_node(&nodes);
                 let pod = NewPod {
                     template: &template,
-                    owner: &rs.value,
+                    owner: &rv,
                     namespace: rs.namespace(),
                     name: None,
                     generate_name: &generate_name,
@@ -43,13 +40,13 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
             // Like the real controller: unscheduled, then pending, then not-ready, then newest.
             let mut victims = pods;
             victims.sort_by_key(|p| {
-                let v = &p.value;
+                let f = &p.meta.facts;
                 (
-                    !util::str_at(v, "/spec/nodeName").is_empty(),
-                    util::str_at(v, "/status/phase") != "Pending",
-                    podgen::is_ready(v),
-                    std::cmp::Reverse(util::str_at(v, "/metadata/creationTimestamp").to_string()),
-                    std::cmp::Reverse(p.name().to_string()),
+                    !f.node.is_empty(),
+                    &*f.phase != "Pending",
+                    f.ready,
+                    std::cmp::Reverse(p.meta.created.clone()),
+                    std::cmp::Reverse(p.meta.name.clone()),
                 )
             });
             for p in victims.into_iter().take((have - want) as usize) {
@@ -59,13 +56,24 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
     }
 }
 
-pub(super) fn update_status(cluster: &SimCluster, world: &World) {
+pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
     for rs in world.of(SimResource::ReplicaSets) {
         let pods = world.pods_of(rs.uid());
         let n = pods.len() as i64;
-        let ready = pods.iter().filter(|p| podgen::is_ready(&p.value)).count() as i64;
-        let generation = util::i64_at(&rs.value, "/metadata/generation", 1);
-        update(cluster, rs, |v| {
+        let ready = pods.iter().filter(|p| p.is_ready()).count() as i64;
+        let generation = rs.meta.facts.generation;
+        let inputs = fingerprint(&[n, ready, generation], "");
+        let expected = [
+            ("replicas", n),
+            ("fullyLabeledReplicas", n),
+            ("readyReplicas", ready),
+            ("availableReplicas", ready),
+            ("observedGeneration", generation),
+        ];
+        if ctl.status_fresh(rs, inputs) || rs.status_is(&expected) {
+            continue;
+        }
+        let stored = update(cluster, rs, |v| {
             let mut s = Map::new();
             s.insert("replicas".into(), json!(n));
             util::set_count(&mut s, "fullyLabeledReplicas", n);
@@ -74,5 +82,6 @@ pub(super) fn update_status(cluster: &SimCluster, world: &World) {
             s.insert("observedGeneration".into(), json!(generation));
             util::ensure_object(v).insert("status".into(), Value::Object(s));
         });
+        ctl.remember_status(rs, stored, inputs);
     }
 }

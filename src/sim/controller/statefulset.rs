@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{Controller, World, create, delete, replicas, update};
+use super::{Controller, World, create, delete, fingerprint, update};
 use crate::sim::cluster::SimCluster;
-use crate::sim::podgen::{self, NewPod};
+use crate::sim::object::StoredObject;
+use crate::sim::podgen::NewPod;
 use crate::sim::resource::SimResource;
 use crate::sim::util::{self, str_at};
 
@@ -18,19 +19,16 @@ pub(crate) fn update_revision(sts: &Value) -> String {
     format!("{}-{hash}", str_at(sts, "/metadata/name"))
 }
 
+fn revision_of(sts: &StoredObject) -> String {
+    format!("{}-{}", sts.name(), sts.meta.facts.template_hash)
+}
+
 fn ordinal(sts_name: &str, pod_name: &str) -> Option<i64> {
     pod_name
         .strip_prefix(sts_name)?
         .strip_prefix('-')?
         .parse()
         .ok()
-}
-
-fn revision_of(pod: &Value) -> &str {
-    util::labels(pod)
-        .find(|(k, _)| *k == REVISION_LABEL)
-        .map(|(_, v)| v)
-        .unwrap_or("")
 }
 
 /// The pod for ordinal `i` of a StatefulSet.
@@ -66,15 +64,15 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
     let now = util::now_rfc3339();
     let nodes = world.nodes();
     for sts in world.of(SimResource::StatefulSets) {
-        if podgen::is_terminating(&sts.value) {
+        if sts.is_terminating() {
             continue;
         }
+        let f = &sts.meta.facts;
         let name = sts.name();
-        let want = replicas(&sts.value);
-        let parallel = str_at(&sts.value, "/spec/podManagementPolicy") == "Parallel";
-        let revision = update_revision(&sts.value);
+        let want = f.replicas;
+        let revision = revision_of(sts);
         let all = world.owned_by(SimResource::Pods, sts.uid());
-        if all.iter().any(|p| podgen::is_terminating(&p.value)) && !parallel {
+        if !f.parallel && all.iter().any(|p| p.is_terminating()) {
             continue; // OrderedReady waits for terminations to finish.
         }
         let pods: HashMap<i64, _> = world
@@ -93,40 +91,32 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
         }
         // Create missing ordinals (OrderedReady: only once all lower ones are ready).
         let mut blocked = false;
+        let mut value = None;
         for i in 0..want {
             match pods.get(&i) {
-                Some(p) => {
-                    if !podgen::is_ready(&p.value) && !parallel {
-                        blocked = true;
-                        break;
-                    }
+                Some(p) if !p.is_ready() && !f.parallel => {
+                    blocked = true;
+                    break;
                 }
+                Some(_) => {}
                 None => {
                     let node = ctl.next_node(&nodes);
-                    create(cluster, pod_for(&sts.value, i, node.as_deref(), &now));
-                    if !parallel {
+                    let v = value.get_or_insert_with(|| sts.value());
+                    create(cluster, pod_for(v, i, node.as_deref(), &now));
+                    if !f.parallel {
                         blocked = true;
                         break;
                     }
                 }
             }
         }
-        if blocked || pods.len() as i64 != want {
+        if blocked || pods.len() as i64 != want || f.on_delete {
             continue;
         }
         // Rolling update from the highest ordinal down to the partition.
-        let partition = util::i64_at(
-            &sts.value,
-            "/spec/updateStrategy/rollingUpdate/partition",
-            0,
-        );
-        let on_delete = str_at(&sts.value, "/spec/updateStrategy/type") == "OnDelete";
-        if on_delete {
-            continue;
-        }
         let stale = pods
             .iter()
-            .filter(|(i, p)| **i >= partition && revision_of(&p.value) != revision)
+            .filter(|(i, p)| **i >= f.partition && p.label(REVISION_LABEL) != Some(&revision))
             .max_by_key(|(i, _)| **i);
         if let Some((_, p)) = stale {
             delete(cluster, p);
@@ -134,17 +124,33 @@ pub(super) fn reconcile(ctl: &mut Controller, cluster: &SimCluster, world: &Worl
     }
 }
 
-pub(super) fn update_status(cluster: &SimCluster, world: &World) {
+pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &World) {
     for sts in world.of(SimResource::StatefulSets) {
         let pods = world.pods_of(sts.uid());
-        let revision = update_revision(&sts.value);
+        let revision = revision_of(sts);
         let n = pods.len() as i64;
-        let ready = pods.iter().filter(|p| podgen::is_ready(&p.value)).count() as i64;
+        let ready = pods.iter().filter(|p| p.is_ready()).count() as i64;
         let updated = pods
             .iter()
-            .filter(|p| revision_of(&p.value) == revision)
+            .filter(|p| p.label(REVISION_LABEL) == Some(&revision))
             .count() as i64;
-        let old_current = str_at(&sts.value, "/status/currentRevision").to_string();
+        let generation = sts.meta.facts.generation;
+        let inputs = fingerprint(&[n, ready, updated, generation], &revision);
+        let settled = [
+            ("observedGeneration", generation),
+            ("replicas", n),
+            ("readyReplicas", ready),
+            ("currentReplicas", n),
+            ("updatedReplicas", n),
+            ("collisionCount", 0),
+            ("availableReplicas", ready),
+        ];
+        let fast =
+            updated == n && *sts.meta.facts.update_revision == *revision && sts.status_is(&settled);
+        if ctl.status_fresh(sts, inputs) || fast {
+            continue;
+        }
+        let old_current = str_at(&sts.value(), "/status/currentRevision").to_string();
         let current_revision = if updated == n || old_current.is_empty() {
             revision.clone()
         } else {
@@ -152,10 +158,9 @@ pub(super) fn update_status(cluster: &SimCluster, world: &World) {
         };
         let current = pods
             .iter()
-            .filter(|p| revision_of(&p.value) == current_revision)
+            .filter(|p| p.label(REVISION_LABEL) == Some(&current_revision))
             .count() as i64;
-        let generation = util::i64_at(&sts.value, "/metadata/generation", 1);
-        update(cluster, sts, |v| {
+        let stored = update(cluster, sts, |v| {
             let mut s = Map::new();
             s.insert("observedGeneration".into(), json!(generation));
             s.insert("replicas".into(), json!(n));
@@ -168,5 +173,6 @@ pub(super) fn update_status(cluster: &SimCluster, world: &World) {
             s.insert("availableReplicas".into(), json!(ready));
             util::ensure_object(v).insert("status".into(), Value::Object(s));
         });
+        ctl.remember_status(sts, stored, inputs);
     }
 }

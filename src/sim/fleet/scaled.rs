@@ -18,15 +18,17 @@ const PODS_PER_WORKLOAD: usize = 5;
 /// Namespaces per scaled cluster.
 const NAMESPACES: usize = 8;
 
-/// Objects built outside the store, inserted in one go.
+/// Objects built outside the store (serialized as they are queued, so no JSON value
+/// outlives its object), inserted in one go.
 struct Bulk {
     rng: StdRng,
     now: String,
-    items: Vec<(SimResource, String, Value)>,
+    next_rv: u64,
+    items: Vec<(SimResource, String, StoredObject)>,
 }
 
 impl Bulk {
-    /// Sets identity (uid, timestamps, generation) and API defaults, then queues the object.
+    /// Sets identity (uid, timestamps, generation) and API defaults.
     fn add(&mut self, res: SimResource, mut v: Value) -> Value {
         let uid = util::uuid_v4(&mut self.rng);
         let meta = util::meta_mut(&mut v);
@@ -36,7 +38,6 @@ impl Bulk {
             meta.insert("generation".into(), json!(1));
         }
         defaults::apply(res, &mut v, &mut self.rng);
-        self.push(res, v.clone());
         v
     }
 
@@ -46,7 +47,9 @@ impl Bulk {
             (!ns.is_empty()).then_some(ns),
             util::str_at(&v, "/metadata/name"),
         );
-        self.items.push((res, key, v));
+        self.next_rv += 1;
+        let obj = StoredObject::new(res, v, self.next_rv);
+        self.items.push((res, key, obj));
     }
 
     /// Gives a pod its own identity, node and runtime ids (cloning a prototype is much faster
@@ -75,7 +78,6 @@ impl Bulk {
 
     fn running(&mut self, pod: Value, node: &(String, String, usize)) -> Value {
         let mut pod = self.add(SimResource::Pods, pod);
-        self.items.pop();
         let uid = util::str_at(&pod, "/metadata/uid").to_string();
         let desired = Desired {
             crash: vec![],
@@ -136,6 +138,7 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
     let mut bulk = Bulk {
         rng: StdRng::seed_from_u64(util::fnv64a(format!("bulk/{name}").as_bytes())),
         now: util::now_rfc3339(),
+        next_rv: c.resource_version(),
         items: Vec::with_capacity(pods + pods / 2),
     };
     let now = bulk.now.clone();
@@ -150,7 +153,6 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
             let mut sts = svc.statefulset(ns, 5432);
             sts["status"] = json!({});
             let mut sts = bulk.add(SimResource::StatefulSets, sts);
-            bulk.items.pop();
             let rev = statefulset::update_revision(&sts);
             sts["status"] = json!({
                 "observedGeneration": 1, "replicas": n, "readyReplicas": n, "currentReplicas": n,
@@ -168,11 +170,9 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
             continue;
         }
         let mut d = bulk.add(SimResource::Deployments, svc.deployment(ns));
-        bulk.items.pop();
         let hash = deployment::template_hash(&d);
         let mut rs = deployment::new_replicaset(&d, &hash, n as i64, 1);
         rs = bulk.add(SimResource::ReplicaSets, rs);
-        bulk.items.pop();
         rs["status"] = json!({
             "replicas": n, "fullyLabeledReplicas": n, "readyReplicas": n,
             "availableReplicas": n, "observedGeneration": 1
@@ -182,7 +182,6 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
             .insert("deployment.kubernetes.io/revision".into(), json!("1"));
         d["status"] = settled_deployment_status(n, &rs_name, &now);
         bulk.push(SimResource::Deployments, d);
-        bulk.push(SimResource::ReplicaSets, rs.clone());
         let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
         let generate_name = format!("{rs_name}-");
         let first = &nodes[next_node % nodes.len()];
@@ -197,6 +196,7 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
         }
         .build(&now);
         let proto = bulk.running(proto, first);
+        bulk.push(SimResource::ReplicaSets, rs);
         for _ in 0..n {
             let node = &nodes[next_node % nodes.len()];
             next_node += 1;
@@ -205,20 +205,10 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
             bulk.push(SimResource::Pods, pod);
         }
     }
-    // Serialize outside the lock, then insert without history (no client has seen older rvs).
-    let base = c.resource_version();
-    let built: Vec<(SimResource, String, StoredObject)> = bulk
-        .items
-        .into_iter()
-        .enumerate()
-        .map(|(i, (res, key, v))| {
-            let obj = StoredObject::new(res, v, base + 1 + i as u64);
-            (res, key, obj)
-        })
-        .collect();
+    // Insert without history: no client has seen an older resourceVersion.
     {
         let mut store = lock(&c.store);
-        for (res, key, obj) in built {
+        for (res, key, obj) in bulk.items {
             store.insert_silent(res, key, obj);
         }
         store.seal_bulk();

@@ -42,7 +42,17 @@ impl Filter {
         {
             return false;
         }
-        self.labels.matches(&o.value) && self.fields.matches(&o.value)
+        self.labels.matches_with(|k| o.label(k))
+            && self.fields.matches_with(|f| match f {
+                "metadata.name" => o.name(),
+                "metadata.namespace" => o.namespace(),
+                _ => o
+                    .meta
+                    .fields
+                    .iter()
+                    .find(|(name, _)| *name == f)
+                    .map_or("", |(_, v)| &**v),
+            })
     }
 
     /// Whether label or field selectors are set (the server then omits remainingItemCount).

@@ -178,7 +178,7 @@ pub(crate) fn serve(
     let o = opts(q)?;
     let pod = lock(&ctx.cluster.store)
         .get(SimResource::Pods, &store_key(Some(ns), name))
-        .map(|p| p.value.clone())
+        .map(|p| p.value())
         .ok_or_else(|| ApiError::not_found(SimResource::Pods, name))?;
     let container = pick_container(&pod, name, q.str("container"))?;
     let src = source(&pod, name, &container, o.previous)?;
@@ -272,7 +272,7 @@ fn floor_boundary(s: &str, limit: u64) -> usize {
 fn pod_alive(cluster: &SimCluster, ns: &str, name: &str, uid: &str) -> bool {
     lock(&cluster.store)
         .get(SimResource::Pods, &store_key(Some(ns), name))
-        .is_some_and(|p| p.uid() == uid && p.value.pointer("/metadata/deletionTimestamp").is_none())
+        .is_some_and(|p| p.uid() == uid && !p.is_terminating())
 }
 
 #[cfg(test)]

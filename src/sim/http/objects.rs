@@ -46,7 +46,7 @@ impl Repr {
                 let meta = json!({
                     "kind": "PartialObjectMetadata",
                     "apiVersion": "meta.k8s.io/v1",
-                    "metadata": obj.value.get("metadata").cloned().unwrap_or(json!({})),
+                    "metadata": obj.value().get("metadata").cloned().unwrap_or(json!({})),
                 });
                 if let Ok(bytes) = serde_json::to_vec(&meta) {
                     out.extend_from_slice(&bytes);

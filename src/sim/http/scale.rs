@@ -85,7 +85,7 @@ fn set_replicas(
         util::child(util::ensure_object(&mut v), "spec").insert("replicas".into(), json!(n));
         Ok(v)
     })?;
-    Ok(respond_scale(&obj.value))
+    Ok(respond_scale(&obj.value()))
 }
 
 /// Serves GET, PUT and PATCH on `…/{name}/scale`.
@@ -104,7 +104,7 @@ pub(crate) fn serve(
                 .get(res, &key)
                 .cloned()
                 .ok_or_else(|| ApiError::not_found(res, name))?;
-            Ok(respond_scale(&obj.value))
+            Ok(respond_scale(&obj.value()))
         }
         "PUT" => {
             let body = parse_body(&req.body)?;

@@ -142,10 +142,10 @@ pub(crate) fn serve(
             "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided (got {rv_match:?})"
         )));
     }
-    let timeout = q
-        .u64("timeoutSeconds")?
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_TIMEOUT);
+    let timeout = match q.u64("timeoutSeconds")? {
+        Some(0) | None => DEFAULT_TIMEOUT,
+        Some(s) => Duration::from_secs(s),
+    };
     let requested: Option<u64> = match q.str("resourceVersion") {
         "" => None,
         v => Some(
