@@ -25,15 +25,16 @@ async fn ready_env() -> Env {
 }
 
 fn executor(env: &Env, readonly: bool, user: UserConfig) -> Executor {
-    let c = &env.session.catalog;
-    let clients = c
+    let contexts = env
+        .session
+        .catalog
         .clusters()
         .iter()
-        .zip(env.session.clients.iter())
-        .map(|(info, cl)| (info.name.clone(), cl.clone()))
+        .map(|c| c.name.clone())
         .collect();
     Executor::new(
-        clients,
+        contexts,
+        env.session.clients.clone(),
         readonly,
         user,
         AuditLog::new(env.dir.path().join("audit.jsonl")),

@@ -4,7 +4,9 @@
 use super::audit::AuditLog;
 use super::plan::{Planned, plan};
 use super::{Action, Target, words};
+use crate::catalog::ClusterId;
 use crate::config::UserConfig;
+use crate::fleet::ClientSet;
 use std::time::Duration;
 
 /// The result of one action run.
@@ -30,8 +32,9 @@ impl Outcome {
 /// Sends actions through per-context clients.
 #[derive(Clone)]
 pub struct Executor {
-    /// (context name, client) per cluster, indexed like the catalog's clusters.
-    clients: Vec<(String, Option<kube::Client>)>,
+    /// Context names, indexed like the catalog's clusters.
+    contexts: Vec<String>,
+    clients: ClientSet,
     readonly: bool,
     user: UserConfig,
     audit: AuditLog,
@@ -39,13 +42,16 @@ pub struct Executor {
 }
 
 impl Executor {
+    /// `contexts`: context names indexed like the catalog's clusters (and `clients`).
     pub fn new(
-        clients: Vec<(String, Option<kube::Client>)>,
+        contexts: Vec<String>,
+        clients: ClientSet,
         readonly: bool,
         user: UserConfig,
         audit: AuditLog,
     ) -> Self {
         Executor {
+            contexts,
             clients,
             readonly,
             user,
@@ -74,11 +80,9 @@ impl Executor {
         &self.audit
     }
 
-    fn client(&self, context: &str) -> Option<&kube::Client> {
-        self.clients
-            .iter()
-            .find(|(name, _)| name == context)
-            .and_then(|(_, c)| c.as_ref())
+    fn client(&self, context: &str) -> Option<kube::Client> {
+        let i = self.contexts.iter().position(|name| name == context)?;
+        self.clients.get(ClusterId(i as u16))
     }
 
     /// Run one action: check, send, word the outcome, audit.

@@ -138,7 +138,7 @@ async fn run_tui(
     let result = crate::tui::run(crate::tui::TuiInput {
         catalog,
         changes,
-        clients,
+        clients: clients.snapshot(),
         demo,
         log_file: paths.log_file.clone(),
         readonly,

@@ -4,7 +4,7 @@
 use crate::blueprint::BlueprintSet;
 use crate::catalog::{Catalog, Change, ClusterId, ClusterInfo};
 use crate::config::{Loaded, Located, Paths, UserConfig, kubeconfig};
-use crate::fleet::{ContextConn, Fleet};
+use crate::fleet::{ClientSet, ContextConn, Fleet, build_client};
 use anyhow::Context as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +15,8 @@ use tokio::sync::mpsc;
 pub struct Session {
     pub catalog: Catalog,
     pub changes: mpsc::Receiver<Change>,
-    pub clients: Vec<Option<kube::Client>>,
+    /// Per-cluster clients, filled by the fleet as they are built (and rebuilt).
+    pub clients: ClientSet,
     pub fleet: Fleet,
     pub kubeconfig: Loaded,
     pub user: UserConfig,
@@ -77,29 +78,47 @@ pub async fn open(
     let loaded = kubeconfig::load(&files)?;
     let names = loaded.select(contexts)?;
     let mut infos = vec![];
-    let mut conns = vec![];
-    let mut clients = vec![];
-    for (i, name) in names.iter().enumerate() {
-        let cluster = ClusterId(i as u16);
+    let mut configs = vec![];
+    for name in &names {
         infos.push(ClusterInfo::new(
             name.clone(),
             loaded.server_of(name),
             user.environment_for(name),
         ));
-        let client = match loaded.client_config(name, non_interactive).await {
-            Ok(cfg) => kube::Client::try_from(cfg).map_err(|e| format!("context {name:?}: {e}")),
-            Err(e) => Err(e),
-        };
-        clients.push(client.as_ref().ok().cloned());
+        configs.push(loaded.client_config(name, non_interactive).await);
+    }
+    // Build every client at once (exec credential plugins run now, before any terminal goes
+    // raw); a slow or failing one delays nothing else and is retried by the fleet.
+    let builds = configs.iter().map(|c| {
+        let c = c.clone();
+        async move {
+            match c {
+                Ok(cfg) => tokio::time::timeout(std::time::Duration::from_secs(10), build_client(cfg))
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+                Err(_) => None,
+            }
+        }
+    });
+    let built = futures::future::join_all(builds).await;
+    let clients = ClientSet::new(names.len());
+    let mut conns = vec![];
+    for (i, ((name, config), client)) in names.iter().zip(configs).zip(built).enumerate() {
+        let cluster = ClusterId(i as u16);
+        if let Some(c) = &client {
+            clients.set(cluster, c.clone());
+        }
         conns.push(ContextConn {
             cluster,
             name: name.clone(),
+            config,
             client,
         });
     }
     let catalog = Catalog::new(blueprints.clone(), infos);
     let (tx, changes) = mpsc::channel(4096);
-    let fleet = Fleet::spawn(conns, blueprints, tx);
+    let fleet = Fleet::spawn(conns, blueprints, tx, clients.clone());
     Ok(Session {
         catalog,
         changes,

@@ -2,9 +2,12 @@
 //! kind, feeding [`Change`]s to the catalog's owner. A dead or slow context never delays the
 //! others; nothing here touches the catalog directly.
 
+pub mod clients;
 pub mod object;
 pub mod source;
 pub mod status;
+
+pub use clients::ClientSet;
 
 use crate::blueprint::BlueprintSet;
 use crate::catalog::{Change, ClusterId, ClusterStatus};
@@ -18,62 +21,82 @@ use tokio::task::JoinSet;
 pub struct ContextConn {
     pub cluster: ClusterId,
     pub name: String,
-    /// The client, or why it could not be built (named in the cluster's status).
-    pub client: Result<kube::Client, String>,
+    /// The client config, or why it could not be read (named in the cluster's status).
+    pub config: Result<kube::Config, String>,
+    /// A client already built from `config` (else the fleet builds it, retrying on failure).
+    pub client: Option<kube::Client>,
 }
 
-/// Tracks which sources of a cluster finished their initial sync, and tells the catalog when
-/// the cluster as a whole is ready or failing.
+/// Tracks which sources of a cluster completed an initial sync, and whether the cluster as a
+/// whole is failing (unreachable, unauthorized); tells the catalog when the picture changes.
 pub struct Readiness {
-    state: Mutex<(Vec<bool>, ClusterStatus)>,
+    state: Mutex<ReadyState>,
+}
+
+struct ReadyState {
+    /// Per source: listed at least once (its data is in the catalog).
+    synced: Vec<bool>,
+    /// A cluster-wide failure, until a request succeeds again.
+    failure: Option<ClusterStatus>,
+    announced: ClusterStatus,
+}
+
+impl ReadyState {
+    fn status(&self) -> ClusterStatus {
+        match &self.failure {
+            Some(f) => f.clone(),
+            None if self.synced.iter().all(|d| *d) => ClusterStatus::Ready,
+            None => ClusterStatus::Syncing,
+        }
+    }
 }
 
 impl Readiness {
     fn new(n: usize) -> Self {
         Readiness {
-            state: Mutex::new((vec![false; n], ClusterStatus::Syncing)),
+            state: Mutex::new(ReadyState {
+                synced: vec![false; n],
+                failure: None,
+                announced: ClusterStatus::Syncing,
+            }),
         }
     }
 
-    async fn announce(tx: &Sender<Change>, cluster: ClusterId, status: ClusterStatus) -> bool {
-        tx.send(Change::Cluster { cluster, status }).await.is_ok()
-    }
-
-    /// Mark one source synced (or not); announce Ready / Syncing when the whole changes.
-    pub async fn set(&self, slot: usize, done: bool, tx: &Sender<Change>, cluster: ClusterId) {
+    async fn update(&self, tx: &Sender<Change>, cluster: ClusterId, f: impl FnOnce(&mut ReadyState)) -> bool {
         let mut g = self.state.lock().await;
-        if let Some(s) = g.0.get_mut(slot) {
-            *s = done;
+        f(&mut g);
+        let next = g.status();
+        if g.announced == next {
+            return true;
         }
-        let all = g.0.iter().all(|d| *d);
-        let next = if all {
-            ClusterStatus::Ready
-        } else if g.1.is_failed() && !done {
-            return;
-        } else {
-            ClusterStatus::Syncing
-        };
-        if g.1 != next {
-            g.1 = next.clone();
-            drop(g);
-            Self::announce(tx, cluster, next).await;
-        }
+        g.announced = next.clone();
+        drop(g);
+        tx.send(Change::Cluster { cluster, status: next }).await.is_ok()
+    }
+
+    /// A source listed completely: its data is there, and the cluster answers again.
+    pub async fn synced(&self, slot: usize, tx: &Sender<Change>, cluster: ClusterId) -> bool {
+        self.update(tx, cluster, |s| {
+            if let Some(d) = s.synced.get_mut(slot) {
+                *d = true;
+            }
+            s.failure = None;
+        })
+        .await
     }
 
     /// The cluster failed as a whole (unreachable, unauthorized).
-    pub async fn fail(
-        &self,
-        tx: &Sender<Change>,
-        cluster: ClusterId,
-        status: ClusterStatus,
-    ) -> bool {
-        let mut g = self.state.lock().await;
-        if g.1 == status {
-            return true;
-        }
-        g.1 = status.clone();
-        drop(g);
-        Self::announce(tx, cluster, status).await
+    pub async fn fail(&self, tx: &Sender<Change>, cluster: ClusterId, status: ClusterStatus) -> bool {
+        self.update(tx, cluster, |s| s.failure = Some(status)).await
+    }
+
+    /// A request succeeded again: clear the failure.
+    pub async fn recover(&self, tx: &Sender<Change>, cluster: ClusterId) -> bool {
+        self.update(tx, cluster, |s| s.failure = None).await
+    }
+
+    pub async fn is_failed(&self) -> bool {
+        self.state.lock().await.failure.is_some()
     }
 }
 
@@ -84,14 +107,16 @@ pub struct Fleet {
 
 impl Fleet {
     /// Start one task per context.
+    /// Start one task per context; clients are published to `clients` as they are built.
     pub fn spawn(
         contexts: Vec<ContextConn>,
         blueprints: Arc<BlueprintSet>,
         tx: Sender<Change>,
+        clients: ClientSet,
     ) -> Fleet {
         let mut tasks = JoinSet::new();
         for ctx in contexts {
-            tasks.spawn(run_context(ctx, blueprints.clone(), tx.clone()));
+            tasks.spawn(run_context(ctx, blueprints.clone(), tx.clone(), clients.clone()));
         }
         Fleet { tasks }
     }
@@ -108,14 +133,28 @@ impl Fleet {
     }
 }
 
-/// Connect (server version, with backoff), then run one watcher per source kind.
-async fn run_context(ctx: ContextConn, blueprints: Arc<BlueprintSet>, tx: Sender<Change>) {
+/// Build a client from a config. Exec credential plugins run here (kube runs them while
+/// building), so this runs on the blocking pool with a time limit.
+pub async fn build_client(config: kube::Config) -> Result<kube::Client, String> {
+    let built = tokio::task::spawn_blocking(move || kube::Client::try_from(config));
+    match tokio::time::timeout(Duration::from_secs(60), built).await {
+        Ok(Ok(Ok(c))) => Ok(c),
+        Ok(Ok(Err(e))) => Err(status::classify(&e).message().to_string()),
+        Ok(Err(e)) => Err(format!("building the client failed: {e}")),
+        Err(_) => Err("credentials failed: the exec plugin gave no answer within 60 s".into()),
+    }
+}
+
+/// Build the client (retrying with backoff: a failing credential plugin may be fixed while we
+/// run), connect (server version), then run one watcher per source kind; while the cluster is
+/// failing as a whole, probe it until it answers again.
+async fn run_context(ctx: ContextConn, blueprints: Arc<BlueprintSet>, tx: Sender<Change>, clients: ClientSet) {
     let cluster = ctx.cluster;
     let send = |status: ClusterStatus| {
         let tx = tx.clone();
         async move { tx.send(Change::Cluster { cluster, status }).await.is_ok() }
     };
-    let client = match ctx.client {
+    let config = match ctx.config {
         Ok(c) => c,
         Err(m) => {
             send(ClusterStatus::Error(m)).await;
@@ -123,15 +162,34 @@ async fn run_context(ctx: ContextConn, blueprints: Arc<BlueprintSet>, tx: Sender
         }
     };
     let mut delay = Duration::from_millis(500);
+    let client = match ctx.client {
+        Some(c) => c,
+        None => loop {
+            match build_client(config.clone()).await {
+                Ok(c) => break c,
+                Err(m) => {
+                    tracing::warn!(context = %ctx.name, "client: {m}");
+                    let status = if m.starts_with("credentials failed") {
+                        ClusterStatus::Unauthorized(m)
+                    } else {
+                        ClusterStatus::Error(m)
+                    };
+                    if !send(status).await {
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        },
+    };
+    clients.set(cluster, client.clone());
+    let mut delay = Duration::from_millis(500);
     loop {
         match tokio::time::timeout(Duration::from_secs(15), client.apiserver_version()).await {
             Ok(Ok(info)) => {
                 let version = info.git_version;
-                if tx
-                    .send(Change::ServerVersion { cluster, version })
-                    .await
-                    .is_err()
-                {
+                if tx.send(Change::ServerVersion { cluster, version }).await.is_err() {
                     return;
                 }
                 break;
@@ -176,6 +234,21 @@ async fn run_context(ctx: ContextConn, blueprints: Arc<BlueprintSet>, tx: Sender
         };
         watchers.spawn(task.run());
     }
-    // Watchers end only when the catalog is gone; aborting this task aborts them (JoinSet drop).
-    while watchers.join_next().await.is_some() {}
+    // A watch that resumes after a failure (401 fixed, network back) emits nothing until the
+    // next change, so while the cluster is marked failing, probe it; never while healthy.
+    let mut probe = tokio::time::interval(Duration::from_secs(2));
+    probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            done = watchers.join_next() => if done.is_none() { return },
+            _ = probe.tick() => {
+                if readiness.is_failed().await
+                    && let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(10), client.apiserver_version()).await
+                    && !readiness.recover(&tx, cluster).await
+                {
+                    return;
+                }
+            }
+        }
+    }
 }

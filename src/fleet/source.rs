@@ -77,7 +77,7 @@ impl SourceTask {
                 Ok(Some(ar)) => break ar,
                 Ok(None) => {
                     self.readiness
-                        .set(self.slot, true, &self.tx, self.cluster)
+                        .synced(self.slot, &self.tx, self.cluster)
                         .await;
                     self.set_status(SourceStatus::Absent).await;
                     return;
@@ -116,12 +116,11 @@ impl SourceTask {
                         })
                         .await;
                     healthy = true;
-                    sent && self.set_status(SourceStatus::Ready).await && {
-                        self.readiness
-                            .set(self.slot, true, &self.tx, self.cluster)
-                            .await;
-                        true
-                    }
+                    sent && self.set_status(SourceStatus::Ready).await
+                        && self
+                            .readiness
+                            .synced(self.slot, &self.tx, self.cluster)
+                            .await
                 }
                 Ok(watcher::Event::Apply(o)) => match self.project(&o) {
                     Some(record) => {
@@ -169,22 +168,17 @@ impl SourceTask {
             Failure::Forbidden(m) => {
                 // A forbidden kind does not hold up the cluster's readiness.
                 self.readiness
-                    .set(self.slot, true, &self.tx, self.cluster)
+                    .synced(self.slot, &self.tx, self.cluster)
                     .await;
                 self.set_status(SourceStatus::Forbidden(m.clone())).await
             }
             Failure::NotFound(m) | Failure::Other(m) => {
                 self.set_status(SourceStatus::Error(m.clone())).await
             }
-            Failure::Unreachable(_) | Failure::Unauthorized(_) => {
-                self.readiness
-                    .set(self.slot, false, &self.tx, self.cluster)
-                    .await;
-                match f.cluster_status() {
-                    Some(status) => self.readiness.fail(&self.tx, self.cluster, status).await,
-                    None => true,
-                }
-            }
+            Failure::Unreachable(_) | Failure::Unauthorized(_) => match f.cluster_status() {
+                Some(status) => self.readiness.fail(&self.tx, self.cluster, status).await,
+                None => true,
+            },
         }
     }
 }

@@ -53,10 +53,9 @@ pub fn classify(e: &kube::Error) -> Failure {
                 _ => Failure::Other(format!("{} {}: {msg}", s.code, s.reason)),
             }
         }
-        kube::Error::Auth(a) => Failure::Unauthorized(format!(
-            "credentials failed: {}",
-            first_line(&a.to_string())
-        )),
+        kube::Error::Auth(a) => {
+            Failure::Unauthorized(format!("credentials failed: {}", auth_words(a)))
+        }
         kube::Error::HyperError(h) => Failure::Unreachable(chain(h)),
         kube::Error::Service(s) => Failure::Unreachable(chain(s.as_ref())),
         other => Failure::Other(first_line(&other.to_string())),
@@ -74,6 +73,27 @@ pub fn classify_watch(e: &kube::runtime::watcher::Error) -> Failure {
             _ => Failure::Other(format!("{} {}: {}", s.code, s.reason, s.message)),
         },
         W::NoResourceVersion => Failure::Other(e.to_string()),
+    }
+}
+
+/// An auth error in words: for a failed exec plugin, the program, its exit status and the first
+/// line it wrote to stderr (never its stdout, which would hold a credential).
+fn auth_words(a: &kube::client::AuthError) -> String {
+    match a {
+        kube::client::AuthError::AuthExecRun { cmd, out } => {
+            let program = cmd
+                .split_whitespace()
+                .find(|w| !w.contains('='))
+                .unwrap_or("")
+                .trim_matches(|c| c == '"' || c == '\'')
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let why = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+            format!("exec plugin {program} failed ({}): {}", out.status, first_line(why))
+        }
+        other => first_line(&other.to_string()),
     }
 }
 
