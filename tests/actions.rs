@@ -10,7 +10,7 @@ use kubeatlas::actions::progress::{RolloutState, progress};
 use kubeatlas::actions::{Action, Executor, Target};
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
-use kubeatlas::sim::{SimFleet, SimResource};
+use kubeatlas::sim::{JournalEntry, SimCluster, SimFleet, SimResource};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -58,6 +58,15 @@ fn entity(env: &Env, context: &str, bp: &str, name: &str) -> EntityRef {
 
 fn target(env: &Env, e: &EntityRef) -> Target {
     Target::of(&env.session.catalog, e).expect("target")
+}
+
+/// The mutating requests the cluster received since its journal was last cleared.
+fn mutations(cluster: &SimCluster) -> Vec<JournalEntry> {
+    cluster
+        .journal()
+        .into_iter()
+        .filter(|j| j.is_mutating())
+        .collect()
 }
 
 fn audit_lines(env: &Env) -> Vec<Value> {
@@ -108,11 +117,7 @@ async fn restart_sends_kubectls_patch_and_rolls_new_pods() {
         .await;
     assert!(out.ok, "{}", out.message);
 
-    let muts: Vec<_> = prod
-        .journal()
-        .into_iter()
-        .filter(|j| j.is_mutating())
-        .collect();
+    let muts = mutations(&prod);
     assert_eq!(muts.len(), 1, "exactly one mutating request: {muts:?}");
     let req = &muts[0];
     assert_eq!(req.method, "PATCH");
@@ -185,11 +190,7 @@ async fn redeploy_changes_one_containers_image_and_rolls() {
         .execute(&t, &action)
         .await;
     assert!(out.ok, "{}", out.message);
-    let muts: Vec<_> = staging
-        .journal()
-        .into_iter()
-        .filter(|j| j.is_mutating())
-        .collect();
+    let muts = mutations(&staging);
     assert_eq!(muts.len(), 1);
     assert_eq!(muts[0].method, "PATCH");
     assert_eq!(
@@ -255,11 +256,7 @@ async fn scale_goes_through_the_scale_subresource() {
         .execute(&t, &Action::Scale { replicas: 4 })
         .await;
     assert!(out.ok, "{}", out.message);
-    let muts: Vec<_> = dev
-        .journal()
-        .into_iter()
-        .filter(|j| j.is_mutating())
-        .collect();
+    let muts = mutations(&dev);
     assert_eq!(muts.len(), 1);
     assert_eq!(muts[0].method, "PATCH");
     assert_eq!(
@@ -319,11 +316,7 @@ async fn delete_pod_carries_a_uid_precondition() {
 
     let out = ex.execute(&t, &Action::DeletePod).await;
     assert!(out.ok, "{}", out.message);
-    let muts: Vec<_> = prod
-        .journal()
-        .into_iter()
-        .filter(|j| j.is_mutating())
-        .collect();
+    let muts = mutations(&prod);
     assert_eq!(muts.len(), 2);
     for m in &muts {
         assert_eq!(m.method, "DELETE");
@@ -390,11 +383,7 @@ async fn read_only_sends_no_mutating_request_whatever_is_asked() {
                 out.message
             );
         }
-        let muts: Vec<_> = cluster
-            .journal()
-            .into_iter()
-            .filter(|j| j.is_mutating())
-            .collect();
+        let muts = mutations(&cluster);
         assert!(
             muts.is_empty(),
             "{ctx}: mutating requests reached the server: {muts:?}"
