@@ -21,7 +21,8 @@ fn exec_kubeconfig(sim: &SimFleet, dir: &std::path::Path, script_body: &str) -> 
     std::fs::write(&fresh, format!("#!/bin/sh\n{script_body}\n")).expect("script");
     std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     std::fs::rename(&fresh, &script).expect("rename");
-    let mut y: serde_yaml::Value = serde_yaml::from_str(&sim.kubeconfig_yaml(&[]).expect("yaml")).expect("parse");
+    let mut y: serde_yaml::Value =
+        serde_yaml::from_str(&sim.kubeconfig_yaml(&[]).expect("yaml")).expect("parse");
     let users = y["users"].as_sequence_mut().expect("users");
     for u in users.iter_mut() {
         let name = u["name"].as_str().expect("name").to_string();
@@ -38,12 +39,21 @@ fn exec_kubeconfig(sim: &SimFleet, dir: &std::path::Path, script_body: &str) -> 
 }
 
 async fn open(path: std::path::PathBuf, dir: &std::path::Path) -> session::Session {
-    session::open(Target::Files(vec![path]), &[], UserConfig::default(), &Paths::under(dir.join("home")), true)
-        .await
-        .expect("session")
+    session::open(
+        Target::Files(vec![path]),
+        &[],
+        UserConfig::default(),
+        &Paths::under(dir.join("home")),
+        true,
+    )
+    .await
+    .expect("session")
 }
 
-async fn pump_until(s: &mut session::Session, pred: impl Fn(&kubeatlas::catalog::Catalog) -> bool) -> bool {
+async fn pump_until(
+    s: &mut session::Session,
+    pred: impl Fn(&kubeatlas::catalog::Catalog) -> bool,
+) -> bool {
     let deadline = tokio::time::Instant::now() + T;
     loop {
         if pred(&s.catalog) {
@@ -59,7 +69,10 @@ async fn pump_until(s: &mut session::Session, pred: impl Fn(&kubeatlas::catalog:
 }
 
 fn status(c: &kubeatlas::catalog::Catalog, name: &str) -> ClusterStatus {
-    c.cluster(c.cluster_by_name(name).expect("ctx")).expect("info").status.clone()
+    c.cluster(c.cluster_by_name(name).expect("ctx"))
+        .expect("info")
+        .status
+        .clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,17 +87,31 @@ async fn exec_plugin_credentials_work_and_a_failing_plugin_is_named() {
         r#"printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"sim-%s-token"}}' "$1""#,
     );
     let mut s = open(good, dir.path()).await;
-    assert!(pump_until(&mut s, |c| all_ready(c, &["dev", "staging", "prod"])).await, "exec plugin tokens work");
+    assert!(
+        pump_until(&mut s, |c| all_ready(c, &["dev", "staging", "prod"])).await,
+        "exec plugin tokens work"
+    );
     s.fleet.shutdown().await;
 
-    let bad = exec_kubeconfig(&sim, dir.path(), "echo 'error: login required: run corp-login' >&2; exit 1");
+    let bad = exec_kubeconfig(
+        &sim,
+        dir.path(),
+        "echo 'error: login required: run corp-login' >&2; exit 1",
+    );
     let mut s = open(bad, dir.path()).await;
-    let failed = pump_until(&mut s, |c| matches!(status(c, "dev"), ClusterStatus::Unauthorized(_))).await;
+    let failed = pump_until(&mut s, |c| {
+        matches!(status(c, "dev"), ClusterStatus::Unauthorized(_))
+    })
+    .await;
     let st = status(&s.catalog, "dev");
-    assert!(failed, "a failing plugin makes the cluster unauthorized: {st:?}");
+    assert!(
+        failed,
+        "a failing plugin makes the cluster unauthorized: {st:?}"
+    );
     let msg = st.message().unwrap_or_default().to_string();
     assert!(
-        msg.contains("exec plugin credential-plugin.sh failed") && msg.contains("login required: run corp-login"),
+        msg.contains("exec plugin credential-plugin.sh failed")
+            && msg.contains("login required: run corp-login"),
         "{msg}"
     );
 
@@ -105,22 +132,37 @@ async fn exec_plugin_credentials_work_and_a_failing_plugin_is_named() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_reported_and_recovers_once_fixed() {
     let mut env = start(SimFleet::demo(), &[]).await;
-    assert!(env.pump_until(T, |c| all_ready(c, &["dev", "staging", "prod"])).await);
+    assert!(
+        env.pump_until(T, |c| all_ready(c, &["dev", "staging", "prod"]))
+            .await
+    );
     let staging = env.sim.cluster("staging").expect("staging").clone();
     staging.set_token_expired(true);
     staging.drop_watches();
     assert!(
-        env.pump_until(T, |c| matches!(status(c, "staging"), ClusterStatus::Unauthorized(_))).await,
+        env.pump_until(T, |c| matches!(
+            status(c, "staging"),
+            ClusterStatus::Unauthorized(_)
+        ))
+        .await,
         "401 shows as unauthorized: {:?}",
         env.status("staging")
     );
-    let msg = env.status("staging").message().unwrap_or_default().to_string();
+    let msg = env
+        .status("staging")
+        .message()
+        .unwrap_or_default()
+        .to_string();
     assert!(msg.contains("401"), "{msg}");
-    assert!(all_ready(&env.session.catalog, &["dev", "prod"]), "the others stay ready");
+    assert!(
+        all_ready(&env.session.catalog, &["dev", "prod"]),
+        "the others stay ready"
+    );
     // Fixed on the server side (a refreshed token): the watchers retry and recover by themselves.
     staging.set_token_expired(false);
     assert!(
-        env.pump_until(Duration::from_secs(40), |c| all_ready(c, &["staging"])).await,
+        env.pump_until(Duration::from_secs(40), |c| all_ready(c, &["staging"]))
+            .await,
         "recovers without a restart: {:?}",
         env.status("staging")
     );
@@ -132,7 +174,13 @@ fn tokens_never_reach_the_log_file() {
     let home = tempfile::tempdir().expect("tmp");
     let log = home.path().join("kubeatlas.log");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
-        .args(["--demo", "--log-file", log.to_str().expect("utf8"), "get", "pods"])
+        .args([
+            "--demo",
+            "--log-file",
+            log.to_str().expect("utf8"),
+            "get",
+            "pods",
+        ])
         .env("HOME", home.path())
         .env("KUBEATLAS_LOG", "trace")
         .env_remove("KUBECONFIG")
@@ -141,7 +189,12 @@ fn tokens_never_reach_the_log_file() {
     assert!(o.status.success());
     let text = std::fs::read_to_string(&log).expect("a log was written");
     assert!(text.len() > 100, "the log has content at trace level");
-    for secret in ["sim-dev-token", "sim-staging-token", "sim-prod-token", "Bearer"] {
+    for secret in [
+        "sim-dev-token",
+        "sim-staging-token",
+        "sim-prod-token",
+        "Bearer",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked into the log");
     }
 }

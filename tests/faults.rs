@@ -18,8 +18,11 @@ async fn a_slow_context_does_not_hold_up_the_others() {
     let t0 = Instant::now();
     let mut env = start(sim, &["dead"]).await;
     assert!(
-        env.pump_until(Duration::from_secs(20), |c| all_ready(c, &["dev", "staging"]))
-            .await
+        env.pump_until(Duration::from_secs(20), |c| all_ready(
+            c,
+            &["dev", "staging"]
+        ))
+        .await
     );
     let live = t0.elapsed();
     assert!(
@@ -46,8 +49,11 @@ async fn shutdown_stops_every_watcher() {
     let before = metrics.num_alive_tasks();
     let mut env = start(SimFleet::demo(), &["dead"]).await;
     assert!(
-        env.pump_until(Duration::from_secs(20), |c| all_ready(c, &["dev", "staging", "prod"]))
-            .await
+        env.pump_until(Duration::from_secs(20), |c| all_ready(
+            c,
+            &["dev", "staging", "prod"]
+        ))
+        .await
     );
     let running = metrics.num_alive_tasks();
     assert!(running > before + 3 * 8, "watchers are running: {running}");

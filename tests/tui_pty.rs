@@ -1,10 +1,14 @@
 //! End to end: the real binary with `--demo` in a pseudo-terminal (100×30, xterm-256color),
 //! driven by keys and read back through a vt100 screen: fleet → namespaces → workloads → pods
 //! with breadcrumbs, the `/` filter, Esc back up, the `:rs` matrix with drift, and `q` leaving
-//! the alternate screen with exit status 0.
+//! the alternate screen with exit status 0. Actions: a restart in a protected context (typed
+//! name) watched until rolled out and found in the audit log; logs streaming; `--readonly`
+//! refusing; the `:crash-test` hook restoring the terminal; a bad kubeconfig failing before
+//! the alternate screen is entered.
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -19,16 +23,26 @@ struct Screen {
     parser: vt100::Parser,
     bytes: Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
+    /// Everything the program wrote, escape sequences included.
+    raw: Vec<u8>,
+    /// The pty's master side, open as long as the screen is read.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Screen {
     fn pump(&mut self, wait: Duration) {
         if let Ok(b) = self.bytes.recv_timeout(wait) {
             self.parser.process(&b);
+            self.raw.extend_from_slice(&b);
             while let Ok(b) = self.bytes.try_recv() {
                 self.parser.process(&b);
+                self.raw.extend_from_slice(&b);
             }
         }
+    }
+
+    fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.raw).into_owned()
     }
 
     fn text(&self) -> String {
@@ -82,9 +96,12 @@ fn shown_rows(screen: &str) -> Option<usize> {
     l[open + 1..close].split('/').next()?.parse().ok()
 }
 
-#[test]
-fn demo_fleet_end_to_end() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// Start kubeatlas in a pty with `args`, its files (config, data, state) under `dir`.
+fn spawn(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Box<dyn Child + Send + Sync>, Screen) {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: ROWS,
@@ -97,18 +114,22 @@ fn demo_fleet_end_to_end() {
     let bin = std::env::var("KUBEATLAS_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubeatlas").to_string());
     let mut cmd = CommandBuilder::new(bin);
-    cmd.arg("--demo");
+    cmd.args(args);
     cmd.arg("--log-file");
-    cmd.arg(dir.path().join("kubeatlas.log"));
-    cmd.cwd(dir.path());
+    cmd.arg(dir.join("kubeatlas.log"));
+    cmd.cwd(dir);
     cmd.env("TERM", "xterm-256color");
     cmd.env_remove("NO_COLOR");
-    cmd.env("HOME", dir.path());
-    cmd.env("XDG_CONFIG_HOME", dir.path().join("config"));
-    cmd.env("XDG_STATE_HOME", dir.path().join("state"));
-    cmd.env("XDG_DATA_HOME", dir.path().join("data"));
+    cmd.env_remove("KUBEATLAS_CRASH_TEST");
+    cmd.env("HOME", dir);
+    cmd.env("XDG_CONFIG_HOME", dir.join("config"));
+    cmd.env("XDG_STATE_HOME", dir.join("state"));
+    cmd.env("XDG_DATA_HOME", dir.join("data"));
     cmd.env_remove("KUBECONFIG");
-    let mut child = pty.slave.spawn_command(cmd).expect("spawn kubeatlas");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = pty.slave.spawn_command(cmd).expect("spawn kubeatlas");
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().expect("reader");
     let writer = pty.master.take_writer().expect("writer");
@@ -121,14 +142,41 @@ fn demo_fleet_end_to_end() {
             }
         }
     });
-    let mut s = Screen {
+    let s = Screen {
         parser: vt100::Parser::new(nz(ROWS), nz(COLS), 0),
         bytes: rx,
         writer,
+        raw: vec![],
+        _master: pty.master,
     };
+    (child, s)
+}
 
-    // Fleet: dev, staging and prod all ready.
-    let fleet = s.wait_for(
+/// Wait for the program to exit (pumping its output); panic after `timeout`.
+fn wait_exit(
+    child: &mut Box<dyn Child + Send + Sync>,
+    s: &mut Screen,
+    timeout: Duration,
+) -> portable_pty::ExitStatus {
+    let end = Instant::now() + timeout;
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            break st;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            panic!("kubeatlas did not exit:\n{}", s.text());
+        }
+        s.pump(Duration::from_millis(50));
+    };
+    // The last bytes written before exiting.
+    s.pump(Duration::from_millis(300));
+    status
+}
+
+/// Wait until dev, staging and prod are all ready in the fleet view.
+fn wait_ready(s: &mut Screen) -> String {
+    s.wait_for(
         "dev, staging and prod ready",
         Duration::from_secs(90),
         |t| {
@@ -137,7 +185,27 @@ fn demo_fleet_end_to_end() {
                     .any(|l| l.starts_with(&format!("│ {c}")) && l.contains("ready"))
             })
         },
+    )
+}
+
+/// `q`, then exit status 0 with the main screen back.
+fn quit(child: &mut Box<dyn Child + Send + Sync>, s: &mut Screen) {
+    s.send("q");
+    let status = wait_exit(child, s, Duration::from_secs(20));
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        !s.parser.screen().alternate_screen(),
+        "alternate screen left"
     );
+}
+
+#[test]
+fn demo_fleet_end_to_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, mut s) = spawn(dir.path(), &["--demo"], &[]);
+
+    // Fleet: dev, staging and prod all ready.
+    let fleet = wait_ready(&mut s);
     assert!(fleet.contains("contexts[3]"), "{fleet}");
     assert!(
         s.parser.screen().alternate_screen(),
@@ -225,23 +293,180 @@ fn demo_fleet_end_to_end() {
     assert!(checkout.contains('≠'), "drift mark:\n{m}");
 
     // q quits: exit status 0, main screen back.
-    s.send("q");
-    let end = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("try_wait") {
-            break st;
-        }
-        assert!(
-            Instant::now() < end,
-            "kubeatlas did not exit after q:\n{}",
-            s.text()
-        );
-        s.pump(Duration::from_millis(50));
+    quit(&mut child, &mut s);
+}
+
+/// (a) Restart in a protected context: the dialog names the object, `y` does not confirm, the
+/// typed name does; the rollout line runs until rolled out; the audit log has the restart.
+#[test]
+fn restart_in_a_protected_context_rolls_out_and_is_audited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config/kubeatlas");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(config.join("config.yaml"), "protected: ['*prod*']\n").expect("config");
+    let (mut child, mut s) = spawn(dir.path(), &["--demo"], &[]);
+    wait_ready(&mut s);
+    s.send(":wl prod/shop\r");
+    s.wait_text("workloads(prod/shop)");
+    s.send("/cart\r");
+    s.wait_text("</cart>");
+    s.send("r");
+    let dialog = s.wait_text("Restart Deployment shop/cart in context prod?");
+    assert!(
+        dialog.contains("prod is a protected context: type cart to confirm"),
+        "{dialog}"
+    );
+    s.send("y\r");
+    s.wait_text("nothing was done");
+    s.send("\x7f");
+    s.send("cart\r");
+    let sent = s.wait_for("the restart answered", Duration::from_secs(30), |t| {
+        t.contains("restart (rollout) done") || t.contains("prod/shop/cart: ")
+    });
+    assert!(
+        !sent.contains("Restart Deployment"),
+        "dialog closed:\n{sent}"
+    );
+    let done = s.wait_for("rolled out", Duration::from_secs(60), |t| {
+        t.contains("prod/shop/cart: rolled out")
+    });
+    assert!(line_with(&done, "rollouts").is_some(), "{done}");
+    quit(&mut child, &mut s);
+
+    let audit = std::fs::read_to_string(dir.path().join("data/kubeatlas/audit.jsonl"))
+        .expect("the audit log was written");
+    eprintln!("audit log:\n{audit}");
+    let entries: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(entries.len(), 1, "{audit}");
+    let e = &entries[0];
+    assert_eq!(e["action"], "restart");
+    assert_eq!(e["context"], "prod");
+    assert_eq!(e["namespace"], "shop");
+    assert_eq!(e["kind"], "Deployment");
+    assert_eq!(e["name"], "cart");
+    assert_eq!(e["outcome"], "ok");
+}
+
+/// The line count in the logs view's bottom border.
+fn log_lines(screen: &str) -> Option<usize> {
+    let l = screen
+        .lines()
+        .find(|l| l.starts_with('└') && l.contains(" line"))?;
+    l.trim_start_matches(['└', ' '])
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// (b) Logs of a pod stream: lines appear, then more lines over time; Esc closes the view.
+#[test]
+fn logs_of_a_pod_stream_new_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, mut s) = spawn(dir.path(), &["--demo"], &[]);
+    wait_ready(&mut s);
+    s.send(":pods dev/shop\r");
+    s.wait_text("pods(dev/shop)");
+    s.send("/cart\r");
+    s.wait_text("</cart>");
+    s.send("l");
+    let first = s.wait_for("log lines", Duration::from_secs(30), |t| {
+        t.contains("logs Pod shop/cart-") && log_lines(t).is_some_and(|n| n > 0)
+    });
+    let n = log_lines(&first).unwrap_or(0);
+    let last = |t: &str| {
+        t.lines()
+            .rev()
+            .find(|l| l.starts_with('│') && l.trim_matches(['│', ' ']).len() > 1)
+            .map(str::to_string)
     };
-    s.pump(Duration::from_millis(200));
-    assert!(status.success(), "exit status {status:?}");
+    let before = last(&first);
+    let later = s.wait_for("new log lines", Duration::from_secs(20), |t| {
+        log_lines(t).is_some_and(|m| m > n) && last(t) != before
+    });
+    assert!(later.contains("follow on"), "{later}");
+    s.esc();
+    s.wait_text("pods(dev/shop)");
+    quit(&mut child, &mut s);
+}
+
+/// (c) `--readonly`: `r` says read-only and opens no dialog.
+#[test]
+fn readonly_refuses_restart_without_a_dialog() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, mut s) = spawn(dir.path(), &["--demo", "--readonly"], &[]);
+    let fleet = wait_ready(&mut s);
+    assert!(line_with(&fleet, "READ-ONLY").is_some(), "{fleet}");
+    s.send(":wl dev/shop\r");
+    s.wait_text("workloads(dev/shop)");
+    s.send("r");
+    let t = s.wait_text("read-only: restart is disabled in context dev");
+    assert!(!t.contains("Restart Deployment"), "no dialog:\n{t}");
+    // y afterwards confirms nothing (it is the YAML viewer's key again): no rollout.
+    s.send("y");
+    let yaml = s.wait_text("YAML Deployment shop/cart");
+    assert!(!yaml.contains("rollouts"), "{yaml}");
+    s.esc();
+    s.wait_for("YAML closed", Duration::from_secs(10), |t| {
+        !t.contains("YAML Deployment")
+    });
+    quit(&mut child, &mut s);
+    assert!(
+        !dir.path().join("data/kubeatlas/audit.jsonl").exists(),
+        "nothing was even attempted"
+    );
+}
+
+/// (d) `KUBEATLAS_CRASH_TEST=1` and `:crash-test`: a panic in the UI exits non-zero, restores
+/// the terminal and names the log file.
+#[test]
+fn a_crash_restores_the_terminal_and_names_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, mut s) = spawn(dir.path(), &["--demo"], &[("KUBEATLAS_CRASH_TEST", "1")]);
+    s.wait_text("contexts[3]");
+    assert!(s.parser.screen().alternate_screen());
+    s.send(":crash-test\r");
+    let status = wait_exit(&mut child, &mut s, Duration::from_secs(20));
+    assert!(!status.success(), "exit status {status:?}");
     assert!(
         !s.parser.screen().alternate_screen(),
         "alternate screen left"
+    );
+    let out = s.raw_text();
+    let log = dir.path().join("kubeatlas.log");
+    let expected = format!("; log: {}", log.display());
+    let crash = out
+        .lines()
+        .find(|l| l.contains("kubeatlas crashed: "))
+        .unwrap_or_else(|| panic!("no crash message in:\n{out}"));
+    assert!(crash.contains("crash test requested"), "{crash}");
+    assert!(crash.contains(&expected), "{crash}");
+    // Restored before the message: leave-alternate-screen comes first, raw mode is off.
+    let left = out.rfind("\x1b[?1049l").expect("alternate screen left");
+    assert!(left < out.find("kubeatlas crashed").unwrap_or(0));
+}
+
+/// (e) A bad kubeconfig on the TUI path: an error naming the file, exit non-zero, and the
+/// alternate screen never entered.
+#[test]
+fn a_bad_kubeconfig_fails_before_the_tui_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("broken-kubeconfig.yaml");
+    std::fs::write(&bad, "apiVersion: v1\nclusters: [not: {valid\n").expect("write");
+    let bad_arg = bad.display().to_string();
+    let (mut child, mut s) = spawn(dir.path(), &["--kubeconfig", &bad_arg], &[]);
+    let status = wait_exit(&mut child, &mut s, Duration::from_secs(20));
+    assert!(!status.success(), "exit status {status:?}");
+    let out = s.raw_text();
+    assert!(
+        out.contains("broken-kubeconfig.yaml"),
+        "names the file:\n{out}"
+    );
+    assert!(
+        !out.contains("\x1b[?1049h"),
+        "entered the alternate screen:\n{out:?}"
     );
 }

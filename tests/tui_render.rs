@@ -280,3 +280,223 @@ fn drifted_cells_are_magenta() {
     let (x, y) = find(&buf, "1.4.2").expect("staging's checkout version");
     assert_ne!(buf[(x, y)].fg, Color::Magenta);
 }
+
+/// `:wl prod/payments` with checkout-api selected.
+fn prod_payments(cat: &Catalog) -> App {
+    let mut a = app(cat);
+    type_text(&mut a, cat, ":wl prod/payments");
+    press(&mut a, cat, KeyCode::Enter);
+    a
+}
+
+#[test]
+fn confirm_dialog() {
+    let cat = fixture::fleet();
+    let mut a = prod_payments(&cat);
+    press(&mut a, &cat, KeyCode::Char('r'));
+    let s = screen(&mut a, &cat, 100, 30);
+    assert!(
+        s.contains("Restart Deployment payments/checkout-api in context prod?"),
+        "{s}"
+    );
+    assert!(s.contains("y/Enter confirm · n/Esc cancel"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn confirm_dialog_protected() {
+    let cat = fixture::fleet();
+    let mut a = prod_payments(&cat);
+    a.policy = fixture::policy(false, "protected: ['*prod*']\n");
+    press(&mut a, &cat, KeyCode::Char('r'));
+    type_text(&mut a, &cat, "checkout");
+    press(&mut a, &cat, KeyCode::Enter);
+    let s = screen(&mut a, &cat, 80, 24);
+    assert!(
+        s.contains("prod is a protected context: type checkout-api to confirm"),
+        "{s}"
+    );
+    assert!(s.contains("> checkout"), "{s}");
+    assert!(s.contains("nothing was done"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn confirm_dialog_for_a_matrix_cell_lists_the_workloads() {
+    let mut cat = fixture::fleet();
+    let mut canary = fixture::deployment(
+        "checkout-api-canary",
+        "shop",
+        "prod-dep-canary",
+        "1.4.2",
+        1,
+        1,
+    );
+    canary["metadata"]["labels"]["app.kubernetes.io/name"] = "checkout-api".into();
+    fixture::apply(&mut cat, 2, "apps", "Deployment", canary);
+    let mut a = app(&cat);
+    press(&mut a, &cat, KeyCode::Char('m'));
+    for k in ['j', 'l', 'l', 'r'] {
+        press(&mut a, &cat, KeyCode::Char(k));
+    }
+    let s = screen(&mut a, &cat, 100, 30);
+    assert!(
+        s.contains("• prod/payments/checkout-api (Deployment)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("• prod/shop/checkout-api-canary (Deployment)"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn image_prompt_with_container_picker() {
+    let mut cat = fixture::fleet();
+    fixture::apply(
+        &mut cat,
+        2,
+        "apps",
+        "Deployment",
+        fixture::with_sidecar(fixture::deployment(
+            "checkout-api",
+            "payments",
+            "prod-dep-checkout",
+            "1.4.2",
+            2,
+            2,
+        )),
+    );
+    let mut a = prod_payments(&cat);
+    press(&mut a, &cat, KeyCode::Char('i'));
+    press(&mut a, &cat, KeyCode::Char('j'));
+    let picker = screen(&mut a, &cat, 80, 24);
+    assert!(picker.contains("Which container?"), "{picker}");
+    assert!(picker.contains("2. envoy"), "{picker}");
+    insta::assert_snapshot!("image_prompt_container_picker", picker);
+    press(&mut a, &cat, KeyCode::Enter);
+    let prompt = screen(&mut a, &cat, 80, 24);
+    assert!(
+        prompt.contains("New image for container envoy:"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("> envoyproxy/envoy:v1.30.1"), "{prompt}");
+    insta::assert_snapshot!("image_prompt_prefilled", prompt);
+}
+
+#[test]
+fn rollout_progress_line() {
+    let mut cat = fixture::fleet();
+    let mut a = prod_payments(&cat);
+    press(&mut a, &cat, KeyCode::Char('r'));
+    let fx = press(&mut a, &cat, KeyCode::Char('y'));
+    let Some(kubeatlas::tui::Effect::Act { batch, targets, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut a,
+        &cat,
+        Msg::EffectDone(Reply::Acted {
+            batch,
+            entity: targets[0].0.clone(),
+            outcome: kubeatlas::actions::Outcome {
+                ok: true,
+                message: "prod › payments › Deployment checkout-api: restart (rollout) done".into(),
+                generation: Some(2),
+            },
+        }),
+    );
+    let mut d = fixture::deployment(
+        "checkout-api",
+        "payments",
+        "prod-dep-checkout",
+        "1.4.2",
+        3,
+        3,
+    );
+    d["metadata"]["generation"] = 2.into();
+    d["status"]["observedGeneration"] = 2.into();
+    d["status"]["updatedReplicas"] = 2.into();
+    d["status"]["replicas"] = 4.into();
+    fixture::apply(&mut cat, 2, "apps", "Deployment", d);
+    update(&mut a, &cat, Msg::Catalog);
+    let s = screen(&mut a, &cat, 100, 30);
+    assert!(
+        s.contains("prod/payments/checkout-api: rolling out: 2/3 updated, 3/3 ready"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn logs_view() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":wl staging/shop");
+    press(&mut a, &cat, KeyCode::Enter);
+    let fx = press(&mut a, &cat, KeyCode::Char('l'));
+    let Some(kubeatlas::tui::Effect::Logs { view, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}")
+    };
+    let lines = (0..30)
+        .map(|i| {
+            let pod = if i % 2 == 0 { "kkkkk" } else { "lllll" };
+            let level = if i % 7 == 3 { "ERROR" } else { "INFO" };
+            format!(
+                "[cart-5c6d7e8f9-{pod}/app] 2025-01-01T00:{:02}:00Z {level} GET /api/cart/{i} 200",
+                i
+            )
+        })
+        .collect();
+    update(
+        &mut a,
+        &cat,
+        Msg::EffectDone(Reply::LogLines { view, lines }),
+    );
+    type_text(&mut a, &cat, "/error");
+    press(&mut a, &cat, KeyCode::Enter);
+    let s = screen(&mut a, &cat, 100, 30);
+    assert!(
+        s.contains("logs Deployment shop/cart (staging) [app]"),
+        "{s}"
+    );
+    assert!(
+        s.contains("GET /api/cart/29 200"),
+        "follows the newest line: {s}"
+    );
+    assert!(s.contains("/error"), "{s}");
+    insta::assert_snapshot!(s);
+    // Matches are highlighted.
+    let mut color = a;
+    color.theme = Theme { color: true };
+    let buf = buffer(&mut color, &cat, 100, 30);
+    let (x, y) = find(&buf, "ERROR").expect("a match on screen");
+    assert!(buf[(x, y)].modifier.contains(Modifier::UNDERLINED));
+    let (x, y) = find(&buf, "INFO").expect("a line without match");
+    assert!(!buf[(x, y)].modifier.contains(Modifier::UNDERLINED));
+}
+
+#[test]
+fn logs_container_picker() {
+    let mut cat = fixture::fleet();
+    let mut pod = fixture::pod(
+        "cart-5c6d7e8f9-kkkkk",
+        "shop",
+        "dev-pod-cart-kkkkk",
+        "dev-rs-cart",
+        "node-1",
+        None,
+    );
+    if let Some(cs) = pod["spec"]["containers"].as_array_mut() {
+        cs.push(serde_json::json!({"name": "envoy", "image": "envoy:1"}));
+    }
+    fixture::apply(&mut cat, 0, "", "Pod", pod);
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":pods dev/shop");
+    press(&mut a, &cat, KeyCode::Enter);
+    press(&mut a, &cat, KeyCode::Char('l'));
+    let s = screen(&mut a, &cat, 80, 24);
+    assert!(s.contains("all containers"), "{s}");
+    insta::assert_snapshot!(s);
+}

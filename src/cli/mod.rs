@@ -133,15 +133,27 @@ async fn run_tui(
         clients,
         fleet,
         demo: demo_fleet,
+        user,
         ..
     } = s;
+    // The one sender of mutating requests: the clients by context name, the read-only flag,
+    // protected and read-only contexts from the config, and the audit log.
+    let contexts = catalog.clusters().iter().map(|c| c.name.clone()).collect();
+    let executor = crate::actions::Executor::new(
+        contexts,
+        clients.clone(),
+        readonly,
+        user,
+        crate::actions::audit::AuditLog::new(paths.audit_log.clone()),
+    );
     let result = crate::tui::run(crate::tui::TuiInput {
         catalog,
         changes,
-        clients: clients.snapshot(),
+        clients,
         demo,
         log_file: paths.log_file.clone(),
         readonly,
+        executor,
     })
     .await;
     // Stop every watcher (and the demo simulator) before leaving.

@@ -93,10 +93,12 @@ pub async fn open(
         let c = c.clone();
         async move {
             match c {
-                Ok(cfg) => tokio::time::timeout(std::time::Duration::from_secs(10), build_client(cfg))
-                    .await
-                    .ok()
-                    .and_then(Result::ok),
+                Ok(cfg) => {
+                    tokio::time::timeout(std::time::Duration::from_secs(10), build_client(cfg))
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                }
                 Err(_) => None,
             }
         }

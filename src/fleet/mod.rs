@@ -62,7 +62,12 @@ impl Readiness {
         }
     }
 
-    async fn update(&self, tx: &Sender<Change>, cluster: ClusterId, f: impl FnOnce(&mut ReadyState)) -> bool {
+    async fn update(
+        &self,
+        tx: &Sender<Change>,
+        cluster: ClusterId,
+        f: impl FnOnce(&mut ReadyState),
+    ) -> bool {
         let mut g = self.state.lock().await;
         f(&mut g);
         let next = g.status();
@@ -71,7 +76,12 @@ impl Readiness {
         }
         g.announced = next.clone();
         drop(g);
-        tx.send(Change::Cluster { cluster, status: next }).await.is_ok()
+        tx.send(Change::Cluster {
+            cluster,
+            status: next,
+        })
+        .await
+        .is_ok()
     }
 
     /// A source listed completely: its data is there, and the cluster answers again.
@@ -86,7 +96,12 @@ impl Readiness {
     }
 
     /// The cluster failed as a whole (unreachable, unauthorized).
-    pub async fn fail(&self, tx: &Sender<Change>, cluster: ClusterId, status: ClusterStatus) -> bool {
+    pub async fn fail(
+        &self,
+        tx: &Sender<Change>,
+        cluster: ClusterId,
+        status: ClusterStatus,
+    ) -> bool {
         self.update(tx, cluster, |s| s.failure = Some(status)).await
     }
 
@@ -116,7 +131,12 @@ impl Fleet {
     ) -> Fleet {
         let mut tasks = JoinSet::new();
         for ctx in contexts {
-            tasks.spawn(run_context(ctx, blueprints.clone(), tx.clone(), clients.clone()));
+            tasks.spawn(run_context(
+                ctx,
+                blueprints.clone(),
+                tx.clone(),
+                clients.clone(),
+            ));
         }
         Fleet { tasks }
     }
@@ -148,7 +168,12 @@ pub async fn build_client(config: kube::Config) -> Result<kube::Client, String> 
 /// Build the client (retrying with backoff: a failing credential plugin may be fixed while we
 /// run), connect (server version), then run one watcher per source kind; while the cluster is
 /// failing as a whole, probe it until it answers again.
-async fn run_context(ctx: ContextConn, blueprints: Arc<BlueprintSet>, tx: Sender<Change>, clients: ClientSet) {
+async fn run_context(
+    ctx: ContextConn,
+    blueprints: Arc<BlueprintSet>,
+    tx: Sender<Change>,
+    clients: ClientSet,
+) {
     let cluster = ctx.cluster;
     let send = |status: ClusterStatus| {
         let tx = tx.clone();
@@ -189,7 +214,11 @@ async fn run_context(ctx: ContextConn, blueprints: Arc<BlueprintSet>, tx: Sender
         match tokio::time::timeout(Duration::from_secs(15), client.apiserver_version()).await {
             Ok(Ok(info)) => {
                 let version = info.git_version;
-                if tx.send(Change::ServerVersion { cluster, version }).await.is_err() {
+                if tx
+                    .send(Change::ServerVersion { cluster, version })
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 break;

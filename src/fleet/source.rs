@@ -13,6 +13,9 @@ use kube::runtime::{WatchStreamExt, watcher};
 use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
 
+/// Objects per page of a watcher's (re)list.
+pub const PAGE_SIZE: u32 = 2000;
+
 pub struct SourceTask {
     pub client: kube::Client,
     pub cluster: ClusterId,
@@ -91,7 +94,7 @@ impl SourceTask {
             }
         };
         let api: Api<RawObject> = Api::all_with(self.client.clone(), &ar);
-        let cfg = watcher::Config::default().page_size(2000);
+        let cfg = watcher::Config::default().page_size(PAGE_SIZE);
         let mut stream = std::pin::pin!(watcher(api, cfg).default_backoff());
         let mut buf: Vec<Record> = Vec::new();
         let mut healthy = false;

@@ -90,8 +90,15 @@ fn auth_words(a: &kube::client::AuthError) -> String {
                 .next()
                 .unwrap_or("");
             let stderr = String::from_utf8_lossy(&out.stderr);
-            let why = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
-            format!("exec plugin {program} failed ({}): {}", out.status, first_line(why))
+            let why = stderr
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message");
+            format!(
+                "exec plugin {program} failed ({}): {}",
+                out.status,
+                first_line(why)
+            )
         }
         other => first_line(&other.to_string()),
     }

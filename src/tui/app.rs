@@ -1,10 +1,16 @@
 //! The TUI's state: a stack of pages (each a view plus its selection, filter, sort and a cache
-//! of its rows keyed by catalog revision), the input mode, overlays and the status message.
+//! of its rows keyed by catalog revision), the input mode, overlays, the logs view, actions in
+//! flight, rollouts and the status message.
 
+use super::act::Batch;
+use super::act::dialog::Dialog;
+use super::act::policy::Policy;
+use super::act::rollout::Rollout;
 use super::build::{self, status_text};
 use super::detail::{self, Detail};
 use super::filter::{self, Filtered};
 use super::format;
+use super::logs::LogView;
 use super::matrix;
 use super::table::{ColKind, Sort, Table};
 use super::theme::Theme;
@@ -12,6 +18,7 @@ use super::view::{RowKey, View};
 use super::yaml::YamlView;
 use crate::blueprint::Record;
 use crate::catalog::{Catalog, ClusterStatus};
+use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -229,6 +236,8 @@ pub enum Mode {
 pub enum Overlay {
     Help,
     Yaml(YamlView),
+    /// Inputs and confirmation of a mutating action.
+    Dialog(Dialog),
 }
 
 /// The line at the bottom: the last thing worth telling.
@@ -248,7 +257,20 @@ pub struct App {
     pub message: Option<Message>,
     pub theme: Theme,
     pub demo: bool,
+    /// `--readonly`: every context.
     pub readonly: bool,
+    /// Which contexts are read-only or protected.
+    pub policy: Policy,
+    /// The logs view, drawn over the page while open.
+    pub logs: Option<LogView>,
+    /// Actions sent and not fully answered, by batch id.
+    pub batches: BTreeMap<u64, Batch>,
+    /// Rollouts followed after a restart or redeploy.
+    pub rollouts: Vec<Rollout>,
+    /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
+    pub crash_test: bool,
+    /// Last id handed out (action batches, log streams).
+    ids: u64,
     /// Seconds since the epoch, for ages.
     pub now: i64,
     pub width: u16,
@@ -272,6 +294,12 @@ impl App {
             theme,
             demo,
             readonly,
+            policy: Policy::global(readonly),
+            logs: None,
+            batches: BTreeMap::new(),
+            rollouts: vec![],
+            crash_test: false,
+            ids: 0,
             now,
             width: 80,
             height: 24,
@@ -280,6 +308,12 @@ impl App {
             quit: false,
             status_hash: 0,
         }
+    }
+
+    /// A fresh id (never 0).
+    pub fn next_id(&mut self) -> u64 {
+        self.ids += 1;
+        self.ids
     }
 
     pub fn page(&self) -> &Page {
@@ -343,10 +377,12 @@ impl App {
         true
     }
 
-    /// Something animates: a cluster connecting or syncing, a YAML fetch in flight.
+    /// Something animates: a cluster connecting or syncing, a YAML fetch or an action in
+    /// flight.
     pub fn spinning(&self, cat: &Catalog) -> bool {
         let yaml_loading = matches!(&self.overlay, Some(Overlay::Yaml(y)) if y.content == super::yaml::Content::Loading);
         yaml_loading
+            || !self.batches.is_empty()
             || cat
                 .clusters()
                 .iter()
@@ -358,6 +394,10 @@ impl App {
     pub fn next_tick(&self, cat: &Catalog) -> Option<Duration> {
         if self.spinning(cat) {
             return Some(Duration::from_millis(150));
+        }
+        if !self.rollouts.is_empty() {
+            // Finished rollouts leave the screen after a few seconds.
+            return Some(Duration::from_secs(1));
         }
         let page = self.page();
         let c = &page.cache;

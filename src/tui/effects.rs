@@ -1,39 +1,70 @@
 //! The effect runner: performs [`Effect`]s on tokio tasks with the clusters' clients and
-//! answers through a channel, so the input loop never waits for the network.
+//! answers through a channel, so the input loop never waits for the network. Actions go
+//! through the [`Executor`] only; log lines come back in batches over a bounded channel, so a
+//! chatty pod slows its own stream down instead of growing memory.
 
 use super::msg::{Effect, Msg, ObjectTarget, Reply};
 use super::yaml;
+use crate::actions::Executor;
+use crate::actions::logs::{self, LogEvent, LogRequest};
+use crate::fleet::ClientSet;
 use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, GroupVersionKind};
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{self, Sender, UnboundedSender};
 use tokio::task::JoinSet;
+
+/// Lines sent to the UI in one message at most.
+const LOG_BATCH: usize = 500;
+/// Events buffered per log stream before the stream waits.
+const LOG_BUFFER: usize = 256;
 
 /// How long one request may take before it is reported as failed.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs effects. Dropping it aborts whatever is still in flight.
 pub struct Runner {
-    /// Indexed by `ClusterId`; `None` for a context whose client could not be built.
-    clients: Vec<Option<kube::Client>>,
+    /// Indexed by `ClusterId`; empty for a context whose client is not built (yet).
+    clients: ClientSet,
+    executor: Executor,
     replies: UnboundedSender<Msg>,
+    /// Log lines: bounded, so streams wait when the UI is behind.
+    log_replies: Sender<Msg>,
     tasks: JoinSet<()>,
+    /// The streams of the logs view; dropping the set aborts them.
+    logs: JoinSet<()>,
 }
 
 impl Runner {
-    pub fn new(clients: Vec<Option<kube::Client>>, replies: UnboundedSender<Msg>) -> Runner {
+    pub fn new(
+        clients: ClientSet,
+        executor: Executor,
+        replies: UnboundedSender<Msg>,
+        log_replies: Sender<Msg>,
+    ) -> Runner {
         Runner {
             clients,
+            executor,
             replies,
+            log_replies,
             tasks: JoinSet::new(),
+            logs: JoinSet::new(),
         }
     }
 
-    fn client(&self, t: &ObjectTarget) -> Result<kube::Client, String> {
+    fn client_of(&self, cluster: crate::catalog::ClusterId) -> Result<kube::Client, String> {
         self.clients
-            .get(t.cluster.0 as usize)
-            .and_then(Option::clone)
-            .ok_or_else(|| "no API client for this context".to_string())
+            .get(cluster)
+            .ok_or_else(|| "no API client for this context (yet)".to_string())
+    }
+
+    fn client(&self, t: &ObjectTarget) -> Result<kube::Client, String> {
+        self.client_of(t.cluster)
+    }
+
+    /// Log streams running (for tests of the runner).
+    pub fn log_streams(&self) -> usize {
+        self.logs.len()
     }
 
     /// Start one effect. `Quit` is the caller's business and ignored here.
@@ -52,8 +83,104 @@ impl Runner {
                     let _ = replies.send(Msg::EffectDone(Reply::Yaml { entity, result }));
                 });
             }
+            Effect::Act {
+                batch,
+                targets,
+                action,
+            } => {
+                for (entity, target) in targets {
+                    let ex = self.executor.clone();
+                    let action = action.clone();
+                    let replies = self.replies.clone();
+                    self.tasks.spawn(async move {
+                        let outcome = ex.execute(&target, &action).await;
+                        let _ = replies.send(Msg::EffectDone(Reply::Acted {
+                            batch,
+                            entity,
+                            outcome,
+                        }));
+                    });
+                }
+            }
+            Effect::Logs {
+                view,
+                cluster,
+                streams,
+            } => {
+                // One logs view at a time: the old streams stop here.
+                self.logs = JoinSet::new();
+                let client = self.client_of(cluster);
+                for (i, req) in streams.into_iter().enumerate() {
+                    self.stream(view, i, client.clone(), req);
+                }
+            }
+            Effect::StopLogs => self.logs = JoinSet::new(),
             Effect::Quit => {}
         }
+    }
+
+    /// One log stream and the task forwarding its lines, in batches, to the UI.
+    fn stream(
+        &mut self,
+        view: u64,
+        stream: usize,
+        client: Result<kube::Client, String>,
+        req: LogRequest,
+    ) {
+        let out = self.log_replies.clone();
+        let client = match client {
+            Ok(c) => c,
+            Err(e) => {
+                self.logs.spawn(async move {
+                    let end = Reply::LogEnd {
+                        view,
+                        stream,
+                        error: Some(e),
+                    };
+                    let _ = out.send(Msg::EffectDone(end)).await;
+                });
+                return;
+            }
+        };
+        let (tx, mut rx) = mpsc::channel::<LogEvent>(LOG_BUFFER);
+        self.logs.spawn(logs::stream(client, req, tx));
+        self.logs.spawn(async move {
+            while let Some(ev) = rx.recv().await {
+                let mut lines = vec![];
+                let mut end = None;
+                let mut next = Some(ev);
+                while let Some(ev) = next.take() {
+                    match ev {
+                        LogEvent::Line(l) => lines.push(l),
+                        LogEvent::End(e) => {
+                            end = Some(e);
+                            break;
+                        }
+                    }
+                    if lines.len() < LOG_BATCH {
+                        next = rx.try_recv().ok();
+                    }
+                }
+                if !lines.is_empty()
+                    && out
+                        .send(Msg::EffectDone(Reply::LogLines { view, lines }))
+                        .await
+                        .is_err()
+                {
+                    return;
+                }
+                if let Some(error) = end {
+                    let _ = out
+                        .send(Msg::EffectDone(Reply::LogEnd {
+                            view,
+                            stream,
+                            error,
+                        }))
+                        .await;
+                    return;
+                }
+            }
+        });
     }
 }
 

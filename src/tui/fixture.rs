@@ -22,6 +22,11 @@ pub fn record(set: &BlueprintSet, group: &str, kind: &str, obj: &Value) -> Optio
 /// A catalog over the built-in blueprints with these contexts (all connecting).
 pub fn empty(contexts: &[&str]) -> Catalog {
     let set = BlueprintSet::builtin().unwrap_or_else(|e| panic!("built-in blueprints: {e}"));
+    empty_over(set, contexts)
+}
+
+/// A catalog over `set` with these contexts (all connecting).
+pub fn empty_over(set: BlueprintSet, contexts: &[&str]) -> Catalog {
     let clusters = contexts
         .iter()
         .map(|c| ClusterInfo::new(*c, format!("https://{c}.example:6443"), None))
@@ -140,7 +145,13 @@ pub const CHECKOUT_VERSIONS: [&str; 3] = ["1.5.0", "1.4.2", "1.4.2"];
 /// `checkout-api` (drifting), `cart` and, in prod only, `ledger`; pods on two nodes; one
 /// crash-looping cart pod in staging.
 pub fn fleet() -> Catalog {
-    let mut cat = empty(&["dev", "staging", "prod"]);
+    let set = BlueprintSet::builtin().unwrap_or_else(|e| panic!("built-in blueprints: {e}"));
+    fleet_over(set)
+}
+
+/// [`fleet`] projected through another blueprint set (a user's override of the built-ins).
+pub fn fleet_over(set: BlueprintSet) -> Catalog {
+    let mut cat = empty_over(set, &["dev", "staging", "prod"]);
     for (c, name) in ["dev", "staging", "prod"].iter().enumerate() {
         let c16 = c as u16;
         let u = |s: &str| format!("{name}-{s}");
@@ -263,6 +274,33 @@ pub fn fleet() -> Catalog {
         }
     }
     cat
+}
+
+/// A Deployment as [`deployment`] makes it, with a second container `envoy` (a sidecar).
+pub fn with_sidecar(mut deployment: Value) -> Value {
+    if let Some(cs) = deployment
+        .pointer_mut("/spec/template/spec/containers")
+        .and_then(Value::as_array_mut)
+    {
+        cs.push(json!({"name": "envoy", "image": "envoyproxy/envoy:v1.30.1"}));
+    }
+    deployment
+}
+
+/// Who may act where: `readonly` for every context, the rest from a config file's text
+/// (`protected: [prod]`, `contexts: {staging: {readonly: true}}`), answered by a real
+/// executor (with no clients: the TUI never sends through it).
+pub fn policy(readonly: bool, config: &str) -> super::act::policy::Policy {
+    let user =
+        crate::config::UserConfig::parse(config).unwrap_or_else(|e| panic!("fixture config: {e}"));
+    let ex = crate::actions::Executor::new(
+        vec![],
+        crate::fleet::ClientSet::default(),
+        readonly,
+        user,
+        crate::actions::audit::AuditLog::new(std::path::PathBuf::from("/nonexistent/audit.jsonl")),
+    );
+    super::act::policy::Policy::of(&ex)
 }
 
 /// An app as the tests drive it: colours off, the clock at [`NOW`], 100×30.

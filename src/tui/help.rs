@@ -1,6 +1,8 @@
-//! The keymap, as the `?` overlay lists it: global keys and the keys of the current view.
+//! The keymap, as the `?` overlay lists it: global keys, the keys of the current view, and
+//! the actions its blueprint lists (mutating ones only where the context is not read-only).
 
 use super::view::View;
+use crate::blueprint::ActionKind;
 
 /// (keys, what they do).
 pub type Binding = (&'static str, &'static str);
@@ -56,11 +58,50 @@ const YAML: &[Binding] = &[
     ("Esc q", "close"),
 ];
 
-/// The bindings of one view, its own first, then the global ones.
-pub fn bindings(view: &View, yaml: bool) -> Vec<(&'static str, Vec<Binding>)> {
-    if yaml {
-        return vec![("YAML", YAML.to_vec())];
+const LOGS: &[Binding] = &[
+    ("j/k PgUp/PgDn", "scroll (stops following)"),
+    ("g/G", "oldest / newest line (G follows)"),
+    ("f", "follow on/off"),
+    ("w", "wrap long lines on/off"),
+    ("t", "tail size: 100, 200, 500, all (restarts)"),
+    ("c", "container (when there are several)"),
+    ("p", "previous instance (crashed) on/off"),
+    ("/", "search; n / N next / previous match"),
+    ("Esc q", "close (stops the streams)"),
+];
+
+/// What the help is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Showing<'a> {
+    View(&'a View),
+    Yaml,
+    Logs,
+}
+
+/// The key of an action and what it does (on a matrix cell: every workload of the cell).
+pub fn action_binding(kind: ActionKind, matrix: bool) -> Binding {
+    match (kind, matrix) {
+        (ActionKind::Restart, false) => ("r", "restart (rollout restart), after confirming"),
+        (ActionKind::Restart, true) => ("r", "restart every workload of the cell"),
+        (ActionKind::Redeploy, false) => ("i", "redeploy: set a container's image"),
+        (ActionKind::Redeploy, true) => ("i", "set one container's image in the cell"),
+        (ActionKind::Scale, _) => ("s", "scale (replicas)"),
+        (ActionKind::Delete, _) => ("^d", "delete (with a uid precondition)"),
+        (ActionKind::Logs, _) => ("l", "logs (follow; a workload: all its pods)"),
     }
+}
+
+/// The bindings of what is shown: its own first, then its actions, then the global ones.
+pub fn bindings(
+    showing: Showing<'_>,
+    actions: &[ActionKind],
+    rollouts: bool,
+) -> Vec<(&'static str, Vec<Binding>)> {
+    let view = match showing {
+        Showing::Yaml => return vec![("YAML", YAML.to_vec())],
+        Showing::Logs => return vec![("Logs", LOGS.to_vec())],
+        Showing::View(v) => v,
+    };
     let (title, own) = match view {
         View::Fleet => ("Fleet", FLEET),
         View::Matrix => ("Running services", MATRIX),
@@ -75,5 +116,15 @@ pub fn bindings(view: &View, yaml: bool) -> Vec<(&'static str, Vec<Binding>)> {
             .collect(),
         _ => GLOBAL.to_vec(),
     };
-    vec![(title, own.to_vec()), ("Everywhere", global)]
+    let mut out = vec![(title, own.to_vec())];
+    let matrix = *view == View::Matrix;
+    let mut acts: Vec<Binding> = actions.iter().map(|&k| action_binding(k, matrix)).collect();
+    if rollouts {
+        acts.push(("x", "dismiss the rollout lines"));
+    }
+    if !acts.is_empty() {
+        out.push(("Actions", acts));
+    }
+    out.push(("Everywhere", global));
+    out
 }

@@ -15,7 +15,14 @@
 //! blueprint name or alias); `<`/`>` sort column, `!` reverse; `d` detail; `y` YAML (`/`, `n`,
 //! `N` inside); `0` drops the cluster/namespace narrowing; `m` or Tab: running-service matrix
 //! (`h/l ←/→` move between environments); `q`/`^c` quit (`q` closes the YAML viewer first).
+//!
+//! Actions ([`act`]), offered where the blueprint's `actions` list them and the context is not
+//! read-only: `r` restart, `i` redeploy (image prompt), `s` scale, `^d` delete pod, each after
+//! a confirmation dialog (the object name typed in a protected context); on a matrix cell
+//! `r`/`i` act on every workload of the service there. Rollout progress lines follow (`x`
+//! dismisses). `l` opens the [`logs`] view of a pod or of a workload's pods.
 
+pub mod act;
 pub mod app;
 pub mod build;
 pub mod command;
@@ -25,6 +32,7 @@ pub mod filter;
 pub mod fixture;
 pub mod format;
 pub mod help;
+pub mod logs;
 pub mod matrix;
 pub mod msg;
 pub mod render;
@@ -50,13 +58,16 @@ pub struct TuiInput {
     pub catalog: Catalog,
     /// Changes from the fleet.
     pub changes: tokio::sync::mpsc::Receiver<Change>,
-    /// One client per cluster, indexed by `ClusterId` (None when it could not be built), for
-    /// on-demand requests (YAML, actions).
-    pub clients: Vec<Option<kube::Client>>,
+    /// The clusters' clients, indexed by `ClusterId` (kept current by the fleet), for
+    /// on-demand requests (YAML, logs).
+    pub clients: crate::fleet::ClientSet,
     /// Show the DEMO badge.
     pub demo: bool,
     /// Named in the crash message.
     pub log_file: PathBuf,
-    /// Show the READ-ONLY badge (and, later, refuse actions).
+    /// Show the READ-ONLY badge and offer no mutating action.
     pub readonly: bool,
+    /// Sends every action (the only path to a mutating request) and says which contexts are
+    /// read-only or protected.
+    pub executor: crate::actions::Executor,
 }

@@ -1,6 +1,8 @@
 //! Messages into the state machine and effects out of it: the only ways the TUI's state
 //! changes and the only ways it asks for I/O.
 
+use crate::actions::logs::LogRequest;
+use crate::actions::{Action, Outcome, Target};
 use crate::catalog::{ClusterId, EntityRef};
 use crossterm::event::KeyEvent;
 
@@ -36,27 +38,61 @@ pub struct ObjectTarget {
 
 /// Something the state machine wants done outside itself. The runner performs it without
 /// blocking the input loop and answers with [`Msg::EffectDone`].
-///
-/// Extension point: actions (restart, scale, …) are added here as new variants, with a
-/// matching [`Reply`] and a confirmation step in the state machine before they are emitted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// GET the object and show it as YAML.
     FetchYaml {
         entity: EntityRef,
         target: ObjectTarget,
     },
+    /// Run one confirmed action on each target through the executor (the only path to a
+    /// mutating request); each target answers with [`Reply::Acted`] carrying `batch`.
+    Act {
+        batch: u64,
+        targets: Vec<(EntityRef, Target)>,
+        action: Action,
+    },
+    /// Stream these pod logs for the logs view `view`, replacing any streams running; lines
+    /// answer as [`Reply::LogLines`] / [`Reply::LogEnd`].
+    Logs {
+        view: u64,
+        cluster: ClusterId,
+        streams: Vec<LogRequest>,
+    },
+    /// The logs view closed: stop its streams.
+    StopLogs,
     /// Leave the program.
     Quit,
 }
 
+impl Effect {
+    /// Whether this effect can change a cluster.
+    pub fn is_mutating(&self) -> bool {
+        matches!(self, Effect::Act { .. })
+    }
+}
+
 /// The outcome of an effect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// The sanitized YAML of an object, or why it could not be fetched.
     Yaml {
         entity: EntityRef,
         result: Result<String, String>,
+    },
+    /// One target of an [`Effect::Act`] is done.
+    Acted {
+        batch: u64,
+        entity: EntityRef,
+        outcome: Outcome,
+    },
+    /// Lines of the logs view `view` (several at once from a chatty stream).
+    LogLines { view: u64, lines: Vec<String> },
+    /// Stream `stream` of the logs view `view` ended: cleanly, or with an error in words.
+    LogEnd {
+        view: u64,
+        stream: usize,
+        error: Option<String>,
     },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },

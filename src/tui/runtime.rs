@@ -19,6 +19,8 @@ use tokio::sync::mpsc;
 pub const FRAME: Duration = Duration::from_millis(33);
 /// Changes folded per loop turn before input gets a chance again.
 const DRAIN_LIMIT: usize = 20_000;
+/// Batches of log lines in flight to the loop before the streams wait.
+const LOG_QUEUE: usize = 64;
 
 fn now_secs() -> i64 {
     jiff::Timestamp::now().as_second()
@@ -49,13 +51,17 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         demo,
         log_file: _,
         readonly,
+        executor,
     } = input;
     let mut app = App::new(Theme::from_env(), demo, readonly, now_secs());
+    app.policy = super::act::policy::Policy::of(&executor);
+    app.crash_test = std::env::var("KUBEATLAS_CRASH_TEST").is_ok_and(|v| v == "1");
     let size = term.size()?;
     app.width = size.width;
     app.height = size.height;
     let (reply_tx, mut replies) = mpsc::unbounded_channel::<Msg>();
-    let mut runner = Runner::new(clients, reply_tx);
+    let (log_tx, mut log_lines) = mpsc::channel::<Msg>(LOG_QUEUE);
+    let mut runner = Runner::new(clients, executor, reply_tx, log_tx);
     let mut events = EventStream::new();
     let crash = terminal::crash_signal();
     let mut changes_open = true;
@@ -73,6 +79,8 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
             let t0 = Instant::now();
             if catalog_pending {
                 catalog_pending = false;
+                // Rollouts note when they finished: the clock must be current.
+                app.now = now_secs();
                 let fx = update(&mut app, &catalog, Msg::Catalog);
                 apply_effects(&mut app, &mut runner, fx);
             }
@@ -114,6 +122,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 None => break,
             },
             Some(m) = replies.recv() => {
+                app.now = now_secs();
                 let fx = update(&mut app, &catalog, m);
                 apply_effects(&mut app, &mut runner, fx);
             }
@@ -132,6 +141,11 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 }
                 None => changes_open = false,
             },
+            // After input and catalog changes: a chatty log never starves them.
+            Some(m) = log_lines.recv() => {
+                let fx = update(&mut app, &catalog, m);
+                apply_effects(&mut app, &mut runner, fx);
+            }
             _ = sleep_until(draw_at), if draw_at.is_some() => {}
             _ = sleep_until(tick_at), if tick_at.is_some() => {
                 tick_at = None;

@@ -1,8 +1,10 @@
 //! The state machine: `update(app, catalog, msg) -> effects`. Pure apart from the effects it
 //! returns, so every key binding is unit-testable against a catalog built in memory.
 
+use super::act;
 use super::app::{App, Mode, Overlay, Page, Prompt};
 use super::command::{self, Command};
+use super::logs;
 use super::msg::{Effect, Msg, ObjectTarget, Reply};
 use super::table::Sort;
 use super::view::{self, RowKey, Scope, View};
@@ -26,7 +28,7 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
         }
         Msg::Catalog => vec![],
         Msg::EffectDone(r) => {
-            reply(app, r);
+            reply(app, cat, r);
             vec![]
         }
         Msg::Tick { now } => {
@@ -36,11 +38,14 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
             vec![]
         }
     };
+    if act::rollout::refresh(&mut app.rollouts, cat, app.now) {
+        app.dirty = true;
+    }
     app.refresh(cat);
     effects
 }
 
-fn reply(app: &mut App, r: Reply) {
+fn reply(app: &mut App, cat: &Catalog, r: Reply) {
     match r {
         Reply::Yaml { entity, result } => {
             let Some(Overlay::Yaml(y)) = &mut app.overlay else {
@@ -58,6 +63,17 @@ fn reply(app: &mut App, r: Reply) {
             }
             app.dirty = true;
         }
+        Reply::Acted {
+            batch,
+            entity,
+            outcome,
+        } => act::acted_reply(app, cat, batch, entity, outcome),
+        Reply::LogLines { view, lines } => logs::lines(app, view, lines),
+        Reply::LogEnd {
+            view,
+            stream,
+            error,
+        } => logs::ended(app, view, stream, error),
         Reply::Done { message, error } => app.tell(message, error),
     }
 }
@@ -80,7 +96,11 @@ fn key(app: &mut App, cat: &Catalog, k: KeyEvent) -> Vec<Effect> {
             }
             return vec![];
         }
+        Some(Overlay::Dialog(d)) => return act::dialog_key(app, d, k),
         None => {}
+    }
+    if app.logs.is_some() {
+        return logs::key(app, k);
     }
     match app.mode.clone() {
         Mode::Command(p) => command_key(app, cat, p, k),
@@ -193,6 +213,9 @@ pub fn run_command(app: &mut App, cat: &Catalog, input: &str) -> Vec<Effect> {
     if input.is_empty() {
         return vec![];
     }
+    if input == "crash-test" && app.crash_test {
+        panic!("crash test requested with :crash-test");
+    }
     match command::parse(cat, input) {
         Ok(Command::Quit) => {
             app.quit = true;
@@ -284,10 +307,13 @@ fn normal_key(app: &mut App, cat: &Catalog, k: KeyEvent) -> Vec<Effect> {
         move_by(app.page_mut(), -page_rows, height, width);
         return vec![];
     }
+    let is_matrix = app.page().view == View::Matrix;
+    if let Some(kind) = act::key_action(&k, is_matrix) {
+        return act::start(app, cat, kind);
+    }
     if k.modifiers.contains(KeyModifiers::CONTROL) {
         return vec![];
     }
-    let is_matrix = app.page().view == View::Matrix;
     let is_detail = matches!(app.page().view, View::Detail { .. });
     match k.code {
         KeyCode::Char('q') => {
@@ -340,6 +366,10 @@ fn normal_key(app: &mut App, cat: &Catalog, k: KeyEvent) -> Vec<Effect> {
             }
         }
         KeyCode::Char('y') => return yaml(app, cat),
+        KeyCode::Char('x') if !app.rollouts.is_empty() => {
+            app.rollouts.clear();
+            app.tell("rollout lines dismissed", false);
+        }
         KeyCode::Char('0') => widen(app, cat),
         KeyCode::Char('m') if !is_matrix => open_top(app, cat, View::Matrix),
         KeyCode::Tab | KeyCode::BackTab => {

@@ -1,15 +1,21 @@
 //! Drawing the `?` overlay: the current view's keys, then the global ones.
 
-use super::super::app::{App, Overlay};
-use super::super::help;
+use super::super::act;
+use super::super::app::App;
+use super::super::help::{self, Showing};
+use crate::catalog::Catalog;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, cat: &Catalog) {
     let theme = &app.theme;
-    let yaml = matches!(app.overlay, Some(Overlay::Yaml(_)));
-    let groups = help::bindings(&app.page().view, yaml);
+    let showing = if app.logs.is_some() {
+        Showing::Logs
+    } else {
+        Showing::View(&app.page().view)
+    };
+    let groups = help::bindings(showing, &act::offered(app, cat), !app.rollouts.is_empty());
     let key_w = groups
         .iter()
         .flat_map(|(_, b)| b.iter().map(|(k, _)| k.chars().count()))

@@ -2,7 +2,10 @@
 //! on screen are formatted; everything else was projected once per revision by the page cache.
 
 mod detail;
+pub mod dialog;
 mod help;
+mod logs;
+mod rollouts;
 mod status;
 mod table;
 mod yaml;
@@ -53,13 +56,18 @@ pub fn draw(frame: &mut Frame, app: &App, cat: &Catalog) {
         ));
     }
     let page = app.page();
-    match &page.view {
-        View::Detail { .. } => detail::draw(frame.buffer_mut(), body, app, cat),
-        _ => table::draw(frame.buffer_mut(), body, app, cat),
+    match (&app.logs, &page.view) {
+        (Some(l), _) => logs::draw(frame, body, app, l),
+        (None, View::Detail { .. }) => detail::draw(frame.buffer_mut(), body, app, cat),
+        (None, _) => table::draw(frame.buffer_mut(), body, app, cat),
+    }
+    if app.logs.is_none() && !app.rollouts.is_empty() {
+        rollouts::draw(frame, body, app, &app.rollouts);
     }
     match &app.overlay {
         Some(Overlay::Yaml(y)) => yaml::draw(frame, body, app, y),
-        Some(Overlay::Help) => help::draw(frame, body, app),
+        Some(Overlay::Help) => help::draw(frame, body, app, cat),
+        Some(Overlay::Dialog(d)) => dialog::draw(frame, body, app, d),
         None => {}
     }
     frame.render_widget(status::line(app, cat, area.width as usize), footer);

@@ -49,9 +49,16 @@ pub fn line<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
         push(&mut spans, Span::styled(" DEMO ", theme.badge()));
         push(&mut spans, Span::raw(" "));
     }
-    if app.readonly {
+    if app.readonly || super::super::act::readonly_here(app, cat).is_some() {
         push(&mut spans, Span::styled(" READ-ONLY ", theme.badge()));
         push(&mut spans, Span::raw(" "));
+    }
+    if let Some(b) = app.batches.values().next() {
+        let s = SPINNER[app.frame % SPINNER.len()];
+        push(
+            &mut spans,
+            Span::styled(format!("{s} {}… ", b.action.verb()), theme.dim()),
+        );
     }
     if let Some(Overlay::Yaml(y)) = &app.overlay
         && y.content == Content::Loading

@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, y: &YamlView) {
 }
 
 /// `l` with every case-insensitive occurrence of `pat` styled.
-fn highlight<'a>(l: &str, pat: &str, style: ratatui::style::Style) -> Line<'a> {
+pub(super) fn highlight<'a>(l: &str, pat: &str, style: ratatui::style::Style) -> Line<'a> {
     let lower = l.to_lowercase();
     if lower.len() != l.len() {
         return Line::styled(l.to_string(), style);
