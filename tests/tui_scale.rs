@@ -68,3 +68,77 @@ fn frames_do_not_reproject_the_catalog() {
     );
     assert_eq!(a.page().index, 100);
 }
+
+/// A change to one pod in a big list patches that row only: the work is O(changed), not a
+/// re-projection of the list (counted, not timed). Adds and deletes keep the natural order,
+/// the sort and the selection, and the result equals a full rebuild.
+#[test]
+fn a_change_batch_reprojects_only_the_changed_rows() {
+    use kubeatlas::catalog::{Change, ClusterId};
+    use kubeatlas::tui::app::Page;
+    use kubeatlas::tui::build::projected_rows;
+    let mut cat = big(PODS);
+    let mut a = app(&cat);
+    type_text(&mut a, &cat, ":pods");
+    press(&mut a, &cat, KeyCode::Enter);
+    // Sorted by a column, filtered, with a selection in the middle.
+    press(&mut a, &cat, KeyCode::Char('>'));
+    type_text(&mut a, &cat, "/bulk-00");
+    press(&mut a, &cat, KeyCode::Enter);
+    for _ in 0..40 {
+        press(&mut a, &cat, KeyCode::Char('j'));
+    }
+    let selected = a.page().selected.clone();
+    let pod = |cat: &Catalog, i: usize, waiting: bool| {
+        let name = format!("bulk-{i:06}");
+        let obj = fixture::pod(
+            &name,
+            "shop",
+            &name,
+            "none",
+            "node-1",
+            waiting.then_some("Err"),
+        );
+        Change::Apply {
+            cluster: ClusterId((i % 3) as u16),
+            record: fixture::record(cat.blueprints(), "", "Pod", &obj).expect("pod"),
+        }
+    };
+    let before = projected_rows();
+    for i in [7, 70, 700] {
+        let c = pod(&cat, i, true);
+        a.apply_change(&mut cat, c);
+    }
+    let c = pod(&cat, PODS + 1, false);
+    a.apply_change(&mut cat, c);
+    let gone = Change::Delete {
+        cluster: ClusterId(2),
+        bp: cat.blueprints().by_identifier("pod").expect("pod"),
+        uid: "bulk-000005".into(),
+    };
+    a.apply_change(&mut cat, gone);
+    update(&mut a, &cat, Msg::Catalog);
+    assert_eq!(
+        projected_rows() - before,
+        4,
+        "3 updated + 1 added, nothing else"
+    );
+    assert_eq!(a.page().selected, selected, "the selection follows its row");
+
+    // Exactly what a full rebuild shows.
+    let mut fresh = Page::new(a.page().view.clone());
+    fresh.sort = a.page().sort;
+    fresh.filter = a.page().filter.clone();
+    fresh.refresh(&cat, fixture::NOW, None);
+    let (p, f) = (&a.page().cache, &fresh.cache);
+    assert_eq!(p.table.rows, f.table.rows);
+    assert_eq!(p.filtered, f.filtered);
+    assert!(projected_rows() - before > PODS as u64);
+
+    // Changes behind the app's back (no change log) still show, by a full rebuild.
+    let c = pod(&cat, 9, true);
+    cat.apply(c);
+    let before = projected_rows();
+    update(&mut a, &cat, Msg::Catalog);
+    assert!(projected_rows() - before > PODS as u64);
+}

@@ -144,7 +144,15 @@ fn filter_narrows_enter_keeps_esc_clears() {
     assert_eq!(rows(&a).len(), 6);
     assert!(rows(&a).iter().all(|r| r.contains("cart-")));
     // Matched characters are recorded for highlighting.
-    assert!(a.page().cache.filtered.matches.iter().all(|m| m.len() == 4));
+    let p = a.page();
+    let hl = kubeatlas::tui::filter::Highlighter::new(&p.filter);
+    assert!(
+        p.cache
+            .filtered
+            .rows
+            .iter()
+            .all(|&i| hl.positions(&p.cache.table.rows[i as usize]).len() == 4)
+    );
     press(&mut a, &cat, KeyCode::Enter);
     assert_eq!(a.mode, Mode::Normal);
     assert_eq!(a.page().filter, "cart");
@@ -713,4 +721,47 @@ fn paging_and_home_end() {
     assert_eq!(a.page().index, 101 - (h - 1));
     press(&mut a, &cat, KeyCode::Home);
     assert_eq!((a.page().index, a.page().offset), (0, 0));
+}
+
+/// Issue 6: a 403 on one kind in one cluster shows that kind as forbidden (fleet status,
+/// a notice above its list, the status line); the rest of the cluster works.
+#[test]
+fn forbidden_kind_is_shown_and_the_rest_works() {
+    let mut cat = fixture::fleet();
+    let node = bp(&cat, "node");
+    let msg = "403 Forbidden: nodes is forbidden: User \"viewer\" cannot list resource \"nodes\"";
+    cat.apply(Change::Source {
+        cluster: ClusterId(2),
+        bp: node,
+        source: 0,
+        status: kubeatlas::catalog::SourceStatus::Forbidden(msg.into()),
+    });
+    let mut a = app(&cat);
+    let fleet = rows(&a);
+    assert!(fleet[2].contains("ready · nodes forbidden"), "{fleet:?}");
+    assert!(!fleet[0].contains("forbidden"), "{fleet:?}");
+    let screen = fixture::screen(&mut a, &cat, 140, 30);
+    assert!(screen.contains("prod ● ⚠ nodes forbidden"), "{screen}");
+
+    // The flat list of nodes says which cluster cannot list them, and why.
+    command(&mut a, &cat, "nodes");
+    assert_eq!(a.notices, 1);
+    let screen = fixture::screen(&mut a, &cat, 140, 30);
+    assert!(
+        screen.contains(
+            "⚠ prod: Node forbidden — 403 Forbidden: nodes is forbidden: User \"viewer\""
+        ),
+        "{screen}"
+    );
+    // The selection stays within the smaller window.
+    assert_eq!(a.list_height(), 30 - 5 - 1);
+    // Pods of prod are listed as usual, without a notice.
+    command(&mut a, &cat, "pods prod");
+    assert_eq!(a.notices, 0);
+    assert!(!rows(&a).is_empty());
+    let screen = fixture::screen(&mut a, &cat, 140, 30);
+    assert!(!screen.contains("Node forbidden"), "{screen}");
+    // Nodes of dev: no notice either.
+    command(&mut a, &cat, "nodes dev");
+    assert_eq!(a.notices, 0);
 }

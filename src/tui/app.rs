@@ -6,7 +6,7 @@ use super::act::Batch;
 use super::act::dialog::Dialog;
 use super::act::policy::Policy;
 use super::act::rollout::Rollout;
-use super::build::{self, status_text};
+use super::build::{self, Lister, NaturalKey};
 use super::detail::{self, Detail};
 use super::filter::{self, Filtered};
 use super::format;
@@ -17,9 +17,9 @@ use super::theme::Theme;
 use super::view::{RowKey, View};
 use super::yaml::YamlView;
 use crate::blueprint::Record;
-use crate::catalog::{Catalog, ClusterStatus};
-use std::collections::BTreeMap;
+use crate::catalog::{Catalog, Change, ClusterId, ClusterStatus, EntityRef};
 use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +27,8 @@ use std::time::Duration;
 /// Rows of the screen that are not list rows: header, status line, the block's two borders
 /// and the column header.
 pub const CHROME_ROWS: u16 = 5;
+/// Notice lines drawn above a list at most.
+pub const MAX_NOTICES: usize = 3;
 
 /// The rows of a page, valid for one catalog revision, sort and filter.
 #[derive(Debug, Default)]
@@ -41,9 +43,238 @@ pub struct Cache {
     order: Vec<u32>,
     order_sort: Option<Sort>,
     pub filtered: Filtered,
+    /// The (trimmed) pattern `filtered` was computed with.
     filter_pattern: Option<String>,
     /// Hash of what the page shows, to tell whether a rebuild changed anything.
     hash: u64,
+    /// Lists whose rows can be patched per changed entity: the row projector, each row's
+    /// natural key (rows are in natural order) and the key of each (cluster, uid).
+    lister: Option<Lister>,
+    keys: Vec<NaturalKey>,
+    by_uid: HashMap<(ClusterId, Box<str>), NaturalKey>,
+}
+
+/// What one catalog change touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touch {
+    Entity(EntityRef),
+    /// A cluster's state, version or source status.
+    Cluster,
+    /// Many entities at once (a resync).
+    Wide,
+}
+
+impl Touch {
+    pub fn of(c: &Change) -> Touch {
+        match c {
+            Change::Apply { cluster, record } => Touch::Entity(EntityRef {
+                cluster: *cluster,
+                bp: record.blueprint,
+                uid: record.uid.clone(),
+            }),
+            Change::Delete { cluster, bp, uid } => Touch::Entity(EntityRef {
+                cluster: *cluster,
+                bp: *bp,
+                uid: uid.clone(),
+            }),
+            Change::Cluster { .. } | Change::ServerVersion { .. } | Change::Source { .. } => {
+                Touch::Cluster
+            }
+            Change::Resync { .. } => Touch::Wide,
+        }
+    }
+}
+
+/// The changes folded into the catalog since the pages were last refreshed, so the current
+/// page can patch the rows of the entities that changed instead of re-projecting all. Only
+/// used when it accounts for every revision step since the page's revision.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeLog {
+    /// Catalog revision before the first noted change.
+    pub from: u64,
+    /// Noted changes that moved the revision.
+    pub moved: u64,
+    pub entities: Vec<EntityRef>,
+    pub clusters: bool,
+    pub wide: bool,
+}
+
+impl ChangeLog {
+    /// Note a change applied at revision `before` (`moved`: `Catalog::apply` returned true).
+    pub fn note(&mut self, before: u64, touch: Touch, moved: bool) {
+        if !moved {
+            return;
+        }
+        if self.moved == 0 {
+            self.from = before;
+        }
+        self.moved += 1;
+        match touch {
+            Touch::Entity(e) => self.entities.push(e),
+            Touch::Cluster => self.clusters = true,
+            Touch::Wide => self.wide = true,
+        }
+    }
+
+    /// Whether this log is every change from revision `from` to `to`.
+    pub fn covers(&self, from: u64, to: u64) -> bool {
+        self.moved > 0 && self.from == from && self.from + self.moved == to
+    }
+}
+
+/// Merge `add` into `base`, both sorted by `cmp`.
+fn merge(base: &[u32], add: &[u32], cmp: impl Fn(u32, u32) -> std::cmp::Ordering) -> Vec<u32> {
+    let mut out = Vec::with_capacity(base.len() + add.len());
+    let mut j = 0;
+    for &b in base {
+        while j < add.len() && cmp(add[j], b).is_lt() {
+            out.push(add[j]);
+            j += 1;
+        }
+        out.push(b);
+    }
+    out.extend_from_slice(&add[j..]);
+    out
+}
+
+impl Cache {
+    /// Bring the rows up to date with the changes in `log` without re-projecting the
+    /// unchanged ones. None when the page needs a full rebuild; else whether anything shown
+    /// changed.
+    fn patch(&mut self, view: &View, cat: &Catalog, log: &ChangeLog) -> Option<bool> {
+        if log.wide {
+            return None;
+        }
+        match view {
+            // The matrix reads workloads, namespaces (environment labels) and clusters only.
+            View::Matrix => {
+                let from = cat.workload_blueprint();
+                let ns = from.and_then(|w| super::view::namespace_blueprint(cat, w));
+                let hit = log.clusters
+                    || log
+                        .entities
+                        .iter()
+                        .any(|e| Some(e.bp) == from || Some(e.bp) == ns);
+                (!hit).then_some(false)
+            }
+            View::List { .. } => self.patch_list(cat, log),
+            View::Fleet | View::Detail { .. } => None,
+        }
+    }
+
+    fn patch_list(&mut self, cat: &Catalog, log: &ChangeLog) -> Option<bool> {
+        let l = self.lister.as_ref()?;
+        let mut touched: Vec<&EntityRef> = log.entities.iter().filter(|e| e.bp == l.bp).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        if touched.len() > self.table.rows.len() / 4 + 64 {
+            return None;
+        }
+        let same = |k: &NaturalKey, cl: ClusterId, r: &crate::blueprint::Record| {
+            k.0 == cl && k.1 == r.namespace && k.2 == r.name && k.3 == r.uid
+        };
+        // In place (old indices), removed (old indices), added (new rows).
+        let (mut dirty, mut removed, mut added) = (vec![], vec![], vec![]);
+        for e in touched {
+            let old = self
+                .by_uid
+                .get(&(e.cluster, e.uid.clone()))
+                .and_then(|k| self.keys.binary_search(k).ok());
+            match (old, l.in_scope(cat, e)) {
+                (Some(p), Some(r)) if same(&self.keys[p], e.cluster, r) => {
+                    let row = l.row(cat, e.cluster, r, &vec![]);
+                    if self.table.rows[p] != row {
+                        self.table.rows[p] = row;
+                        dirty.push(p as u32);
+                    }
+                }
+                (old, new) => {
+                    removed.extend(old.map(|p| p as u32));
+                    if let Some(r) = new {
+                        added.push((
+                            build::natural_key(e.cluster, r),
+                            l.row(cat, e.cluster, r, &vec![]),
+                        ));
+                    }
+                }
+            }
+        }
+        let structural = !removed.is_empty() || !added.is_empty();
+        if structural {
+            removed.sort_unstable();
+            added.sort_by(|a, b| a.0.cmp(&b.0));
+            for &p in &removed {
+                let k = &self.keys[p as usize];
+                self.by_uid.remove(&(k.0, k.3.clone()));
+            }
+            for (k, _) in &added {
+                self.by_uid.insert((k.0, k.3.clone()), k.clone());
+            }
+            // One pass: drop the removed rows, merge the added ones in natural order.
+            let n = self.table.rows.len();
+            let mut remap = vec![u32::MAX; n];
+            let rows = std::mem::take(&mut self.table.rows);
+            let keys = std::mem::take(&mut self.keys);
+            let cap = n + added.len() - removed.len();
+            let (mut new_rows, mut new_keys) = (Vec::with_capacity(cap), Vec::with_capacity(cap));
+            let mut fresh = vec![];
+            let mut adds = added.into_iter().peekable();
+            let mut gone = removed.iter().peekable();
+            for (i, (row, key)) in rows.into_iter().zip(keys).enumerate() {
+                if gone.next_if_eq(&&(i as u32)).is_some() {
+                    continue;
+                }
+                while let Some((k, r)) = adds.next_if(|(k, _)| *k < key) {
+                    fresh.push(new_rows.len() as u32);
+                    new_rows.push(r);
+                    new_keys.push(k);
+                }
+                remap[i] = new_rows.len() as u32;
+                new_rows.push(row);
+                new_keys.push(key);
+            }
+            for (k, r) in adds {
+                fresh.push(new_rows.len() as u32);
+                new_rows.push(r);
+                new_keys.push(k);
+            }
+            self.table.rows = new_rows;
+            self.keys = new_keys;
+            for d in &mut dirty {
+                *d = remap[*d as usize];
+            }
+            dirty.extend(fresh);
+            let fix = |v: &mut Vec<u32>| {
+                v.retain_mut(|i| {
+                    *i = remap[*i as usize];
+                    *i != u32::MAX
+                })
+            };
+            fix(&mut self.order);
+            fix(&mut self.filtered.rows);
+        }
+        if dirty.is_empty() && !structural {
+            return Some(false);
+        }
+        // Changed rows leave the display order and come back in at their new place.
+        dirty.sort_unstable();
+        let is_dirty = |i: &u32| dirty.binary_search(i).is_ok();
+        self.order.retain(|i| !is_dirty(i));
+        self.filtered.rows.retain(|i| !is_dirty(i));
+        let t = &self.table;
+        let sort = self.order_sort;
+        let cmp = |a: u32, b: u32| t.order_cmp(sort, a, b);
+        let mut add = dirty.clone();
+        add.sort_by(|&a, &b| cmp(a, b));
+        self.order = merge(&self.order, &add, cmp);
+        if let Some(p) = &self.filter_pattern {
+            let pat = filter::Pattern::new(p);
+            add.retain(|&i| pat.matches(&t.rows[i as usize]));
+            self.filtered.rows = merge(&self.filtered.rows, &add, cmp);
+        }
+        self.table.widen(&dirty);
+        Some(true)
+    }
 }
 
 /// One level of the navigation stack.
@@ -91,16 +322,31 @@ impl Page {
     }
 
     /// Bring the cache up to date with the catalog, sort and filter; keep the selection on the
-    /// same key (or its neighbour when the key is gone). Returns true when what the page shows
-    /// changed.
-    pub fn refresh(&mut self, cat: &Catalog, now: i64) -> bool {
+    /// same key (or its neighbour when the key is gone). `log`, when it holds every change
+    /// since the page's revision, lets a list patch only the rows that changed. Returns true
+    /// when what the page shows changed.
+    pub fn refresh(&mut self, cat: &Catalog, now: i64, log: Option<&ChangeLog>) -> bool {
         let c = &mut self.cache;
         let mut changed = false;
         let mut rebuilt = false;
         if c.revision != Some(cat.revision()) {
+            let patched = match (log, c.revision) {
+                (Some(log), Some(rev)) if log.covers(rev, cat.revision()) => {
+                    c.patch(&self.view, cat, log)
+                }
+                _ => None,
+            };
             c.revision = Some(cat.revision());
-            rebuilt = true;
+            match patched {
+                Some(ch) => changed = ch,
+                None => rebuilt = true,
+            }
+        }
+        if rebuilt {
             let mut h = DefaultHasher::new();
+            c.lister = None;
+            c.keys = vec![];
+            c.by_uid = HashMap::new();
             match &self.view {
                 View::Fleet => c.table = build::fleet(cat),
                 View::Matrix => {
@@ -108,7 +354,19 @@ impl Page {
                     c.table = t;
                     c.envs = envs;
                 }
-                View::List { bp, scope } => c.table = build::list(cat, *bp, scope),
+                View::List { bp, scope } => {
+                    let l = Lister::new(cat, *bp, scope);
+                    let (t, keys) = build::list_with(cat, &l);
+                    c.table = t;
+                    if l.patchable() {
+                        c.by_uid = keys
+                            .iter()
+                            .map(|k| ((k.0, k.3.clone()), k.clone()))
+                            .collect();
+                        c.keys = keys;
+                        c.lister = Some(l);
+                    }
+                }
                 View::Detail { entity } => {
                     if let Some(r) = cat.get(entity) {
                         self.snapshot = Some(r.clone());
@@ -130,10 +388,16 @@ impl Page {
             c.order_sort = self.sort;
             c.filter_pattern = None;
         }
-        if c.filter_pattern.as_deref() != Some(self.filter.as_str()) {
+        let pattern = self.filter.trim();
+        if c.filter_pattern.as_deref() != Some(pattern) {
             changed |= !rebuilt;
-            c.filtered = filter::apply(&c.table, &c.order, &self.filter);
-            c.filter_pattern = Some(self.filter.clone());
+            let narrow = c
+                .filter_pattern
+                .as_deref()
+                .is_some_and(|old| filter::narrows(old, pattern));
+            let base = if narrow { &c.filtered.rows } else { &c.order };
+            c.filtered = filter::apply(&c.table, base, pattern);
+            c.filter_pattern = Some(pattern.to_string());
         }
         self.reselect();
         changed
@@ -282,6 +546,11 @@ pub struct App {
     pub quit: bool,
     /// Hash of the cluster statuses shown in the status line.
     status_hash: u64,
+    /// Notice lines above the current list (kinds forbidden or failing), see
+    /// [`App::notices`].
+    pub notices: usize,
+    /// Changes folded since the last refresh (see [`App::apply_change`]).
+    pub changes: ChangeLog,
 }
 
 impl App {
@@ -307,6 +576,8 @@ impl App {
             dirty: true,
             quit: false,
             status_hash: 0,
+            changes: ChangeLog::default(),
+            notices: 0,
         }
     }
 
@@ -329,25 +600,49 @@ impl App {
     /// List rows that fit on the screen.
     pub fn list_height(&self) -> usize {
         let prompt = u16::from(!matches!(self.mode, Mode::Normal));
-        self.height.saturating_sub(CHROME_ROWS + prompt).max(1) as usize
+        let notices = self.notices.min(MAX_NOTICES) as u16;
+        self.height
+            .saturating_sub(CHROME_ROWS + prompt + notices)
+            .max(1) as usize
+    }
+
+    /// Lines shown above the current list: the clusters where its kind is forbidden (RBAC)
+    /// or failing, with the server's message.
+    pub fn notices(&self, cat: &Catalog) -> Vec<String> {
+        match &self.page().view {
+            View::List { bp, scope } => build::source_notices(cat, *bp, scope),
+            _ => vec![],
+        }
     }
 
     /// Refresh the current page and the status line from the catalog; mark dirty on change.
     pub fn refresh(&mut self, cat: &Catalog) {
         let now = self.now;
+        self.notices = self.notices(cat).len();
         let height = self.list_height();
+        let log = std::mem::take(&mut self.changes);
         let page = self.page_mut();
-        let changed = page.refresh(cat, now);
+        let changed = page.refresh(cat, now, Some(&log));
         page.follow(height);
         let mut h = DefaultHasher::new();
         for c in cat.clusters() {
-            (&c.name, status_text(&c.status), &c.version).hash(&mut h);
+            (&c.name, build::cluster_status_text(cat, c), &c.version).hash(&mut h);
         }
         let status = h.finish();
         if changed || status != self.status_hash {
             self.dirty = true;
         }
         self.status_hash = status;
+    }
+
+    /// Fold a change into the catalog, noting what it touched so the next refresh patches
+    /// only those rows. Returns whether the catalog changed.
+    pub fn apply_change(&mut self, cat: &mut Catalog, change: Change) -> bool {
+        let before = cat.revision();
+        let touch = Touch::of(&change);
+        let moved = cat.apply(change);
+        self.changes.note(before, touch, moved);
+        moved
     }
 
     /// Show a message in the status line.

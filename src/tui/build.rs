@@ -5,7 +5,9 @@
 use super::table::{Cell, ColKind, Column, Row, Table, Tone};
 use super::view::{self, RowKey, Scope};
 use crate::blueprint::{BpId, Link, PropType, Record, RelationVia, Value};
-use crate::catalog::{Catalog, ClusterId, ClusterStatus, EntityRef, Health};
+use crate::catalog::{
+    Catalog, ClusterId, ClusterInfo, ClusterStatus, EntityRef, Health, SourceStatus,
+};
 use std::collections::HashMap;
 
 /// Health a cluster's connection state stands for (for colours and sorting).
@@ -23,6 +25,62 @@ pub fn status_text(s: &ClusterStatus) -> String {
         Some(m) => format!("{}: {m}", s.label()),
         None => s.label().to_string(),
     }
+}
+
+/// How a source kind is named in notes: its resource plural (`nodes`).
+pub fn source_plural(cat: &Catalog, bp: BpId, source: u8) -> String {
+    match cat.blueprint(bp).spec.sources.get(source as usize) {
+        Some(s) => s
+            .plural
+            .clone()
+            .unwrap_or_else(|| format!("{}s", s.kind.to_lowercase())),
+        None => cat.blueprint(bp).spec.identifier.clone(),
+    }
+}
+
+/// A cluster's status with the kinds it cannot read: `ready · nodes forbidden`.
+pub fn cluster_status_text(cat: &Catalog, info: &ClusterInfo) -> String {
+    let mut s = status_text(&info.status);
+    for (bp, src, st) in &info.sources {
+        let what = match st {
+            SourceStatus::Forbidden(_) => "forbidden",
+            SourceStatus::Error(_) => "failing",
+            _ => continue,
+        };
+        s.push_str(&format!(" · {} {what}", source_plural(cat, *bp, *src)));
+    }
+    s
+}
+
+/// One line per cluster of `scope` whose source of `bp` is forbidden or failing, shown above
+/// the list: `prod: Node forbidden — 403 Forbidden: nodes is forbidden: …`.
+pub fn source_notices(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<String> {
+    let spec = &cat.blueprint(bp).spec;
+    let mut out = vec![];
+    for id in cat.cluster_ids() {
+        if scope.cluster().is_some_and(|c| c != id) {
+            continue;
+        }
+        let Some(info) = cat.cluster(id) else {
+            continue;
+        };
+        for (b, src, st) in &info.sources {
+            let (what, msg) = match st {
+                SourceStatus::Forbidden(m) => ("forbidden", m),
+                SourceStatus::Error(m) => ("failing", m),
+                _ => continue,
+            };
+            if *b != bp {
+                continue;
+            }
+            let kind = spec
+                .sources
+                .get(*src as usize)
+                .map_or("", |s| s.kind.as_str());
+            out.push(format!("{}: {kind} {what} — {msg}", info.name));
+        }
+    }
+    out
 }
 
 /// Children shown as count columns of a parent blueprint: listable blueprints that live *in*
@@ -117,42 +175,47 @@ pub fn fleet(cat: &Catalog) -> Table {
         .map(|k| k.0)
         .filter(|&c| has_health(cat, c))
         .collect();
-    let rows = cat
-        .cluster_ids()
-        .filter_map(|id| {
-            let info = cat.cluster(id)?;
-            let health = status_health(&info.status);
-            let mut cells = vec![
-                Cell::text(info.name.as_str()),
-                Cell::text(status_text(&info.status)).tone(Tone::Health(health)),
-                match &info.version {
-                    Some(v) => Cell::text(v.as_str()),
-                    None => Cell::dim("-"),
-                },
-            ];
-            for (c, _, _) in &kids {
-                cells.push(Cell::num(cat.count(id, *c) as i64));
-            }
-            let bad: usize = healthy_kids
-                .iter()
-                .map(|&c| {
-                    cat.entities_in(id, c)
-                        .filter(|r| cat.health(r).is_unhealthy())
-                        .count()
+    let rows =
+        cat.cluster_ids()
+            .filter_map(|id| {
+                let info = cat.cluster(id)?;
+                let mut health = status_health(&info.status);
+                if info.sources.iter().any(|(_, _, s)| {
+                    matches!(s, SourceStatus::Forbidden(_) | SourceStatus::Error(_))
+                }) {
+                    health = health.worst(Health::Degraded);
+                }
+                let mut cells = vec![
+                    Cell::text(info.name.as_str()),
+                    Cell::text(cluster_status_text(cat, info)).tone(Tone::Health(health)),
+                    match &info.version {
+                        Some(v) => Cell::text(v.as_str()),
+                        None => Cell::dim("-"),
+                    },
+                ];
+                for (c, _, _) in &kids {
+                    cells.push(Cell::num(cat.count(id, *c) as i64));
+                }
+                let bad: usize = healthy_kids
+                    .iter()
+                    .map(|&c| {
+                        cat.entities_in(id, c)
+                            .filter(|r| cat.health(r).is_unhealthy())
+                            .count()
+                    })
+                    .sum();
+                cells.push(unhealthy_cell(bad));
+                cells.push(Cell::text(
+                    info.environment.as_deref().unwrap_or(info.name.as_str()),
+                ));
+                cells.push(Cell::text(info.server.as_str()));
+                Some(Row {
+                    key: RowKey::Cluster(id),
+                    cells,
+                    health,
                 })
-                .sum();
-            cells.push(unhealthy_cell(bad));
-            cells.push(Cell::text(
-                info.environment.as_deref().unwrap_or(info.name.as_str()),
-            ));
-            cells.push(Cell::text(info.server.as_str()));
-            Some(Row {
-                key: RowKey::Cluster(id),
-                cells,
-                health,
             })
-        })
-        .collect();
+            .collect();
     let mut t = Table { columns, rows };
     t.measure();
     t
@@ -273,7 +336,7 @@ fn list_columns(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<(Column, Source)>
 
 /// Per child blueprint: (cluster, parent key) → (count, unhealthy). The parent key is the
 /// name a child's link carries (namespace, node name).
-type Counts = Vec<HashMap<(ClusterId, Box<str>), (usize, usize)>>;
+pub type Counts = Vec<HashMap<(ClusterId, Box<str>), (usize, usize)>>;
 
 fn child_counts(
     cat: &Catalog,
@@ -318,9 +381,134 @@ pub fn value_cell(v: &Value, kind: ColKind) -> Cell {
     }
 }
 
+thread_local! {
+    static PROJECTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// List rows projected so far on this thread: a work counter for tests and benchmarks (a
+/// change to one entity must not re-project a whole list).
+pub fn projected_rows() -> u64 {
+    PROJECTED.with(|p| p.get())
+}
+
+/// Where a list row sits in natural order: cluster, namespace, name, uid.
+pub type NaturalKey = (ClusterId, Option<Box<str>>, Box<str>, Box<str>);
+
+pub fn natural_key(cl: ClusterId, r: &Record) -> NaturalKey {
+    (cl, r.namespace.clone(), r.name.clone(), r.uid.clone())
+}
+
+/// Projects records of one blueprint in one scope into rows: the columns are resolved once
+/// per view, then each row costs only its own record.
+#[derive(Debug, Clone)]
+pub struct Lister {
+    pub bp: BpId,
+    pub scope: Scope,
+    cols: Vec<(Column, Source)>,
+}
+
+impl Lister {
+    pub fn new(cat: &Catalog, bp: BpId, scope: &Scope) -> Lister {
+        Lister {
+            bp,
+            scope: scope.clone(),
+            cols: list_columns(cat, bp, scope),
+        }
+    }
+
+    /// Whether a row depends on other entities than its own (count columns, a parent's
+    /// children): then it cannot be patched one entity at a time.
+    pub fn needs_counts(&self) -> bool {
+        self.cols
+            .iter()
+            .any(|(_, s)| matches!(s, Source::Count(_) | Source::Unhealthy))
+    }
+
+    /// Rows can be patched per changed entity (see [`Lister::in_scope`]).
+    pub fn patchable(&self) -> bool {
+        !self.needs_counts() && !matches!(self.scope, Scope::Parent(_))
+    }
+
+    /// The record of `e` if it exists and belongs to this list (not for `Scope::Parent`).
+    pub fn in_scope<'c>(&self, cat: &'c Catalog, e: &EntityRef) -> Option<&'c Record> {
+        if e.bp != self.bp {
+            return None;
+        }
+        let r = cat.get(e)?;
+        let ok = match &self.scope {
+            Scope::All => true,
+            Scope::Cluster(c) => e.cluster == *c,
+            Scope::Namespace(c, ns) => e.cluster == *c && r.namespace.as_deref() == Some(&**ns),
+            Scope::Parent(_) => false,
+        };
+        ok.then_some(r)
+    }
+
+    pub fn columns(&self) -> Vec<Column> {
+        self.cols.iter().map(|(c, _)| c.clone()).collect()
+    }
+
+    /// One row (counts empty unless the columns need them).
+    pub fn row(&self, cat: &Catalog, cl: ClusterId, r: &Record, counts: &Counts) -> Row {
+        PROJECTED.with(|p| p.set(p.get() + 1));
+        let health = cat.health(r);
+        // Children link to this entity by name (namespace, node) or, for cluster-wide
+        // relations, by nothing.
+        let count = |k: usize| {
+            let m = counts.get(k)?;
+            m.get(&(cl, r.name.clone()))
+                .or_else(|| m.get(&(cl, r.uid.clone())))
+                .copied()
+        };
+        let cells = self
+            .cols
+            .iter()
+            .map(|(col, src)| match *src {
+                Source::Cluster => Cell::text(cat.cluster(cl).map_or("", |c| c.name.as_str())),
+                Source::Namespace => Cell::text(r.namespace.as_deref().unwrap_or("")),
+                Source::Kind => Cell::text(view::kind_of(cat, r)),
+                Source::Name => Cell::text(&*r.name),
+                Source::Prop(i) => value_cell(r.props.get(i).unwrap_or(&Value::Null), col.kind),
+                Source::Ratio(a, b) => {
+                    let v = |i: usize| r.props.get(i).and_then(Value::as_int);
+                    // Kinds without replicas (Jobs, CronJobs) read neither.
+                    if v(a).is_none() && v(b).is_none() {
+                        return Cell::dim("-");
+                    }
+                    let (x, y) = (v(a).unwrap_or(0), v(b).unwrap_or(0));
+                    let tone = if x < y {
+                        Tone::Health(Health::Degraded)
+                    } else {
+                        Tone::Plain
+                    };
+                    Cell::ratio(x, y).tone(tone)
+                }
+                Source::Version => Cell::text(cat.version_of(r)),
+                Source::Health => Cell::text(health.label()).tone(Tone::Health(health)),
+                Source::Count(k) => Cell::num(count(k).map_or(0, |c| c.0) as i64),
+                Source::Unhealthy => {
+                    unhealthy_cell((0..counts.len()).filter_map(count).map(|c| c.1).sum())
+                }
+                Source::Age => Cell::age(r.created),
+            })
+            .collect();
+        let key = RowKey::Entity(EntityRef {
+            cluster: cl,
+            bp: self.bp,
+            uid: r.uid.clone(),
+        });
+        Row { key, cells, health }
+    }
+}
+
 /// The list of `bp` entities in `scope`.
 pub fn list(cat: &Catalog, bp: BpId, scope: &Scope) -> Table {
-    let cols = list_columns(cat, bp, scope);
+    list_with(cat, &Lister::new(cat, bp, scope)).0
+}
+
+/// The list a [`Lister`] shows, with each row's natural key.
+pub fn list_with(cat: &Catalog, l: &Lister) -> (Table, Vec<NaturalKey>) {
+    let (bp, scope) = (l.bp, &l.scope);
     let clusters: Vec<ClusterId> = match scope.cluster() {
         Some(c) => vec![c],
         None => cat.cluster_ids().collect(),
@@ -345,10 +533,7 @@ pub fn list(cat: &Catalog, bp: BpId, scope: &Scope) -> Table {
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.uid.cmp(&b.uid))
     });
-    let needs_counts = cols
-        .iter()
-        .any(|(_, s)| matches!(s, Source::Count(_) | Source::Unhealthy));
-    let counts = if needs_counts {
+    let counts = if l.needs_counts() {
         let ns = match scope {
             Scope::Namespace(_, ns) => Some(&**ns),
             _ => None,
@@ -357,61 +542,15 @@ pub fn list(cat: &Catalog, bp: BpId, scope: &Scope) -> Table {
     } else {
         vec![]
     };
+    let keys = records.iter().map(|&(cl, r)| natural_key(cl, r)).collect();
     let rows = records
         .into_iter()
-        .map(|(cl, r)| {
-            let health = cat.health(r);
-            // Children link to this entity by name (namespace, node) or, for cluster-wide
-            // relations, by nothing.
-            let count = |k: usize| {
-                let m = counts.get(k)?;
-                m.get(&(cl, r.name.clone()))
-                    .or_else(|| m.get(&(cl, r.uid.clone())))
-                    .copied()
-            };
-            let cells = cols
-                .iter()
-                .map(|(col, src)| match *src {
-                    Source::Cluster => Cell::text(cat.cluster(cl).map_or("", |c| c.name.as_str())),
-                    Source::Namespace => Cell::text(r.namespace.as_deref().unwrap_or("")),
-                    Source::Kind => Cell::text(view::kind_of(cat, r)),
-                    Source::Name => Cell::text(&*r.name),
-                    Source::Prop(i) => value_cell(r.props.get(i).unwrap_or(&Value::Null), col.kind),
-                    Source::Ratio(a, b) => {
-                        let v = |i: usize| r.props.get(i).and_then(Value::as_int);
-                        // Kinds without replicas (Jobs, CronJobs) read neither.
-                        if v(a).is_none() && v(b).is_none() {
-                            return Cell::dim("-");
-                        }
-                        let (x, y) = (v(a).unwrap_or(0), v(b).unwrap_or(0));
-                        let tone = if x < y {
-                            Tone::Health(Health::Degraded)
-                        } else {
-                            Tone::Plain
-                        };
-                        Cell::ratio(x, y).tone(tone)
-                    }
-                    Source::Version => Cell::text(cat.version_of(r)),
-                    Source::Health => Cell::text(health.label()).tone(Tone::Health(health)),
-                    Source::Count(k) => Cell::num(count(k).map_or(0, |c| c.0) as i64),
-                    Source::Unhealthy => {
-                        unhealthy_cell((0..counts.len()).filter_map(count).map(|c| c.1).sum())
-                    }
-                    Source::Age => Cell::age(r.created),
-                })
-                .collect();
-            let key = RowKey::Entity(EntityRef {
-                cluster: cl,
-                bp,
-                uid: r.uid.clone(),
-            });
-            Row { key, cells, health }
-        })
+        .map(|(cl, r)| l.row(cat, cl, r, &counts))
         .collect();
     let mut t = Table {
-        columns: cols.into_iter().map(|(c, _)| c).collect(),
+        columns: l.columns(),
         rows,
     };
     t.measure();
-    t
+    (t, keys)
 }

@@ -1,7 +1,7 @@
 //! The `/` filter: fuzzy matching (skim's algorithm) of a pattern against each row's text,
 //! keeping the display order and the matched character positions for highlighting.
 
-use super::table::Table;
+use super::table::{Row, Table};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
@@ -10,50 +10,144 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 pub struct Filtered {
     /// Indices into the table's rows.
     pub rows: Vec<u32>,
-    /// Per kept row, the matched char positions in [`Table::filter_text`] (empty without a
-    /// pattern).
-    pub matches: Vec<Box<[u32]>>,
 }
 
-/// Keep the rows of `order` that match `pattern` (all of them when it is empty). A row
-/// matches when one of its cells fuzzy-matches the whole pattern (so `cart` does not match
-/// `checkout-api … Running … healthy` through scattered letters); a pattern with a space may
-/// also match across cells (`prod cart`). Every matching cell is highlighted.
-pub fn apply(table: &Table, order: &[u32], pattern: &str) -> Filtered {
-    let pattern = pattern.trim();
-    if pattern.is_empty() {
-        return Filtered {
-            rows: order.to_vec(),
-            matches: vec![],
-        };
+/// A pattern prepared for matching many rows. Matching is skim's own acceptance test (every
+/// pattern char, in order, ASCII case-insensitive unless the pattern has an uppercase letter:
+/// `SkimMatcherV2` accepts exactly these and only scores them); since the filter keeps the
+/// display order, no score is computed, and the matched positions are computed by skim only
+/// for rows on screen ([`Highlighter`]).
+pub struct Pattern {
+    chars: Vec<char>,
+    /// ASCII pattern: compare bytes (a non-ASCII char never equals an ASCII one).
+    ascii: bool,
+    case_sensitive: bool,
+    across: bool,
+}
+
+impl Pattern {
+    pub fn new(pattern: &str) -> Pattern {
+        let pattern = pattern.trim();
+        Pattern {
+            chars: pattern.chars().collect(),
+            ascii: pattern.is_ascii(),
+            case_sensitive: pattern.chars().any(|c| c.is_ascii_uppercase()),
+            across: pattern.contains(' '),
+        }
     }
-    let matcher = SkimMatcherV2::default().smart_case();
-    let across = pattern.contains(' ');
-    let mut out = Filtered::default();
-    for &i in order {
-        let Some(row) = table.rows.get(i as usize) else {
-            continue;
-        };
+
+    fn eq(&self, a: char, b: char) -> bool {
+        if self.case_sensitive {
+            a == b
+        } else {
+            a.eq_ignore_ascii_case(&b)
+        }
+    }
+
+    /// How many pattern chars are matched after `text`, starting with `k` matched.
+    fn advance(&self, text: &str, mut k: usize) -> usize {
+        let n = self.chars.len();
+        if self.ascii {
+            for &b in text.as_bytes() {
+                if k == n {
+                    break;
+                }
+                if self.eq(b as char, self.chars[k]) {
+                    k += 1;
+                }
+            }
+        } else {
+            for c in text.chars() {
+                if k == n {
+                    break;
+                }
+                if self.eq(c, self.chars[k]) {
+                    k += 1;
+                }
+            }
+        }
+        k
+    }
+
+    /// Whether a row matches: one cell holds the whole pattern, or (a pattern with a space)
+    /// the cells joined by spaces do.
+    pub fn matches(&self, row: &Row) -> bool {
+        let n = self.chars.len();
+        if n == 0 || row.cells.iter().any(|c| self.advance(&c.text, 0) == n) {
+            return true;
+        }
+        if !self.across {
+            return false;
+        }
+        let mut k = 0;
+        for (i, c) in row.cells.iter().enumerate() {
+            if i > 0 {
+                k = self.advance(" ", k);
+            }
+            k = self.advance(&c.text, k);
+        }
+        k == n
+    }
+}
+
+/// Whether every row matching `new` also matches `old`, so filtering for `new` only needs the
+/// rows that matched `old` (the pattern grew; a space appearing makes cross-cell matches
+/// possible that `old` could not make, unless `old` had one).
+pub fn narrows(old: &str, new: &str) -> bool {
+    let (old, new) = (old.trim(), new.trim());
+    new.starts_with(old) && (old.is_empty() || old.contains(' ') || !new.contains(' '))
+}
+
+/// Keep the rows of `candidates` (in display order) that match `pattern` (all of them when it
+/// is empty). A row matches when one of its cells fuzzy-matches the whole pattern (so `cart`
+/// does not match `checkout-api … Running … healthy` through scattered letters); a pattern
+/// with a space may also match across cells (`prod cart`).
+pub fn apply(table: &Table, candidates: &[u32], pattern: &str) -> Filtered {
+    let p = Pattern::new(pattern);
+    Filtered {
+        rows: candidates
+            .iter()
+            .copied()
+            .filter(|&i| table.rows.get(i as usize).is_some_and(|r| p.matches(r)))
+            .collect(),
+    }
+}
+
+/// Matched char positions of on-screen rows, for highlighting: every matching cell.
+pub struct Highlighter<'a> {
+    matcher: SkimMatcherV2,
+    pattern: &'a str,
+}
+
+impl<'a> Highlighter<'a> {
+    pub fn new(pattern: &'a str) -> Highlighter<'a> {
+        Highlighter {
+            matcher: SkimMatcherV2::default().smart_case(),
+            pattern: pattern.trim(),
+        }
+    }
+
+    /// Positions in [`Table::filter_text`] of the row (empty without a pattern).
+    pub fn positions(&self, row: &Row) -> Vec<u32> {
         let mut hits: Vec<u32> = vec![];
+        if self.pattern.is_empty() {
+            return hits;
+        }
         let mut start = 0usize;
         for cell in &row.cells {
-            if let Some((_, idx)) = matcher.fuzzy_indices(&cell.text, pattern) {
+            if let Some((_, idx)) = self.matcher.fuzzy_indices(&cell.text, self.pattern) {
                 hits.extend(idx.into_iter().map(|x| (start + x) as u32));
             }
             start += cell.text.chars().count() + 1;
         }
-        if hits.is_empty() && across {
+        if hits.is_empty() && self.pattern.contains(' ') {
             let (text, _) = Table::filter_text(row);
-            if let Some((_, idx)) = matcher.fuzzy_indices(&text, pattern) {
+            if let Some((_, idx)) = self.matcher.fuzzy_indices(&text, self.pattern) {
                 hits.extend(idx.into_iter().map(|x| x as u32));
             }
         }
-        if !hits.is_empty() {
-            out.rows.push(i);
-            out.matches.push(hits.into_boxed_slice());
-        }
+        hits
     }
-    out
 }
 
 /// Char positions matched inside cell `cell` of a row (relative to the cell's start).
@@ -67,4 +161,61 @@ pub fn cell_matches(matches: &[u32], starts: &[usize], cell: usize, len: usize) 
         .filter(|&m| m >= start && m < start + len)
         .map(|m| m - start)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{ClusterId, Health};
+    use crate::tui::table::Cell;
+    use crate::tui::view::RowKey;
+
+    fn row(cells: &[&str]) -> Row {
+        Row {
+            key: RowKey::Cluster(ClusterId(0)),
+            cells: cells.iter().map(|c| Cell::text(*c)).collect(),
+            health: Health::Unknown,
+        }
+    }
+
+    /// The prefilter accepts exactly what skim accepts.
+    #[test]
+    fn pattern_agrees_with_skim() {
+        let rows = [
+            row(&["cart-7d9f", "Running", "prod"]),
+            row(&["checkout-api", "Running", "healthy"]),
+            row(&["Cart", "straße", "ünïcode"]),
+        ];
+        for pat in [
+            "cart",
+            "Cart",
+            "CART",
+            "crt",
+            "prod cart",
+            "rn",
+            "ße",
+            "üc",
+            "x",
+            "t R",
+        ] {
+            let h = Highlighter::new(pat);
+            for r in &rows {
+                assert_eq!(
+                    Pattern::new(pat).matches(r),
+                    !h.positions(r).is_empty(),
+                    "{pat} on {:?}",
+                    Table::filter_text(r).0
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn narrowing_only_when_no_new_cross_cell_matches() {
+        assert!(narrows("car", "cart"));
+        assert!(narrows("", "a b"));
+        assert!(narrows("a b", "a bc"));
+        assert!(!narrows("prod", "prod c"));
+        assert!(!narrows("cart", "car"));
+    }
 }

@@ -128,11 +128,11 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
             }
             c = changes.recv(), if changes_open => match c {
                 Some(c) => {
-                    let mut moved = catalog.apply(c);
+                    let mut moved = app.apply_change(&mut catalog, c);
                     let mut n = 1;
                     while n < DRAIN_LIMIT {
                         match changes.try_recv() {
-                            Ok(c) => moved |= catalog.apply(c),
+                            Ok(c) => moved |= app.apply_change(&mut catalog, c),
                             Err(_) => break,
                         }
                         n += 1;

@@ -168,16 +168,41 @@ impl Table {
         }
     }
 
-    /// Row indices in display order for `sort` (stable: ties keep natural order).
+    /// Row indices in display order for `sort` (ties keep natural order).
     pub fn order(&self, sort: Option<Sort>) -> Vec<u32> {
         let mut idx: Vec<u32> = (0..self.rows.len() as u32).collect();
-        if let Some(s) = sort.filter(|s| s.column < self.columns.len()) {
-            idx.sort_by(|&a, &b| {
-                let o = self.compare(&self.rows[a as usize], &self.rows[b as usize], s.column);
-                if s.reverse { o.reverse() } else { o }
-            });
+        if sort.is_some_and(|s| s.column < self.columns.len()) {
+            idx.sort_by(|&a, &b| self.order_cmp(sort, a, b));
         }
         idx
+    }
+
+    /// Display order of two row indices under `sort`: the column, then natural order (the
+    /// rows are kept in natural order, so the index breaks ties). A total order, so rows can
+    /// be merged into a sorted order by binary search.
+    pub fn order_cmp(&self, sort: Option<Sort>, a: u32, b: u32) -> Ordering {
+        let by_col = match sort.filter(|s| s.column < self.columns.len()) {
+            Some(s) => {
+                let o = self.compare(&self.rows[a as usize], &self.rows[b as usize], s.column);
+                if s.reverse { o.reverse() } else { o }
+            }
+            None => Ordering::Equal,
+        };
+        by_col.then(a.cmp(&b))
+    }
+
+    /// Widen columns to fit `rows` (widths only grow between full measures).
+    pub fn widen(&mut self, rows: &[u32]) {
+        for (i, c) in self.columns.iter_mut().enumerate() {
+            if c.kind == ColKind::Age {
+                continue;
+            }
+            for &r in rows {
+                if let Some(cell) = self.rows.get(r as usize).and_then(|r| r.cells.get(i)) {
+                    c.width = c.width.max(format::width(&cell.text).min(48));
+                }
+            }
+        }
     }
 
     /// The text the fuzzy filter matches a row against: its cells joined by one space, and

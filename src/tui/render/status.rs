@@ -43,6 +43,19 @@ pub fn line<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
                 Span::styled(format!(" {}", c.status.label()), theme.cluster(&c.status)),
             );
         }
+        let forbidden: Vec<String> = c
+            .forbidden()
+            .map(|(bp, src, _)| crate::tui::build::source_plural(cat, bp, src))
+            .collect();
+        if !forbidden.is_empty() {
+            push(
+                &mut spans,
+                Span::styled(
+                    format!(" ⚠ {} forbidden", forbidden.join(",")),
+                    theme.health(crate::catalog::Health::Degraded),
+                ),
+            );
+        }
         push(&mut spans, Span::raw("  "));
     }
     if app.demo {

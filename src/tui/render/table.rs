@@ -75,6 +75,23 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, cat: &Catalog) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
+    let notices = app.notices(cat);
+    let n = notices.len().min(crate::tui::app::MAX_NOTICES) as u16;
+    for (i, text) in notices.iter().take(n as usize).enumerate() {
+        let line = Line::styled(
+            format::truncate(&format!(" ⚠ {text}"), inner.width as usize),
+            theme.error(),
+        );
+        buf.set_line(inner.x, inner.y + i as u16, &line, inner.width);
+    }
+    let inner = Rect {
+        y: inner.y + n.min(inner.height),
+        height: inner.height.saturating_sub(n),
+        ..inner
+    };
+    if inner.height == 0 {
+        return;
+    }
     let t: &Table = &page.cache.table;
     let fit = t.fit(inner.width.saturating_sub(1) as usize);
     let is_matrix = page.view == View::Matrix;
@@ -123,15 +140,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, cat: &Catalog) {
     let offset = page.offset.min(page.len().saturating_sub(height));
     let end = (offset + height).min(page.len());
     let f = &page.cache.filtered;
+    let hl = filter::Highlighter::new(&page.filter);
     for (line, pos) in (offset..end).enumerate() {
         let Some(&ri) = f.rows.get(pos) else { break };
         let Some(row) = t.rows.get(ri as usize) else {
             continue;
         };
         let selected = pos == page.index;
-        let (text_starts, matches) = match f.matches.get(pos) {
-            Some(m) if !m.is_empty() => (Table::filter_text(row).1, &m[..]),
-            _ => (vec![], &[][..]),
+        let matches = hl.positions(row);
+        let text_starts = if matches.is_empty() {
+            vec![]
+        } else {
+            Table::filter_text(row).1
         };
         let mut spans = vec![Span::raw(" ")];
         for (n, &(ci, w)) in fit.iter().enumerate() {
@@ -157,7 +177,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, cat: &Catalog) {
             let m = if matches.is_empty() {
                 vec![]
             } else {
-                filter::cell_matches(matches, &text_starts, ci, format::width(&cell.text))
+                filter::cell_matches(&matches, &text_starts, ci, format::width(&cell.text))
             };
             spans.extend(cell_spans(&text, col, w, style, &m, theme));
         }
