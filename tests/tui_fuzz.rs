@@ -9,13 +9,13 @@ use kubeatlas::actions::Outcome;
 use kubeatlas::catalog::{Catalog, Change, ClusterId, ClusterStatus};
 use kubeatlas::tui::act::dialog::Step;
 use kubeatlas::tui::app::{Overlay, Page};
-use kubeatlas::tui::fixture;
 use kubeatlas::tui::logs::MAX_LINES;
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
 use kubeatlas::tui::render::path;
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::view::{self, View};
 use kubeatlas::tui::{App, update};
+use kubeatlas::tui::{filter, fixture};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ratatui::Terminal;
@@ -83,7 +83,7 @@ fn put(
 fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
     let c = rng.random_range(0..3u16);
     let ctx = ["dev", "staging", "prod"][c as usize];
-    match rng.random_range(0..5) {
+    match rng.random_range(0..6) {
         0 | 1 => {
             let n = rng.random_range(0..20);
             let ns = ["shop", "payments"][rng.random_range(0..2)];
@@ -147,6 +147,29 @@ fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
                 d = fixture::with_sidecar(d);
             }
             put(a, cat, c, "apps", "Deployment", d);
+        }
+        // Services come, go and swap workloads (matrix rows appear, vanish and move).
+        5 if rng.random_bool(0.3) => {
+            let uid = format!("{ctx}-dep-fuzz-{}", rng.random_range(0..4));
+            if rng.random_bool(0.3) {
+                let bp = cat.blueprints().by_identifier("workload");
+                if let Some(bp) = bp {
+                    a.apply_change(
+                        cat,
+                        Change::Delete {
+                            cluster: ClusterId(c),
+                            bp,
+                            uid: uid.into(),
+                        },
+                    );
+                }
+            } else {
+                let name = ["search", "ledger", "cart", "zz-batch"][rng.random_range(0..4)];
+                let version = ["1.0.0", "1.1.0"][rng.random_range(0..2)];
+                let d =
+                    fixture::deployment(name, "shop", &uid, version, 2, rng.random_range(0..=2));
+                put(a, cat, c, "apps", "Deployment", d);
+            }
         }
         _ => {
             let status = match rng.random_range(0..4) {
@@ -267,6 +290,13 @@ fn check(a: &App, cat: &Catalog, step: usize) {
         assert_eq!(
             p.cache.filtered, fresh.cache.filtered,
             "step {step}: filtered"
+        );
+        // The filter's contiguous row text matches as the cells do.
+        let order = fresh.cache.table.order(fresh.sort);
+        assert_eq!(
+            p.cache.filtered,
+            filter::apply(&fresh.cache.table, &order, &p.filter),
+            "step {step}: filtered by cells"
         );
     }
     if p.view == View::Matrix && !p.cache.envs.is_empty() {

@@ -12,7 +12,7 @@ use super::filter::{self, Filtered};
 use super::format;
 use super::logs::LogView;
 use super::matrix;
-use super::table::{ColKind, Sort, Table};
+use super::table::{ColKind, Row, Sort, Table};
 use super::theme::Theme;
 use super::view::{RowKey, View};
 use super::yaml::YamlView;
@@ -43,6 +43,8 @@ pub struct Cache {
     order: Vec<u32>,
     order_sort: Option<Sort>,
     pub filtered: Filtered,
+    /// The rows' text, contiguous, for the filter.
+    texts: filter::Texts,
     /// The (trimmed) pattern `filtered` was computed with.
     filter_pattern: Option<String>,
     /// Hash of what the page shows, to tell whether a rebuild changed anything.
@@ -52,6 +54,8 @@ pub struct Cache {
     lister: Option<Lister>,
     keys: Vec<NaturalKey>,
     by_uid: HashMap<(ClusterId, Box<str>), NaturalKey>,
+    /// Matrix only: the service of each workload (cluster, uid) the rows were built from.
+    service_of: HashMap<(ClusterId, Box<str>), Arc<str>>,
 }
 
 /// What one catalog change touched.
@@ -146,20 +150,141 @@ impl Cache {
             return None;
         }
         match view {
-            // The matrix reads workloads, namespaces (environment labels) and clusters only.
+            // The matrix reads workloads, namespaces (environment labels) and clusters only;
+            // a row reads the workloads of its service only.
             View::Matrix => {
                 let from = cat.workload_blueprint();
                 let ns = from.and_then(|w| super::view::namespace_blueprint(cat, w));
-                let hit = log.clusters
-                    || log
-                        .entities
-                        .iter()
-                        .any(|e| Some(e.bp) == from || Some(e.bp) == ns);
-                (!hit).then_some(false)
+                if log.clusters || log.entities.iter().any(|e| Some(e.bp) == ns) {
+                    return None;
+                }
+                let mut touched: Vec<&EntityRef> =
+                    log.entities.iter().filter(|e| Some(e.bp) == from).collect();
+                if touched.is_empty() {
+                    return Some(false);
+                }
+                touched.sort_unstable();
+                touched.dedup();
+                self.patch_matrix(cat, &touched)
             }
             View::List { .. } => self.patch_list(cat, log),
             View::Fleet | View::Detail { .. } => None,
         }
+    }
+
+    fn patch_matrix(&mut self, cat: &Catalog, touched: &[&EntityRef]) -> Option<bool> {
+        if touched.len() > self.table.rows.len() / 4 + 64 || cat.environments() != self.envs {
+            return None;
+        }
+        // The services the touched workloads belonged to and belong to now.
+        let mut services: Vec<Arc<str>> = vec![];
+        for e in touched {
+            let key = (e.cluster, e.uid.clone());
+            let now = cat.group_of(e).map(|g| g.0);
+            let was = match &now {
+                Some(s) => self.service_of.insert(key, s.clone()),
+                None => self.service_of.remove(&key),
+            };
+            services.extend(was);
+            services.extend(now);
+        }
+        services.sort_unstable();
+        services.dedup();
+        // Rows are sorted by service.
+        let (mut dirty, mut removed, mut added) = (vec![], vec![], vec![]);
+        for svc in services {
+            let at = self
+                .table
+                .rows
+                .binary_search_by(|r| matrix::service(r).map(|s| &**s).cmp(&Some(&*svc)));
+            match (at, matrix::row(cat, &self.envs, svc)) {
+                (Ok(p), Some(row)) => {
+                    if self.table.rows[p] != row {
+                        self.texts.set(p, &row);
+                        self.table.rows[p] = row;
+                        dirty.push(p as u32);
+                    }
+                }
+                (Ok(p), None) => removed.push(p as u32),
+                (Err(_), Some(row)) => added.push(row),
+                (Err(_), None) => {}
+            }
+        }
+        let structural = !removed.is_empty() || !added.is_empty();
+        if structural {
+            // `removed` is sorted (services were); `added` too.
+            let n = self.table.rows.len();
+            let mut remap = vec![u32::MAX; n];
+            let rows = std::mem::take(&mut self.table.rows);
+            let mut new_rows = Vec::with_capacity(n + added.len() - removed.len());
+            let mut fresh = vec![];
+            let mut adds = added.into_iter().peekable();
+            let mut gone = removed.iter().peekable();
+            for (i, row) in rows.into_iter().enumerate() {
+                if gone.next_if_eq(&&(i as u32)).is_some() {
+                    continue;
+                }
+                while let Some(r) = adds.next_if(|a| matrix::service(a) < matrix::service(&row)) {
+                    fresh.push(new_rows.len() as u32);
+                    new_rows.push(r);
+                }
+                remap[i] = new_rows.len() as u32;
+                new_rows.push(row);
+            }
+            for r in adds {
+                fresh.push(new_rows.len() as u32);
+                new_rows.push(r);
+            }
+            self.moved(&remap, &fresh, new_rows, &mut dirty);
+        }
+        self.reorder(dirty, structural)
+    }
+
+    /// Rows moved: old row `i` is now `remap[i]` (`u32::MAX`: removed), `fresh` (new
+    /// indices) were added; `rows` are the new rows, `dirty` (old indices) become new ones
+    /// and take in the fresh rows.
+    fn moved(&mut self, remap: &[u32], fresh: &[u32], rows: Vec<Row>, dirty: &mut Vec<u32>) {
+        self.texts.remap(remap, fresh, &rows);
+        self.table.rows = rows;
+        for d in dirty.iter_mut() {
+            *d = remap[*d as usize];
+        }
+        dirty.extend_from_slice(fresh);
+        let fix = |v: &mut Vec<u32>| {
+            v.retain_mut(|i| {
+                *i = remap[*i as usize];
+                *i != u32::MAX
+            })
+        };
+        fix(&mut self.order);
+        fix(&mut self.filtered.rows);
+    }
+
+    /// Put the `dirty` rows (changed or new) back into the display order and the filtered
+    /// rows at their place.
+    fn reorder(&mut self, mut dirty: Vec<u32>, structural: bool) -> Option<bool> {
+        if dirty.is_empty() && !structural {
+            return Some(false);
+        }
+        // Changed rows leave the display order and come back in at their new place.
+        dirty.sort_unstable();
+        let is_dirty = |i: &u32| dirty.binary_search(i).is_ok();
+        self.order.retain(|i| !is_dirty(i));
+        self.filtered.rows.retain(|i| !is_dirty(i));
+        let t = &self.table;
+        let sort = self.order_sort;
+        let cmp = |a: u32, b: u32| t.order_cmp(sort, a, b);
+        let mut add = dirty.clone();
+        add.sort_by(|&a, &b| cmp(a, b));
+        self.order = merge(&self.order, &add, cmp);
+        if let Some(p) = &self.filter_pattern {
+            let pat = filter::Pattern::new(p);
+            add.retain(|&i| pat.matches(&t.rows[i as usize]));
+            self.filtered.rows = merge(&self.filtered.rows, &add, cmp);
+        }
+        self.table.widen(&dirty);
+        self.texts.compact(&self.table.rows);
+        Some(true)
     }
 
     fn patch_list(&mut self, cat: &Catalog, log: &ChangeLog) -> Option<bool> {
@@ -184,6 +309,7 @@ impl Cache {
                 (Some(p), Some(r)) if same(&self.keys[p], e.cluster, r) => {
                     let row = l.row(cat, e.cluster, r, &vec![]);
                     if self.table.rows[p] != row {
+                        self.texts.set(p, &row);
                         self.table.rows[p] = row;
                         dirty.push(p as u32);
                     }
@@ -238,42 +364,10 @@ impl Cache {
                 new_rows.push(r);
                 new_keys.push(k);
             }
-            self.table.rows = new_rows;
             self.keys = new_keys;
-            for d in &mut dirty {
-                *d = remap[*d as usize];
-            }
-            dirty.extend(fresh);
-            let fix = |v: &mut Vec<u32>| {
-                v.retain_mut(|i| {
-                    *i = remap[*i as usize];
-                    *i != u32::MAX
-                })
-            };
-            fix(&mut self.order);
-            fix(&mut self.filtered.rows);
+            self.moved(&remap, &fresh, new_rows, &mut dirty);
         }
-        if dirty.is_empty() && !structural {
-            return Some(false);
-        }
-        // Changed rows leave the display order and come back in at their new place.
-        dirty.sort_unstable();
-        let is_dirty = |i: &u32| dirty.binary_search(i).is_ok();
-        self.order.retain(|i| !is_dirty(i));
-        self.filtered.rows.retain(|i| !is_dirty(i));
-        let t = &self.table;
-        let sort = self.order_sort;
-        let cmp = |a: u32, b: u32| t.order_cmp(sort, a, b);
-        let mut add = dirty.clone();
-        add.sort_by(|&a, &b| cmp(a, b));
-        self.order = merge(&self.order, &add, cmp);
-        if let Some(p) = &self.filter_pattern {
-            let pat = filter::Pattern::new(p);
-            add.retain(|&i| pat.matches(&t.rows[i as usize]));
-            self.filtered.rows = merge(&self.filtered.rows, &add, cmp);
-        }
-        self.table.widen(&dirty);
-        Some(true)
+        self.reorder(dirty, structural)
     }
 }
 
@@ -347,12 +441,27 @@ impl Page {
             c.lister = None;
             c.keys = vec![];
             c.by_uid = HashMap::new();
+            c.service_of = HashMap::new();
             match &self.view {
                 View::Fleet => c.table = build::fleet(cat),
                 View::Matrix => {
                     let (t, envs) = matrix::build(cat);
                     c.table = t;
                     c.envs = envs;
+                    if let Some(from) = cat.workload_blueprint() {
+                        c.service_of = cat
+                            .entities(from)
+                            .filter_map(|(cluster, r)| {
+                                let e = EntityRef {
+                                    cluster,
+                                    bp: from,
+                                    uid: r.uid.clone(),
+                                };
+                                let svc = cat.group_of(&e)?.0;
+                                Some(((cluster, e.uid), svc))
+                            })
+                            .collect();
+                    }
                 }
                 View::List { bp, scope } => {
                     let l = Lister::new(cat, *bp, scope);
@@ -375,6 +484,7 @@ impl Page {
                     c.detail.hash(&mut h);
                 }
             }
+            c.texts = filter::Texts::build(&c.table.rows);
             c.table.rows.hash(&mut h);
             c.envs.hash(&mut h);
             let hash = h.finish();
@@ -396,7 +506,7 @@ impl Page {
                 .as_deref()
                 .is_some_and(|old| filter::narrows(old, pattern));
             let base = if narrow { &c.filtered.rows } else { &c.order };
-            c.filtered = filter::apply(&c.table, base, pattern);
+            c.filtered = filter::apply_with(&c.table, &c.texts, base, pattern);
             c.filter_pattern = Some(pattern.to_string());
         }
         self.reselect();

@@ -19,6 +19,8 @@ pub struct Filtered {
 /// for rows on screen ([`Highlighter`]).
 pub struct Pattern {
     chars: Vec<char>,
+    /// ASCII pattern: its bytes, lowercased unless case-sensitive (see [`Pattern::matches_text`]).
+    bytes: Vec<u8>,
     /// ASCII pattern: compare bytes (a non-ASCII char never equals an ASCII one).
     ascii: bool,
     case_sensitive: bool,
@@ -28,10 +30,16 @@ pub struct Pattern {
 impl Pattern {
     pub fn new(pattern: &str) -> Pattern {
         let pattern = pattern.trim();
+        let case_sensitive = pattern.chars().any(|c| c.is_ascii_uppercase());
         Pattern {
             chars: pattern.chars().collect(),
+            bytes: if case_sensitive {
+                pattern.as_bytes().to_vec()
+            } else {
+                pattern.as_bytes().to_ascii_lowercase()
+            },
             ascii: pattern.is_ascii(),
-            case_sensitive: pattern.chars().any(|c| c.is_ascii_uppercase()),
+            case_sensitive,
             across: pattern.contains(' '),
         }
     }
@@ -88,6 +96,136 @@ impl Pattern {
         }
         k == n
     }
+    /// [`Pattern::matches`] on a row's encoded text ([`Texts`]); None when the pattern is not
+    /// ASCII (then only [`Pattern::matches`] applies). An ASCII pattern compares bytes: the
+    /// bytes of a multi-byte char and the separator never equal an ASCII one.
+    pub fn matches_text(&self, text: &[u8]) -> Option<bool> {
+        if !self.ascii {
+            return None;
+        }
+        let p = &self.bytes[..];
+        let n = p.len();
+        if n == 0 {
+            return Some(true);
+        }
+        let fold = |b: u8| {
+            if self.case_sensitive {
+                b
+            } else {
+                b.to_ascii_lowercase()
+            }
+        };
+        // One cell holds the whole pattern: the match restarts at each separator.
+        let mut k = 0;
+        for &b in text {
+            if fold(b) == p[k] {
+                k += 1;
+                if k == n {
+                    return Some(true);
+                }
+            } else if b == SEP {
+                k = 0;
+            }
+        }
+        if !self.across {
+            return Some(false);
+        }
+        // Cells joined by one space.
+        let mut k = 0;
+        for &b in text {
+            let b = if b == SEP { b' ' } else { fold(b) };
+            if b == p[k] {
+                k += 1;
+                if k == n {
+                    return Some(true);
+                }
+            }
+        }
+        Some(false)
+    }
+}
+
+/// Separator of cells in [`Texts`]: never a byte of UTF-8 text.
+const SEP: u8 = 0xFF;
+
+/// The text of every row of a table, contiguous (cells separated by [`SEP`]), so filtering
+/// scans one buffer instead of a dozen allocations per row. Rows patched in place are
+/// re-encoded at the end of the buffer; the buffer is compacted when mostly garbage.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    buf: Vec<u8>,
+    /// Start and end in `buf` of each table row's text.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Texts {
+    pub fn build(rows: &[Row]) -> Texts {
+        let mut t = Texts {
+            buf: Vec::with_capacity(rows.len() * 64),
+            spans: Vec::with_capacity(rows.len()),
+        };
+        for r in rows {
+            let s = t.encode(r);
+            t.spans.push(s);
+        }
+        t
+    }
+
+    fn encode(&mut self, row: &Row) -> (usize, usize) {
+        let start = self.buf.len();
+        for (i, c) in row.cells.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(SEP);
+            }
+            self.buf.extend_from_slice(c.text.as_bytes());
+        }
+        (start, self.buf.len())
+    }
+
+    /// Whether this holds the text of each of `rows` rows.
+    pub fn covers(&self, rows: usize) -> bool {
+        self.spans.len() == rows
+    }
+
+    pub fn get(&self, i: usize) -> &[u8] {
+        let (a, b) = self.spans[i];
+        &self.buf[a..b]
+    }
+
+    /// Row `i` now reads `row`.
+    pub fn set(&mut self, i: usize, row: &Row) {
+        if i < self.spans.len() {
+            self.spans[i] = self.encode(row);
+        }
+    }
+
+    /// Rows moved: old row `i` is now `remap[i]` (`u32::MAX`: removed); `fresh` (new
+    /// indices) are new rows of `rows`, the table's rows after the move.
+    pub fn remap(&mut self, remap: &[u32], fresh: &[u32], rows: &[Row]) {
+        if self.spans.len() != remap.len() {
+            return;
+        }
+        let mut spans = vec![(0, 0); rows.len()];
+        for (i, &to) in remap.iter().enumerate() {
+            if let Some(s) = spans.get_mut(to as usize) {
+                *s = self.spans[i];
+            }
+        }
+        for &f in fresh {
+            if let Some(r) = rows.get(f as usize) {
+                spans[f as usize] = self.encode(r);
+            }
+        }
+        self.spans = spans;
+    }
+
+    /// Re-encode all rows when most of the buffer is text of replaced rows.
+    pub fn compact(&mut self, rows: &[Row]) {
+        let live: usize = self.spans.iter().map(|(a, b)| b - a).sum();
+        if self.covers(rows.len()) && self.buf.len() > 2 * live + (1 << 20) {
+            *self = Texts::build(rows);
+        }
+    }
 }
 
 /// Whether every row matching `new` also matches `old`, so filtering for `new` only needs the
@@ -103,7 +241,24 @@ pub fn narrows(old: &str, new: &str) -> bool {
 /// does not match `checkout-api … Running … healthy` through scattered letters); a pattern
 /// with a space may also match across cells (`prod cart`).
 pub fn apply(table: &Table, candidates: &[u32], pattern: &str) -> Filtered {
+    apply_with(table, &Texts::default(), candidates, pattern)
+}
+
+/// [`apply`], reading the rows' text from `texts` when it covers the table.
+pub fn apply_with(table: &Table, texts: &Texts, candidates: &[u32], pattern: &str) -> Filtered {
     let p = Pattern::new(pattern);
+    if p.ascii && texts.covers(table.rows.len()) {
+        return Filtered {
+            rows: candidates
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    (i as usize) < table.rows.len()
+                        && p.matches_text(texts.get(i as usize)) == Some(true)
+                })
+                .collect(),
+        };
+    }
     Filtered {
         rows: candidates
             .iter()
@@ -185,6 +340,7 @@ mod tests {
             row(&["cart-7d9f", "Running", "prod"]),
             row(&["checkout-api", "Running", "healthy"]),
             row(&["Cart", "straße", "ünïcode"]),
+            row(&["", "a", "", "b c", "ab"]),
         ];
         for pat in [
             "cart",
@@ -197,9 +353,17 @@ mod tests {
             "üc",
             "x",
             "t R",
+            "a b",
+            "ab c",
+            "a  b",
+            "bc",
         ] {
             let h = Highlighter::new(pat);
             for r in &rows {
+                let p = Pattern::new(pat);
+                if let Some(m) = p.matches_text(Texts::build(std::slice::from_ref(r)).get(0)) {
+                    assert_eq!(m, p.matches(r), "text of {pat} on {:?}", r.cells);
+                }
                 assert_eq!(
                     Pattern::new(pat).matches(r),
                     !h.positions(r).is_empty(),

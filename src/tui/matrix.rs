@@ -27,59 +27,74 @@ pub fn build(cat: &Catalog) -> (Table, Vec<Arc<str>>) {
     let rows = cat
         .services()
         .into_iter()
-        .map(|svc| {
-            let running: Vec<_> = envs.iter().map(|e| cat.running_service(&svc, e)).collect();
-            let versions: Vec<Option<String>> = running
-                .iter()
-                .map(|r| r.as_ref().map(|r| r.versions.join(",")))
-                .collect();
-            let baseline = baseline(&versions);
-            let drift = versions
-                .iter()
-                .flatten()
-                .any(|v| Some(v) != baseline.as_ref());
-            let mut health = Health::Unknown;
-            let mut cells = vec![
-                if drift {
-                    Cell::text(DRIFT_MARK).tone(Tone::Drift(Health::Unknown))
-                } else {
-                    Cell::text("")
-                },
-                Cell::text(&*svc),
-            ];
-            for (rs, v) in running.iter().zip(&versions) {
-                cells.push(match (rs, v) {
-                    (Some(rs), Some(v)) => {
-                        health = health.worst(rs.health);
-                        let text = if v.is_empty() {
-                            format!("{}/{}", rs.ready, rs.desired)
-                        } else {
-                            format!("{v} {}/{}", rs.ready, rs.desired)
-                        };
-                        let tone = if drift && Some(v) != baseline.as_ref() {
-                            Tone::Drift(rs.health)
-                        } else {
-                            Tone::Health(rs.health)
-                        };
-                        Cell {
-                            text: text.into(),
-                            num: Some(rs.ready),
-                            tone,
-                        }
-                    }
-                    _ => Cell::dim("-"),
-                });
-            }
-            Row {
-                key: RowKey::Service(svc),
-                cells,
-                health,
-            }
-        })
+        .filter_map(|svc| row(cat, &envs, svc))
         .collect();
     let mut t = Table { columns, rows };
     t.measure();
     (t, envs)
+}
+
+/// The row of service `svc` (None when it runs in none of `envs`, the catalog's
+/// environments).
+pub fn row(cat: &Catalog, envs: &[Arc<str>], svc: Arc<str>) -> Option<Row> {
+    let running: Vec<_> = envs.iter().map(|e| cat.running_service(&svc, e)).collect();
+    if running.iter().all(Option::is_none) {
+        return None;
+    }
+    let versions: Vec<Option<String>> = running
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.versions.join(",")))
+        .collect();
+    let baseline = baseline(&versions);
+    let drift = versions
+        .iter()
+        .flatten()
+        .any(|v| Some(v) != baseline.as_ref());
+    let mut health = Health::Unknown;
+    let mut cells = vec![
+        if drift {
+            Cell::text(DRIFT_MARK).tone(Tone::Drift(Health::Unknown))
+        } else {
+            Cell::text("")
+        },
+        Cell::text(&*svc),
+    ];
+    for (rs, v) in running.iter().zip(&versions) {
+        cells.push(match (rs, v) {
+            (Some(rs), Some(v)) => {
+                health = health.worst(rs.health);
+                let text = if v.is_empty() {
+                    format!("{}/{}", rs.ready, rs.desired)
+                } else {
+                    format!("{v} {}/{}", rs.ready, rs.desired)
+                };
+                let tone = if drift && Some(v) != baseline.as_ref() {
+                    Tone::Drift(rs.health)
+                } else {
+                    Tone::Health(rs.health)
+                };
+                Cell {
+                    text: text.into(),
+                    num: Some(rs.ready),
+                    tone,
+                }
+            }
+            _ => Cell::dim("-"),
+        });
+    }
+    Some(Row {
+        key: RowKey::Service(svc),
+        cells,
+        health,
+    })
+}
+
+/// The service of a matrix row.
+pub fn service(row: &Row) -> Option<&Arc<str>> {
+    match &row.key {
+        RowKey::Service(s) => Some(s),
+        _ => None,
+    }
 }
 
 /// The version most environments run; on a tie, the one of the rightmost environment (the
