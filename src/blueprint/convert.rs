@@ -15,9 +15,11 @@
 //! [`Value::Null`]; `sum`/`count` without a default yield `0`. A `list` with no match is
 //! [`Value::Null`] (never an empty list), so "no value" looks the same for every type.
 
+use super::intern;
 use super::path::PathExpr;
 use super::{PropType, Reduce, Value};
 use serde_json::Value as Json;
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 /// How one property is converted: its type, reduction and default, shared by all sources.
@@ -38,14 +40,14 @@ impl PropRule {
         };
         let found = match (self.ty, self.reduce) {
             (PropType::List, _) => {
-                let mut items: Vec<Box<str>> = Vec::new();
+                let mut items: Vec<Cow<'_, str>> = Vec::new();
                 match &self.each {
                     Some(each) => expr.for_each(obj, |v| {
-                        items.push(each.first(v).and_then(to_string).unwrap_or_default())
+                        items.push(each.first(v).and_then(to_cow).unwrap_or_default())
                     }),
-                    None => expr.for_each(obj, |v| items.extend(to_string(v))),
+                    None => expr.for_each(obj, |v| items.extend(to_cow(v))),
                 }
-                (!items.is_empty()).then(|| Value::List(items.into_boxed_slice()))
+                (!items.is_empty()).then(|| Value::List(intern::list(&items)))
             }
             (_, Reduce::Count) => {
                 let mut n: i64 = 0;
@@ -62,7 +64,9 @@ impl PropRule {
                 sum.or_else(|| self.default.is_null().then_some(0))
                     .map(Value::Int)
             }
-            (PropType::String, Reduce::First) => first(expr, obj, to_string).map(Value::Str),
+            (PropType::String, Reduce::First) => {
+                first(expr, obj, |v| to_cow(v).map(|s| intern::str(&s))).map(Value::Str)
+            }
             (PropType::Integer, Reduce::First) => first(expr, obj, to_int).map(Value::Int),
             (PropType::Boolean, Reduce::First) => first(expr, obj, to_bool).map(Value::Bool),
             (PropType::Timestamp, Reduce::First) => first(expr, obj, to_time).map(Value::Time),
@@ -82,6 +86,15 @@ fn first<T>(expr: &PathExpr, obj: &Json, convert: impl Fn(&Json) -> Option<T>) -
         None => ControlFlow::Continue(()),
     });
     out
+}
+
+/// [`to_string`], borrowing the JSON string when it is one.
+pub(crate) fn to_cow(v: &Json) -> Option<Cow<'_, str>> {
+    match v {
+        Json::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Json::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        other => to_string(other).map(|s| Cow::Owned(s.into_string())),
+    }
 }
 
 /// A scalar as a string (objects and arrays as compact JSON); `None` for null.
@@ -157,7 +170,7 @@ pub(crate) fn convert_default(ty: PropType, v: &serde_yaml::Value) -> Result<Val
     match (ty, v) {
         (_, Y::Null) => Ok(Value::Null),
         (PropType::String, v) => scalar(v)
-            .map(Value::Str)
+            .map(|s| Value::Str(s.into()))
             .map_or_else(|| bad("a string"), Ok),
         (PropType::Integer, Y::Number(n)) => n
             .as_i64()
@@ -184,11 +197,11 @@ pub(crate) fn convert_default(ty: PropType, v: &serde_yaml::Value) -> Result<Val
         (PropType::Timestamp, _) => bad("an RFC 3339 timestamp"),
         (PropType::List, Y::Sequence(items)) => {
             let list: Option<Vec<Box<str>>> = items.iter().map(scalar).collect();
-            list.map(|l| Value::List(l.into_boxed_slice()))
+            list.map(|l| Value::List(l.into()))
                 .map_or_else(|| bad("a list of strings"), Ok)
         }
         (PropType::List, v) => scalar(v)
-            .map(|s| Value::List(Box::new([s])))
+            .map(|s| Value::List(vec![s].into()))
             .map_or_else(|| bad("a list of strings"), Ok),
     }
 }

@@ -1,19 +1,113 @@
 //! The compact values the catalog keeps: what a blueprint property extracts from an object.
+//! Strings and lists are shared ([`Str`], [`List`]): projections intern them
+//! ([`super::intern`]), so the node, namespace, phase, image or condition names that thousands
+//! of pods repeat are stored once.
 
 use serde::Serialize;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
-/// One extracted property value. Small on purpose: the catalog keeps these, never whole objects.
+/// One extracted property value. Small on purpose (16 bytes): the catalog keeps these, never
+/// whole objects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Value {
     #[default]
     Null,
     Bool(bool),
     Int(i64),
-    Str(Box<str>),
+    Str(Str),
     /// Seconds since the Unix epoch.
     Time(i64),
-    List(Box<[Box<str>]>),
+    List(List),
+}
+
+/// A shared, immutable string (one pointer wide).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Str(pub(crate) Arc<Box<str>>);
+
+/// A shared, immutable list of strings (one pointer wide).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct List(pub(crate) Arc<Box<[Box<str>]>>);
+
+impl Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for List {
+    type Target = [Box<str>];
+    fn deref(&self) -> &[Box<str>] {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl std::borrow::Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl fmt::Debug for List {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str(Arc::new(s.into()))
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        Str(Arc::new(s.into_boxed_str()))
+    }
+}
+
+impl From<Box<str>> for Str {
+    fn from(s: Box<str>) -> Str {
+        Str(Arc::new(s))
+    }
+}
+
+impl From<Vec<Box<str>>> for List {
+    fn from(v: Vec<Box<str>>) -> List {
+        List(Arc::new(v.into_boxed_slice()))
+    }
+}
+
+impl From<Box<[Box<str>]>> for List {
+    fn from(v: Box<[Box<str>]>) -> List {
+        List(Arc::new(v))
+    }
+}
+
+impl FromIterator<Box<str>> for List {
+    fn from_iter<I: IntoIterator<Item = Box<str>>>(iter: I) -> List {
+        List::from(iter.into_iter().collect::<Vec<_>>())
+    }
 }
 
 impl Value {

@@ -141,7 +141,8 @@ pub type GroupKey = (Arc<str>, Arc<str>);
 #[derive(Debug, Default)]
 pub struct Groups {
     of: HashMap<MemberKey, GroupKey>,
-    groups: BTreeMap<GroupKey, BTreeSet<MemberKey>>,
+    /// Members of each group, sorted (most groups hold a handful: a vector, not a tree).
+    groups: BTreeMap<GroupKey, Vec<MemberKey>>,
     interned: BTreeSet<Arc<str>>,
 }
 
@@ -166,10 +167,11 @@ impl Groups {
         }
         self.remove(cluster, uid);
         let (s, e) = (self.intern(service), self.intern(env));
-        self.groups
-            .entry((s.clone(), e.clone()))
-            .or_default()
-            .insert((cluster, Box::from(uid)));
+        let members = self.groups.entry((s.clone(), e.clone())).or_default();
+        let key = (cluster, Box::from(uid));
+        if let Err(i) = members.binary_search(&key) {
+            members.insert(i, key);
+        }
         self.of.insert((cluster, Box::from(uid)), (s, e));
         true
     }
@@ -179,7 +181,9 @@ impl Groups {
             return false;
         };
         if let Some(set) = self.groups.get_mut(&key) {
-            set.remove(&(cluster, Box::from(uid)));
+            if let Ok(i) = set.binary_search_by(|(c, u)| (*c, &**u).cmp(&(cluster, uid))) {
+                set.remove(i);
+            }
             if set.is_empty() {
                 self.groups.remove(&key);
             }
@@ -200,12 +204,15 @@ impl Groups {
     }
 
     /// Groups in (service, environment) order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>, &BTreeSet<MemberKey>)> {
-        self.groups.iter().map(|((s, e), m)| (s, e, m))
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>, &[MemberKey])> {
+        self.groups.iter().map(|((s, e), m)| (s, e, m.as_slice()))
     }
 
-    pub fn get(&self, service: &str, env: &str) -> Option<&BTreeSet<MemberKey>> {
-        self.groups.get(&(Arc::from(service), Arc::from(env)))
+    /// The members of one group, in (cluster, uid) order.
+    pub fn get(&self, service: &str, env: &str) -> Option<&[MemberKey]> {
+        self.groups
+            .get(&(Arc::from(service), Arc::from(env)))
+            .map(Vec::as_slice)
     }
 
     pub fn group_of(&self, cluster: ClusterId, uid: &str) -> Option<&GroupKey> {

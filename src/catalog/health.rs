@@ -49,18 +49,61 @@ const BAD_WAITING: &[&str] = &[
     "RunContainerError",
 ];
 
-fn prop<'a>(bp: &Blueprint, r: &'a Record, id: &str) -> &'a Value {
-    bp.prop_index(id)
-        .and_then(|i| r.props.get(i))
-        .unwrap_or(&Value::Null)
+/// The property indices health rules read, resolved once per blueprint (judging runs for
+/// every row of every view: no name lookups per record).
+#[derive(Debug, Clone, Default)]
+pub struct HealthProps {
+    desired: Option<usize>,
+    ready: Option<usize>,
+    updated: Option<usize>,
+    generation: Option<usize>,
+    observed: Option<usize>,
+    waiting: Option<usize>,
+    deleting: Option<usize>,
+    phase: Option<usize>,
+    total: Option<usize>,
+    ready_containers: Option<usize>,
+    active: Option<usize>,
+    succeeded: Option<usize>,
+    failed: Option<usize>,
 }
 
-fn int(bp: &Blueprint, r: &Record, id: &str) -> Option<i64> {
-    prop(bp, r, id).as_int()
+impl HealthProps {
+    pub fn of(bp: &Blueprint) -> HealthProps {
+        let i = |id: &str| bp.prop_index(id);
+        HealthProps {
+            desired: i("desired"),
+            ready: i("ready"),
+            updated: i("updated"),
+            generation: i("generation"),
+            observed: i("observedGeneration"),
+            waiting: i("waitingReasons"),
+            deleting: i("deleting"),
+            phase: i("phase"),
+            total: i("totalContainers"),
+            ready_containers: i("readyContainers"),
+            active: i("active"),
+            succeeded: i("succeeded"),
+            failed: i("failed"),
+        }
+    }
+}
+
+fn prop(r: &Record, i: Option<usize>) -> &Value {
+    i.and_then(|i| r.props.get(i)).unwrap_or(&Value::Null)
+}
+
+fn int(r: &Record, i: Option<usize>) -> Option<i64> {
+    prop(r, i).as_int()
 }
 
 /// Judge one record by its source kind's health rule, else its blueprint's.
 pub fn judge(bp: &Blueprint, r: &Record) -> Health {
+    judge_with(bp, &HealthProps::of(bp), r)
+}
+
+/// [`judge`] with the blueprint's property indices already resolved.
+pub fn judge_with(bp: &Blueprint, p: &HealthProps, r: &Record) -> Health {
     let rule = bp
         .spec
         .sources
@@ -70,11 +113,11 @@ pub fn judge(bp: &Blueprint, r: &Record) -> Health {
     match rule {
         HealthRule::None => Health::Unknown,
         HealthRule::Replicas => {
-            let desired = int(bp, r, "desired").unwrap_or(0);
-            let ready = int(bp, r, "ready").unwrap_or(0);
-            let updated = int(bp, r, "updated").unwrap_or(desired);
-            let generation = int(bp, r, "generation").unwrap_or(0);
-            let observed = int(bp, r, "observedGeneration").unwrap_or(generation);
+            let desired = int(r, p.desired).unwrap_or(0);
+            let ready = int(r, p.ready).unwrap_or(0);
+            let updated = int(r, p.updated).unwrap_or(desired);
+            let generation = int(r, p.generation).unwrap_or(0);
+            let observed = int(r, p.observed).unwrap_or(generation);
             if desired <= 0 {
                 Health::Healthy
             } else if ready <= 0 {
@@ -88,20 +131,20 @@ pub fn judge(bp: &Blueprint, r: &Record) -> Health {
             }
         }
         HealthRule::Pod => {
-            let reasons = prop(bp, r, "waitingReasons").as_list();
+            let reasons = prop(r, p.waiting).as_list();
             if reasons.iter().any(|w| BAD_WAITING.contains(&&**w)) {
                 return Health::Failed;
             }
-            if !prop(bp, r, "deleting").is_null() {
+            if !prop(r, p.deleting).is_null() {
                 return Health::Progressing;
             }
-            match prop(bp, r, "phase").as_str() {
+            match prop(r, p.phase).as_str() {
                 Some("Succeeded") => Health::Healthy,
                 Some("Failed") => Health::Failed,
                 Some("Pending") => Health::Progressing,
                 Some("Running") => {
-                    let total = int(bp, r, "totalContainers").unwrap_or(0);
-                    let ready = int(bp, r, "readyContainers").unwrap_or(0);
+                    let total = int(r, p.total).unwrap_or(0);
+                    let ready = int(r, p.ready_containers).unwrap_or(0);
                     if ready >= total {
                         Health::Healthy
                     } else {
@@ -113,9 +156,9 @@ pub fn judge(bp: &Blueprint, r: &Record) -> Health {
         }
         HealthRule::Job => {
             let (active, succeeded, failed) = (
-                int(bp, r, "active").unwrap_or(0),
-                int(bp, r, "succeeded").unwrap_or(0),
-                int(bp, r, "failed").unwrap_or(0),
+                int(r, p.active).unwrap_or(0),
+                int(r, p.succeeded).unwrap_or(0),
+                int(r, p.failed).unwrap_or(0),
             );
             if active > 0 {
                 Health::Progressing
@@ -127,7 +170,7 @@ pub fn judge(bp: &Blueprint, r: &Record) -> Health {
                 Health::Unknown
             }
         }
-        HealthRule::Condition => match prop(bp, r, "ready").as_str() {
+        HealthRule::Condition => match prop(r, p.ready).as_str() {
             Some("True") => Health::Healthy,
             Some("False") => Health::Failed,
             _ => Health::Unknown,

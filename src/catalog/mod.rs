@@ -9,10 +9,10 @@ pub mod store;
 pub use derived::{Member, RunningService, image_tag};
 pub use health::Health;
 
-use crate::blueprint::{Blueprint, BlueprintSet, BpId, Link, Record};
+use crate::blueprint::{Blueprint, BlueprintSet, BpId, Link, Record, RelationVia};
 use derived::{DerivedRules, Groups};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use store::ClusterStore;
 
@@ -164,6 +164,8 @@ pub struct Catalog {
     clusters: Vec<ClusterInfo>,
     stores: Vec<ClusterStore>,
     groups: Groups,
+    /// Per blueprint, the properties its health rule reads.
+    health_props: Vec<health::HealthProps>,
     revision: u64,
 }
 
@@ -182,8 +184,35 @@ impl Catalog {
             })
             .collect();
         let rules = DerivedRules::new(&blueprints);
-        let stores = clusters.iter().map(|_| ClusterStore::new(n)).collect();
+        // Only blueprints that relations name (namespaces, nodes) need a name index.
+        let mut named = vec![false; n];
+        for bp in blueprints.all() {
+            for (rel, spec) in bp.spec.relations.iter().enumerate() {
+                if matches!(spec.via, RelationVia::Namespace | RelationVia::Field)
+                    && let Some(t) = bp.relation_target(rel)
+                    && let Some(f) = named.get_mut(t.0 as usize)
+                {
+                    *f = true;
+                }
+            }
+        }
+        if let Some(f) = rules
+            .namespace_bp
+            .and_then(|ns| named.get_mut(ns.0 as usize))
+        {
+            *f = true;
+        }
+        let stores = clusters
+            .iter()
+            .map(|_| ClusterStore::with_named(named.clone()))
+            .collect();
+        let health_props = blueprints
+            .all()
+            .iter()
+            .map(health::HealthProps::of)
+            .collect();
         Catalog {
+            health_props,
             blueprints,
             targets,
             rules,
@@ -276,9 +305,12 @@ impl Catalog {
         if store.get(bp, &record.uid).is_some_and(|old| *old == record) {
             return false;
         }
-        let uid = record.uid.clone();
+        let derived = Some(bp) == self.rules.from || Some(bp) == self.rules.namespace_bp;
+        let uid = derived.then(|| record.uid.clone());
         store.upsert(record, targets);
-        self.after_change(cluster, bp, &uid);
+        if let Some(uid) = uid {
+            self.after_change(cluster, bp, &uid);
+        }
         true
     }
 
@@ -300,15 +332,22 @@ impl Catalog {
         let Some(store) = self.stores.get(cluster.0 as usize) else {
             return false;
         };
-        let keep: BTreeSet<&str> = records.iter().map(|r| &*r.uid).collect();
-        let gone: Vec<Box<str>> = store
-            .uids_of_source(bp, source)
-            .into_iter()
-            .filter(|u| !keep.contains(&**u))
-            .collect();
+        let gone: Vec<Box<str>> = if store.count(bp) == 0 {
+            vec![]
+        } else {
+            let keep: HashSet<&str> = records.iter().map(|r| &*r.uid).collect();
+            store
+                .entities(bp)
+                .filter(|r| r.source == source && !keep.contains(&*r.uid))
+                .map(|r| r.uid.clone())
+                .collect()
+        };
         let mut changed = false;
         for uid in gone {
             changed |= self.remove(cluster, bp, &uid);
+        }
+        if let Some(store) = self.stores.get_mut(cluster.0 as usize) {
+            store.reserve(bp, records.len());
         }
         for r in records {
             changed |= self.upsert(cluster, r);
@@ -411,7 +450,11 @@ impl Catalog {
     }
 
     pub fn health(&self, r: &Record) -> Health {
-        health::judge(self.blueprint(r.blueprint), r)
+        let bp = self.blueprint(r.blueprint);
+        match self.health_props.get(r.blueprint.0 as usize) {
+            Some(p) => health::judge_with(bp, p, r),
+            None => health::judge(bp, r),
+        }
     }
 
     /// Follow relation `rel` (index into the blueprint's relations) of an entity to its target,
@@ -557,7 +600,7 @@ impl Catalog {
         &self,
         service: &Arc<str>,
         env: &Arc<str>,
-        members: &BTreeSet<derived::MemberKey>,
+        members: &[derived::MemberKey],
     ) -> RunningService {
         let mut rs = RunningService {
             service: service.clone(),

@@ -3,6 +3,7 @@
 //! others; nothing here touches the catalog directly.
 
 pub mod clients;
+pub mod memory;
 pub mod object;
 pub mod source;
 pub mod status;

@@ -1,5 +1,7 @@
 //! The object type the watchers decode: the raw JSON (for blueprint path expressions) plus the
-//! few metadata fields kube-runtime needs. Dropped right after projection.
+//! few metadata fields kube-runtime needs. Dropped right after projection. While a watcher
+//! polls its stream, objects are decoded pruned to what its blueprint reads
+//! ([`crate::blueprint::prune`]); elsewhere they are decoded whole.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::{ApiResource, DynamicResourceScope};
@@ -14,7 +16,10 @@ pub struct RawObject {
 
 impl<'de> Deserialize<'de> for RawObject {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut value = serde_json::Value::deserialize(d)?;
+        let mut value = match crate::blueprint::prune::current() {
+            Some(tree) => tree.decode(d)?,
+            None => serde_json::Value::deserialize(d)?,
+        };
         let md = value.get_mut("metadata");
         let field = |md: &Option<&mut serde_json::Value>, k: &str| {
             md.as_ref()

@@ -5,6 +5,7 @@
 use super::Readiness;
 use super::object::RawObject;
 use super::status::{Failure, classify, classify_watch};
+use crate::blueprint::prune::{self, FieldTree};
 use crate::blueprint::{BlueprintSet, BpId, Record};
 use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
 use futures::StreamExt;
@@ -15,6 +16,8 @@ use tokio::sync::mpsc::Sender;
 
 /// Objects per page of a watcher's (re)list.
 pub const PAGE_SIZE: u32 = 2000;
+/// A list of at least this many objects returns freed memory to the OS afterwards.
+const TRIM_AFTER: usize = 1000;
 
 pub struct SourceTask {
     pub client: kube::Client,
@@ -95,7 +98,16 @@ impl SourceTask {
         };
         let api: Api<RawObject> = Api::all_with(self.client.clone(), &ar);
         let cfg = watcher::Config::default().page_size(PAGE_SIZE);
-        let mut stream = std::pin::pin!(watcher(api, cfg).default_backoff());
+        // Objects are decoded pruned to what this source's projection reads.
+        let tree = Arc::new(
+            self.blueprints
+                .get(self.bp)
+                .field_tree(self.source as usize),
+        );
+        let mut stream = Pruned {
+            inner: Box::pin(watcher(api, cfg).default_backoff()),
+            tree,
+        };
         let mut buf: Vec<Record> = Vec::new();
         let mut healthy = false;
         while let Some(ev) = stream.next().await {
@@ -110,6 +122,9 @@ impl SourceTask {
                 }
                 Ok(watcher::Event::InitDone) => {
                     let records = std::mem::take(&mut buf);
+                    if records.len() >= TRIM_AFTER {
+                        super::memory::release_soon();
+                    }
                     let sent = self
                         .send(Change::Resync {
                             cluster: self.cluster,
@@ -183,6 +198,25 @@ impl SourceTask {
                 None => true,
             },
         }
+    }
+}
+
+/// A stream polled with a [`FieldTree`] entered on the polling thread: kube decodes list
+/// pages and watch events inside `poll_next`, so they are decoded pruned.
+struct Pruned<S> {
+    inner: std::pin::Pin<Box<S>>,
+    tree: Arc<FieldTree>,
+}
+
+impl<S: futures::Stream> futures::Stream for Pruned<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        let _entered = prune::enter(Some(self.tree.clone()));
+        self.inner.as_mut().poll_next(cx)
     }
 }
 

@@ -259,6 +259,25 @@ impl SimCluster {
             .ok_or_else(|| ApiError::not_found(res, name))
     }
 
+    /// Replaces existing objects by the given values in one go (one lock; one MODIFIED each,
+    /// as a burst of controller writes), skipping values whose object is gone. Identity comes
+    /// from each value's `metadata` (namespace, name); nothing is validated. Returns how many
+    /// objects were replaced.
+    pub fn replace_many(&self, res: SimResource, values: Vec<Value>) -> usize {
+        let mut store = lock(&self.store);
+        let mut n = 0;
+        for v in values {
+            let meta = &v["metadata"];
+            let ns = meta["namespace"].as_str().filter(|_| res.namespaced());
+            let key = store_key(ns, meta["name"].as_str().unwrap_or_default());
+            if store.get(res, &key).is_some() {
+                store.replace(res, key, v);
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Arc snapshot of every object of `res` (cheap: no object is cloned).
     pub(crate) fn snapshot(&self, res: SimResource) -> Vec<Arc<StoredObject>> {
         lock(&self.store)

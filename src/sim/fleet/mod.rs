@@ -70,8 +70,8 @@ impl SimFleet {
 
     /// A benchmark fleet: `contexts` clusters (`bench-01`, …) with exactly `pods_per_context`
     /// Running/ready pods each, in workloads of ~5 pods (90 % Deployments, 10 % StatefulSets)
-    /// over 8 namespaces, built directly in their final state. Its controller ticks every
-    /// second once started (it stays idle until something changes).
+    /// over 8 namespaces, built directly in their final state (created a day ago). Its
+    /// controller ticks every second once started (it stays idle until something changes).
     pub fn scaled(contexts: usize, pods_per_context: usize) -> SimFleet {
         let clusters = std::thread::scope(|s| {
             let handles: Vec<_> = (0..contexts)

@@ -137,7 +137,12 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
     }
     let mut bulk = Bulk {
         rng: StdRng::seed_from_u64(util::fnv64a(format!("bulk/{name}").as_bytes())),
-        now: util::now_rfc3339(),
+        // Created a day ago, as in a fleet that has been running: ages on screen do not tick.
+        now: util::rfc3339(
+            jiff::Timestamp::now()
+                .checked_sub(jiff::SignedDuration::from_hours(24))
+                .unwrap_or_else(|_| jiff::Timestamp::now()),
+        ),
         next_rv: c.resource_version(),
         items: Vec::with_capacity(pods + pods / 2),
     };

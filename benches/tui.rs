@@ -1,0 +1,56 @@
+//! TUI benches at 100k pods: projecting the pods view's rows, one filter keystroke over them,
+//! rendering one frame on a TestBackend. `cargo bench --bench tui`.
+
+#[path = "common/fleet.rs"]
+mod fleet;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kubeatlas::tui::app::Page;
+use kubeatlas::tui::theme::Theme;
+use kubeatlas::tui::view::{Scope, View};
+use kubeatlas::tui::{App, build, filter, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn benches(c: &mut Criterion) {
+    let (cat, _) = fleet::build();
+    let Some(pod) = cat.blueprints().by_identifier("pod") else {
+        return;
+    };
+    c.bench_function("pods view rows (100k pods)", |b| {
+        b.iter(|| black_box(build::list(&cat, pod, &Scope::All).rows.len()))
+    });
+    let table = build::list(&cat, pod, &Scope::All);
+    let order = table.order(None);
+    c.bench_function("filter keystroke (100k rows)", |b| {
+        b.iter(|| black_box(filter::apply(&table, &order, "svc-0042").rows.len()))
+    });
+    let mut app = App::new(Theme { color: true }, false, false, 0);
+    app.width = 200;
+    app.height = 60;
+    app.push(
+        Page::new(View::List {
+            bp: pod,
+            scope: Scope::All,
+        }),
+        &cat,
+    );
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| match e {});
+    c.bench_function("render one frame (pods view, 200x60)", |b| {
+        b.iter(|| {
+            let _ = term.draw(|f| render::draw(f, &app, &cat));
+        })
+    });
+}
+
+criterion_group! {
+    name = tui;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(tui);

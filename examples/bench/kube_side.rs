@@ -1,0 +1,164 @@
+//! Against the API servers: the sync through the binary's own code path, the typed LIST floor,
+//! and the server's plain serve rate.
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use kube::api::{Api, ListParams};
+use kubeatlas::blueprint::BlueprintSet;
+use kubeatlas::cli::session::{self, Session, Target};
+use kubeatlas::config::{Paths, UserConfig, kubeconfig};
+use kubeatlas::fleet::{build_client, source::PAGE_SIZE};
+use serde::de::DeserializeOwned;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Open a session exactly as the binary does and fold changes until every cluster is ready.
+/// Returns the session, the time it took and the clusters that did not get ready.
+pub async fn sync(
+    files: &[PathBuf],
+    contexts: &[String],
+    paths: &Paths,
+) -> anyhow::Result<(Session, Duration, Vec<(String, String)>)> {
+    let t = Instant::now();
+    let mut s = session::open(
+        Target::Files(files.to_vec()),
+        contexts,
+        UserConfig::default(),
+        paths,
+        true,
+    )
+    .await?;
+    let failed = s.wait_synced(Duration::from_secs(240)).await;
+    Ok((s, t.elapsed(), failed))
+}
+
+/// One client per selected context, built as the session builds them.
+pub async fn clients(
+    files: &[PathBuf],
+    contexts: &[String],
+) -> anyhow::Result<Vec<(String, kube::Client)>> {
+    let loaded = kubeconfig::load(files)?;
+    let mut out = vec![];
+    for name in loaded.select(contexts)? {
+        let cfg = loaded
+            .client_config(&name, true)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let client = build_client(cfg).await.map_err(anyhow::Error::msg)?;
+        out.push((name, client));
+    }
+    Ok(out)
+}
+
+/// Every object of `K` in the cluster, listed page by page like the watchers do, decoded
+/// into k8s-openapi types and dropped. Returns the number of objects.
+async fn list_all<K>(client: kube::Client) -> anyhow::Result<usize>
+where
+    K: kube::Resource<DynamicType = ()> + DeserializeOwned + Clone + std::fmt::Debug,
+{
+    let api: Api<K> = Api::all(client);
+    let mut lp = ListParams::default().limit(PAGE_SIZE);
+    let mut n = 0;
+    loop {
+        let list = api.list(&lp).await?;
+        n += list.items.len();
+        match list.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(c) => lp = lp.continue_token(&c),
+            None => return Ok(n),
+        }
+    }
+}
+
+/// The source kinds of a blueprint set that have a k8s-openapi type here (group, kind).
+pub fn source_kinds(set: &BlueprintSet) -> Vec<(String, String)> {
+    let mut kinds: Vec<(String, String)> = set
+        .sources()
+        .map(|(_, _, s)| (s.group.clone(), s.kind.clone()))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+async fn list_kind(client: kube::Client, group: &str, kind: &str) -> anyhow::Result<usize> {
+    match (group, kind) {
+        ("", "Namespace") => list_all::<Namespace>(client).await,
+        ("", "Node") => list_all::<Node>(client).await,
+        ("", "Pod") => list_all::<Pod>(client).await,
+        ("apps", "ReplicaSet") => list_all::<ReplicaSet>(client).await,
+        ("apps", "Deployment") => list_all::<Deployment>(client).await,
+        ("apps", "StatefulSet") => list_all::<StatefulSet>(client).await,
+        ("apps", "DaemonSet") => list_all::<DaemonSet>(client).await,
+        ("batch", "Job") => list_all::<Job>(client).await,
+        ("batch", "CronJob") => list_all::<CronJob>(client).await,
+        _ => anyhow::bail!("no typed lister for {group}/{kind}"),
+    }
+}
+
+/// The floor: every source kind in every cluster listed concurrently (one task each, as the
+/// fleet runs one watcher each), typed decoding. Returns the time and the objects listed.
+pub async fn floor(
+    clients: &[(String, kube::Client)],
+    kinds: &[(String, String)],
+) -> anyhow::Result<(Duration, usize)> {
+    let t = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (_, c) in clients {
+        for (g, k) in kinds {
+            let (c, g, k) = (c.clone(), g.clone(), k.clone());
+            tasks.spawn(async move { list_kind(c, &g, &k).await });
+        }
+    }
+    let mut n = 0;
+    while let Some(r) = tasks.join_next().await {
+        n += r??;
+    }
+    Ok((t.elapsed(), n))
+}
+
+/// The servers' own rate: every pod listed page by page as the watchers page, concurrently
+/// over the clusters, bodies read as text and not decoded. Returns (time, bytes).
+pub async fn serve_rate(clients: &[(String, kube::Client)]) -> anyhow::Result<(Duration, u64)> {
+    let t = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (_, c) in clients {
+        let c = c.clone();
+        tasks.spawn(async move {
+            let mut bytes = 0u64;
+            let mut token: Option<String> = None;
+            loop {
+                let mut url = format!("/api/v1/pods?limit={PAGE_SIZE}");
+                if let Some(t) = &token {
+                    url.push_str("&continue=");
+                    url.push_str(t);
+                }
+                let req = http::Request::get(url).body(vec![])?;
+                let text = c.request_text(req).await?;
+                bytes += text.len() as u64;
+                token = continue_token(&text);
+                if token.is_none() {
+                    return anyhow::Ok(bytes);
+                }
+            }
+        });
+    }
+    let mut bytes = 0;
+    while let Some(r) = tasks.join_next().await {
+        bytes += r??;
+    }
+    Ok((t.elapsed(), bytes))
+}
+
+/// The `metadata.continue` of a list body, found without decoding the items.
+fn continue_token(text: &str) -> Option<String> {
+    let mut n = text.len().min(4096);
+    while !text.is_char_boundary(n) {
+        n -= 1;
+    }
+    let head = &text[..n];
+    let head = &head[..head.find("\"items\"").unwrap_or(head.len())];
+    let start = head.find("\"continue\":\"")? + "\"continue\":\"".len();
+    let end = head[start..].find('"')?;
+    Some(head[start..start + end].to_string()).filter(|t| !t.is_empty())
+}
