@@ -10,5 +10,4 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod fleet;
-pub mod sim;
 pub mod tui;

@@ -10,7 +10,7 @@ use kubeatlas::actions::progress::{RolloutState, progress};
 use kubeatlas::actions::{Action, Executor, Target};
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
-use kubeatlas::sim::{JournalEntry, SimCluster, SimFleet, SimResource};
+use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;

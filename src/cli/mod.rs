@@ -159,7 +159,7 @@ async fn run_tui(
     // Stop every watcher (and the demo simulator) before leaving.
     fleet.shutdown().await;
     if let Some(d) = demo_fleet {
-        d.fleet.shutdown().await;
+        d.shutdown().await;
     }
     result.map(|()| ExitCode::SUCCESS)
 }
