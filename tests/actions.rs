@@ -302,7 +302,7 @@ async fn delete_pod_carries_a_uid_precondition() {
     let mut stale = t.clone();
     stale.uid = "00000000-0000-0000-0000-000000000000".into();
     prod.clear_journal();
-    let out = ex.execute(&stale, &Action::DeletePod).await;
+    let out = ex.execute(&stale, &Action::Delete).await;
     assert!(!out.ok);
     assert!(
         out.message.contains("nothing was deleted"),
@@ -314,7 +314,7 @@ async fn delete_pod_carries_a_uid_precondition() {
         "pod still there"
     );
 
-    let out = ex.execute(&t, &Action::DeletePod).await;
+    let out = ex.execute(&t, &Action::Delete).await;
     assert!(out.ok, "{}", out.message);
     let muts = mutations(&prod);
     assert_eq!(muts.len(), 2);
@@ -374,7 +374,7 @@ async fn read_only_sends_no_mutating_request_whatever_is_asked() {
                     image: "x:1".into(),
                 },
             ),
-            (&pod, Action::DeletePod),
+            (&pod, Action::Delete),
         ] {
             let out = ex.execute(&target(&env, e), &a).await;
             assert!(
