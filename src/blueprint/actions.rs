@@ -72,6 +72,9 @@ fn field_path(text: &str) -> Option<Box<[Box<str>]>> {
     parts.iter().all(|p| plain(p)).then(|| parts.into())
 }
 
+/// A blueprint's action kinds, and per source its rules.
+pub(crate) type Compiled = (Box<[ActionKind]>, Box<[Box<[ActionRule]>]>);
+
 /// Compiles the actions of one blueprint, reporting every problem at its place.
 pub(crate) struct ActionCompiler<'a> {
     pub spec: &'a BlueprintSpec,
@@ -87,7 +90,7 @@ impl ActionCompiler<'_> {
     }
 
     /// The blueprint's action kinds, and per source its rules.
-    pub fn compile(&mut self) -> (Box<[ActionKind]>, Box<[Box<[ActionRule]>]>) {
+    pub fn compile(&mut self) -> Compiled {
         let spec = self.spec;
         let mut kinds = self.kinds(&spec.actions, &[Step::Key("actions")]);
         kinds.retain(|k| !self.dropped.contains(k));
