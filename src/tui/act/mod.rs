@@ -278,23 +278,22 @@ fn probe(kind: ActionKind) -> Action {
     }
 }
 
-/// A target with its containers, images and desired replicas from the catalog.
+/// A target with its containers, images and desired replicas from the catalog: the
+/// properties its kind's redeploy and scale rules name.
 fn acted(cat: &Catalog, entity: EntityRef, target: Target) -> Acted {
-    let bp = cat.blueprint(entity.bp);
     let r = cat.get(&entity);
-    let prop = |id: &str| {
-        bp.prop_index(id)
-            .and_then(|i| r.and_then(|r| r.props.get(i)))
-    };
-    let list = |id: &str| -> Vec<String> {
-        prop(id)
+    let prop = |i: Option<usize>| i.and_then(|i| r.and_then(|r| r.props.get(i)));
+    let list = |i: Option<usize>| -> Vec<String> {
+        prop(i)
             .map(|v| v.as_list().iter().map(|s| s.to_string()).collect())
             .unwrap_or_default()
     };
+    let redeploy = target.rule(ActionKind::Redeploy);
+    let scale = target.rule(ActionKind::Scale);
     Acted {
-        containers: list("containers"),
-        images: list("images"),
-        desired: prop("desired").and_then(|v| v.as_int()),
+        containers: list(redeploy.and_then(|x| x.containers)),
+        images: list(redeploy.and_then(|x| x.images)),
+        desired: prop(scale.and_then(|x| x.replicas)).and_then(|v| v.as_int()),
         entity,
         target,
     }
