@@ -3,13 +3,12 @@
 //! through the [`Executor`] only; log lines come back in batches over a bounded channel, so a
 //! chatty pod slows its own stream down instead of growing memory.
 
-use super::msg::{Effect, Msg, ObjectTarget, Reply};
+use super::msg::{Effect, Msg, Reply};
 use super::yaml;
-use crate::actions::Executor;
 use crate::actions::logs::{self, LogEvent, LogRequest};
+use crate::actions::{Executor, ObjectAddress};
 use crate::fleet::ClientSet;
 use kube::api::{Api, DynamicObject};
-use kube::core::{ApiResource, GroupVersionKind};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, Sender, UnboundedSender};
 use tokio::task::JoinSet;
@@ -58,7 +57,7 @@ impl Runner {
             .ok_or_else(|| "no API client for this context (yet)".to_string())
     }
 
-    fn client(&self, t: &ObjectTarget) -> Result<kube::Client, String> {
+    fn client(&self, t: &ObjectAddress) -> Result<kube::Client, String> {
         self.client_of(t.cluster)
     }
 
@@ -184,18 +183,9 @@ impl Runner {
     }
 }
 
-/// The `ApiResource` of a target (plural from the blueprint, else guessed from the kind).
-pub fn api_resource(t: &ObjectTarget) -> ApiResource {
-    let gvk = GroupVersionKind::gvk(&t.group, &t.version, &t.kind);
-    match &t.plural {
-        Some(p) => ApiResource::from_gvk_with_plural(&gvk, p),
-        None => ApiResource::from_gvk(&gvk),
-    }
-}
-
 /// GET one object and render it as sanitized YAML.
-pub async fn fetch_yaml(client: kube::Client, t: &ObjectTarget) -> Result<String, String> {
-    let ar = api_resource(t);
+pub async fn fetch_yaml(client: kube::Client, t: &ObjectAddress) -> Result<String, String> {
+    let ar = t.api_resource();
     let api: Api<DynamicObject> = match &t.namespace {
         Some(ns) => Api::namespaced_with(client, ns, &ar),
         None => Api::all_with(client, &ar),

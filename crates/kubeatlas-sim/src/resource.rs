@@ -21,6 +21,10 @@ pub enum SimResource {
     Jobs,
     /// batch/v1 `cronjobs`.
     CronJobs,
+    /// `demo.kubeatlas.dev/v1` `workers`: a custom resource with a `scale` subresource
+    /// (`specReplicasPath: .spec.replicas`, `statusReplicasPath: .status.replicas`) and no
+    /// controller; as for any custom resource, strategic-merge patches are refused (415).
+    Workers,
 }
 
 /// Static metadata of a [`SimResource`].
@@ -184,9 +188,22 @@ static CRONJOBS: ResourceInfo = info!(
     false
 );
 
+static WORKERS: ResourceInfo = info!(
+    "demo.kubeatlas.dev",
+    "v1",
+    "demo.kubeatlas.dev/v1",
+    "workers",
+    "Worker",
+    true,
+    "",
+    &[],
+    true,
+    true
+);
+
 impl SimResource {
     /// Every served resource, in a stable order.
-    pub const ALL: [SimResource; 9] = [
+    pub const ALL: [SimResource; 10] = [
         SimResource::Namespaces,
         SimResource::Nodes,
         SimResource::Pods,
@@ -196,6 +213,7 @@ impl SimResource {
         SimResource::DaemonSets,
         SimResource::Jobs,
         SimResource::CronJobs,
+        SimResource::Workers,
     ];
 
     pub(crate) fn info(self) -> &'static ResourceInfo {
@@ -209,7 +227,13 @@ impl SimResource {
             SimResource::DaemonSets => &DAEMONSETS,
             SimResource::Jobs => &JOBS,
             SimResource::CronJobs => &CRONJOBS,
+            SimResource::Workers => &WORKERS,
         }
+    }
+
+    /// A custom resource (served from a CRD): no strategic-merge patch.
+    pub(crate) fn is_custom(self) -> bool {
+        self == SimResource::Workers
     }
 
     /// Index into per-resource tables.

@@ -148,6 +148,11 @@ pub(crate) fn patch(
     req: &Req,
 ) -> Result<Response, ApiError> {
     let (kind, doc) = patch_input(req)?;
+    if kind == PatchKind::Strategic && res.is_custom() {
+        return Err(ApiError::unsupported_media_type(
+            req.content_type.as_deref().unwrap_or(""),
+        ));
+    }
     let obj = cluster.op_update(res, ns, name, scope, req.query.dry_run()?, |cur| {
         patch::apply(kind, cur, &doc).map_err(patch_error)
     })?;

@@ -54,6 +54,10 @@ pub(crate) fn parse(path: &str) -> Option<Target> {
         ["apis", g] => group_static(g).map(Target::Group),
         ["apis", g, "v1"] => group_static(g).map(Target::GroupVersion),
         ["api", "v1", rest @ ..] => resource_path("", rest),
+        // The custom resource's group serves its objects but no discovery document.
+        ["apis", g, "v1", rest @ ..] if *g == SimResource::Workers.group() => {
+            resource_path(SimResource::Workers.group(), rest)
+        }
         ["apis", g, "v1", rest @ ..] => resource_path(group_static(g)?, rest),
         _ => None,
     }

@@ -55,8 +55,11 @@ fn write_bookmark(buf: &mut Vec<u8>, res: SimResource, repr: Repr, rv: u64, init
         Repr::Full => {
             buf.extend_from_slice(res.info().type_prefix.as_bytes());
             buf.extend_from_slice(meta.as_bytes());
-            buf.push(b',');
-            buf.extend_from_slice(res.info().bookmark_tail.as_bytes());
+            let tail = res.info().bookmark_tail;
+            if !tail.is_empty() {
+                buf.push(b',');
+                buf.extend_from_slice(tail.as_bytes());
+            }
             buf.push(b'}');
         }
         Repr::Meta => {
