@@ -10,7 +10,7 @@ use kubeatlas::blueprint::ActionKind;
 use kubeatlas::catalog::{Catalog, EntityRef};
 use kubeatlas::cli::session::{self, Session};
 use kubeatlas::config::{Paths, UserConfig};
-use kubeatlas::sim::{JournalEntry, SimCluster, SimFleet, SimResource};
+use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
 use kubeatlas::tui::act::dialog::Step;
 use kubeatlas::tui::app::Overlay;
 use kubeatlas::tui::fixture::{app, press, type_text};
