@@ -231,3 +231,41 @@ async fn a_403_from_the_server_makes_the_next_action_ask_again() {
     assert_eq!(r.requests("PATCH", CART).len(), 1, "only the refused one");
     assert_eq!(r.requests("POST", REVIEWS).len(), 1);
 }
+
+/// POST a review body to prod as the fleet's client does; the answer's `status`.
+async fn post(env: &Env, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let prod = env.session.catalog.cluster_by_name("prod").expect("prod");
+    let client = env.session.clients.get(prod).expect("client");
+    let req = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(path)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(&body).expect("json"))
+        .expect("request");
+    let v: serde_json::Value = client.request(req).await.expect("answered");
+    v["status"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_answers_reviews_from_its_own_rules() {
+    use kubeatlas::actions::access::{Attributes, review_body, whoami_body};
+    let r = rig().await;
+    let prod = r.env.sim.cluster("prod").expect("prod").clone();
+    prod.set_user("alice");
+    prod.forbid(SimResource::Deployments, &["patch"]);
+    let attrs = |verb: &str, sub: &str| Attributes {
+        verb: verb.into(),
+        group: "apps".into(),
+        resource: "deployments".into(),
+        subresource: sub.into(),
+        namespace: Some("shop".into()),
+    };
+    let denied = post(&r.env, REVIEWS, review_body(&attrs("patch", ""))).await;
+    assert_eq!(denied, serde_json::json!({"allowed": false}));
+    let scale = post(&r.env, REVIEWS, review_body(&attrs("patch", "scale"))).await;
+    assert_eq!(scale["allowed"], false, "subresources follow their parent");
+    let get = post(&r.env, REVIEWS, review_body(&attrs("get", ""))).await;
+    assert_eq!(get["allowed"], true);
+    let who = post(&r.env, WHOAMI, whoami_body()).await;
+    assert_eq!(who["userInfo"]["username"], "alice");
+}
