@@ -269,3 +269,19 @@ async fn the_simulator_answers_reviews_from_its_own_rules() {
     let who = post(&r.env, WHOAMI, whoami_body()).await;
     assert_eq!(who["userInfo"]["username"], "alice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_without_an_answer_lets_the_server_decide_and_is_asked_again() {
+    let mut r = rig().await;
+    let prod = r.env.sim.cluster("prod").expect("prod").clone();
+    prod.set_fail_all(true);
+    let fx = r.key('r');
+    assert_eq!(checks(&fx), 1);
+    r.drive(fx, dialog_open).await;
+    prod.set_fail_all(false);
+    r.key('n');
+    assert!(!dialog_open(&r.app));
+    let fx = r.key('r');
+    assert_eq!(checks(&fx), 1, "asked again: {fx:?}");
+    r.drive(fx, dialog_open).await;
+}
