@@ -605,3 +605,38 @@ async fn pausing_a_deployment_shows_paused_and_resuming_rolls_on() {
         "{seen:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_a_timed_out_rollout_keeps_its_deadline_verdict_as_a_real_server_does() {
+    let mut env = ready().await;
+    let prod = env.sim.cluster("prod").expect("prod").clone();
+    prod.create(new_deployment(
+        &prod,
+        "late",
+        json!({"progressDeadlineSeconds": 1}),
+        json!({MAX_READY_ANNOTATION: "0"}),
+    ))
+    .expect("created");
+    let mut seen = vec![];
+    assert!(
+        watch_until(&mut env, "late", Health::Failed, &mut seen).await,
+        "{seen:?}"
+    );
+    prod.patch(
+        SimResource::Deployments,
+        Some("shop"),
+        "late",
+        PatchKind::Merge,
+        &json!({"spec": {"paused": true}}),
+    )
+    .expect("patched");
+    assert!(
+        watch_until(&mut env, "late", Health::Paused, &mut seen).await,
+        "{seen:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        progressing_reason(&prod, "shop", "late"),
+        "ProgressDeadlineExceeded"
+    );
+}

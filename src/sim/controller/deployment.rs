@@ -341,7 +341,14 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
             || available > stored("availableReplicas");
         // A finished rollout is not re-estimated: losing replicas later leaves it finished.
         let finished = prev_is("NewReplicaSetAvailable") && c.actual == c.updated;
-        let (p_status, p_reason, p_message) = if f.paused {
+        let (p_status, p_reason, p_message) = if f.paused && prev_is("ProgressDeadlineExceeded") {
+            // checkPausedConditions() leaves a timed-out rollout as it is (as a v1.28 server does).
+            (
+                "False",
+                "ProgressDeadlineExceeded",
+                prev.map_or_else(String::new, |p| str_at(p, "/message").to_string()),
+            )
+        } else if f.paused {
             (
                 "Unknown",
                 "DeploymentPaused",
