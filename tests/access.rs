@@ -285,3 +285,23 @@ async fn a_review_without_an_answer_lets_the_server_decide_and_is_asked_again() 
     assert_eq!(checks(&fx), 1, "asked again: {fx:?}");
     r.drive(fx, dialog_open).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_questions_go_out_at_once_so_a_slow_context_costs_one_round_trip() {
+    let mut r = rig().await;
+    let prod = r.env.sim.cluster("prod").expect("prod").clone();
+    prod.set_latency(Duration::from_millis(800));
+    let t0 = std::time::Instant::now();
+    let fx = r.key('r');
+    assert!(
+        !dialog_open(&r.app),
+        "the key does not wait for the network"
+    );
+    r.drive(fx, dialog_open).await;
+    let took = t0.elapsed();
+    prod.set_latency(Duration::ZERO);
+    assert!(
+        took < Duration::from_millis(1500),
+        "whoami and the review in parallel: {took:?}"
+    );
+}

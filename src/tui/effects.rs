@@ -279,20 +279,21 @@ async fn access_reviews(
     whoami: bool,
     checks: Vec<Attributes>,
 ) -> (Option<String>, Vec<(Attributes, Result<Verdict, String>)>) {
-    let user = if whoami {
+    // All at once: a slow context costs one round trip, not one per question.
+    let user = async {
+        if !whoami {
+            return None;
+        }
         post_review(client, access::WHOAMI_PATH, &access::whoami_body())
             .await
             .ok()
             .and_then(|v| access::parse_whoami(&v))
-    } else {
-        None
     };
-    let mut answers = Vec::with_capacity(checks.len());
-    for a in checks {
+    let answers = futures::future::join_all(checks.into_iter().map(|a| async move {
         let verdict = post_review(client, access::REVIEW_PATH, &access::review_body(&a))
             .await
             .and_then(|v| access::parse_review(&v).map_err(|e| e.to_string()));
-        answers.push((a, verdict));
-    }
-    (user, answers)
+        (a, verdict)
+    }));
+    futures::future::join(user, answers).await
 }
