@@ -168,10 +168,7 @@ fn every_source_file_under_src_can_be_read_in_one_sitting() {
         .filter(|s| s.lines > MAX_LINES)
         .map(|s| format!("{} ({} lines)", s.path.display(), s.lines))
         .collect();
-    assert!(
-        long.is_empty(),
-        "files over {MAX_LINES} lines: {long:#?}"
-    );
+    assert!(long.is_empty(), "files over {MAX_LINES} lines: {long:#?}");
 }
 
 #[test]

@@ -10,11 +10,11 @@ use kubeatlas::blueprint::ActionKind;
 use kubeatlas::catalog::{Catalog, EntityRef};
 use kubeatlas::cli::session::{self, Session};
 use kubeatlas::config::{Paths, UserConfig};
-use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
 use kubeatlas::tui::act::dialog::Step;
 use kubeatlas::tui::app::Overlay;
 use kubeatlas::tui::fixture::{app, press, type_text};
 use kubeatlas::tui::{Effect, act};
+use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! refusing every mutation in read-only mode, words API errors ([`ApiFailure`]) so a user can
 //! act on them, and appends each run to the audit log.
 
+pub mod access;
 pub mod address;
 pub mod audit;
 pub mod error;
