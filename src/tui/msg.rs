@@ -20,6 +20,10 @@ pub enum Msg {
     Tick {
         now: i64,
     },
+    /// The clock before a frame is drawn: `now` is seconds since the epoch (ages only).
+    Clock {
+        now: i64,
+    },
 }
 
 /// The API object an effect reads or acts on: everything the runner needs, so it never looks

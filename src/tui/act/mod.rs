@@ -1,22 +1,27 @@
 //! Actions from the TUI: which keys act ([`key_action`]), on what (the selected entity, the
 //! detail's entity, or every workload of a matrix cell), what the blueprint allows (its
 //! `actions` list, never a per-kind rule here), read-only refusal, the dialog before anything
-//! is sent, and the outcomes coming back.
+//! is sent, the batches in flight and the rollouts they start. [`Actions`] owns that state;
+//! it reads the current page and returns what the app must show or run.
 
 pub mod dialog;
 pub mod policy;
 pub mod rollout;
 
-use super::app::{App, Overlay};
-use super::logs;
+use super::logs::{self, LogView};
 use super::msg::Effect;
+use super::outcome::{Ids, Message};
+use super::page::Page;
 use super::view::{RowKey, View};
 use crate::actions::plan::refusal;
 use crate::actions::{Action, Outcome, Target};
 use crate::blueprint::{ActionKind, BpId, DerivedKind};
 use crate::catalog::{Catalog, EntityRef};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use dialog::{Acted, Answer, Dialog};
+use dialog::{Acted, Dialog};
+use policy::Policy;
+use rollout::Rollout;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What an action applies to.
@@ -28,17 +33,6 @@ pub enum Subject {
         service: Arc<str>,
         env: Arc<str>,
     },
-}
-
-/// An action run in flight: what was asked of whom, and the answers so far.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
-    pub action: Action,
-    /// Each target with its `context/namespace/name`.
-    pub labels: Vec<(EntityRef, String)>,
-    pub pending: usize,
-    pub ok: usize,
-    pub failures: Vec<String>,
 }
 
 /// The action a key asks for: `r` restart, `i` redeploy, `s` scale, `^d` delete, `l` logs
@@ -86,9 +80,9 @@ pub fn running_service_blueprint(cat: &Catalog) -> Option<BpId> {
         .map(|b| b.id)
 }
 
-/// The blueprint whose `actions` apply on the current page.
-fn view_blueprint(app: &App, cat: &Catalog) -> Option<BpId> {
-    match &app.page().view {
+/// The blueprint whose `actions` apply on the page.
+fn view_blueprint(page: &Page, cat: &Catalog) -> Option<BpId> {
+    match &page.view {
         View::Fleet => None,
         View::Matrix => running_service_blueprint(cat),
         View::List { bp, .. } => Some(*bp),
@@ -97,8 +91,7 @@ fn view_blueprint(app: &App, cat: &Catalog) -> Option<BpId> {
 }
 
 /// What the selection is: the detail's entity, the selected row's entity, or the matrix cell.
-pub fn subject(app: &App) -> Option<Subject> {
-    let page = app.page();
+pub fn subject(page: &Page) -> Option<Subject> {
     match &page.view {
         View::Detail { entity } => Some(Subject::Entity(entity.clone())),
         View::Matrix => match page.selected_key() {
@@ -135,130 +128,319 @@ fn contexts(cat: &Catalog, s: &Subject) -> Vec<String> {
     out
 }
 
-/// The read-only context where the current page is (the selection's, else the page's
-/// cluster), if any: the status line says READ-ONLY, help hides mutating keys.
-pub fn readonly_here(app: &App, cat: &Catalog) -> Option<String> {
-    let ctxs = match subject(app) {
-        Some(s) => contexts(cat, &s),
-        None => match &app.page().view {
-            View::List { scope, .. } => scope
-                .cluster()
-                .and_then(|c| cat.cluster(c))
-                .map(|c| vec![c.name.clone()])
-                .unwrap_or_default(),
-            _ => vec![],
-        },
-    };
-    ctxs.into_iter().find(|c| app.policy.readonly(c))
+/// An action run in flight: what was asked of whom, and the answers so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub action: Action,
+    /// Each target with its `context/namespace/name`.
+    pub labels: Vec<(EntityRef, String)>,
+    pub pending: usize,
+    pub ok: usize,
+    pub failures: Vec<String>,
 }
 
-/// The actions offered on the current page: the blueprint's list, without the mutating ones
-/// where the context is read-only.
-pub fn offered(app: &App, cat: &Catalog) -> Vec<ActionKind> {
-    let Some(bp) = view_blueprint(app, cat) else {
-        return vec![];
-    };
-    let readonly = app.readonly || readonly_here(app, cat).is_some();
-    cat.blueprint(bp)
-        .spec
-        .actions
-        .iter()
-        .copied()
-        .filter(|k| !(readonly && mutating(*k)))
-        .collect()
+/// What a key asking for an action led to.
+#[derive(Debug)]
+pub enum Started {
+    /// Refused or nothing to do, said in words.
+    Told(Message),
+    /// Nothing to say.
+    Nothing,
+    /// Ask first.
+    Dialog(Dialog),
+    /// The logs view, with the effects that start its streams.
+    Logs(LogView, Vec<Effect>),
 }
 
-/// A key asked for `kind` on the selection: check, then open the dialog (or the logs view).
-pub fn start(app: &mut App, cat: &Catalog, kind: ActionKind) -> Vec<Effect> {
-    let Some(bp) = view_blueprint(app, cat) else {
-        return vec![];
-    };
-    let spec = &cat.blueprint(bp).spec;
-    if !spec.actions.contains(&kind) {
-        let what = spec.plural.as_deref().unwrap_or(&spec.identifier);
-        app.tell(format!("{} does not apply to {what}", word(kind)), false);
-        return vec![];
+/// The actions' state: who may act where, batches in flight, rollouts followed, and what
+/// the current page offers (computed on update, read when drawing).
+#[derive(Debug)]
+pub struct Actions {
+    /// `--readonly`: every context.
+    readonly: bool,
+    policy: Policy,
+    batches: BTreeMap<u64, Batch>,
+    rollouts: Vec<Rollout>,
+    offered: Vec<ActionKind>,
+    readonly_here: Option<String>,
+}
+
+impl Actions {
+    pub fn new(readonly: bool) -> Actions {
+        Actions {
+            readonly,
+            policy: Policy::global(readonly),
+            batches: BTreeMap::new(),
+            rollouts: vec![],
+            offered: vec![],
+            readonly_here: None,
+        }
     }
-    let Some(subject) = subject(app) else {
-        return vec![];
-    };
-    if kind == ActionKind::Logs {
-        return match subject {
-            Subject::Entity(e) => logs::open(app, cat, &e),
-            Subject::Cell { service, .. } => {
-                app.tell(
-                    format!("logs: open a workload of {service} first (Enter)"),
-                    false,
-                );
-                vec![]
+
+    /// Who may act where (from the executor).
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    pub fn batches(&self) -> &BTreeMap<u64, Batch> {
+        &self.batches
+    }
+
+    pub fn rollouts(&self) -> &[Rollout] {
+        &self.rollouts
+    }
+
+    /// The actions offered on the page (as of the last [`Actions::sync`]).
+    pub fn offered(&self) -> &[ActionKind] {
+        &self.offered
+    }
+
+    /// Whether the status line says READ-ONLY (as of the last [`Actions::sync`]).
+    pub fn readonly_badge(&self) -> bool {
+        self.readonly || self.readonly_here.is_some()
+    }
+
+    /// `x`: forget the rollout lines; false when there were none.
+    pub fn dismiss(&mut self) -> bool {
+        let any = !self.rollouts.is_empty();
+        self.rollouts.clear();
+        any
+    }
+
+    /// Bring the rollouts up to date; true when what is shown changed.
+    pub fn refresh_rollouts(&mut self, cat: &Catalog, now: i64) -> bool {
+        rollout::refresh(&mut self.rollouts, cat, now)
+    }
+
+    /// Recompute what the page offers and whether its context is read-only.
+    pub fn sync(&mut self, page: &Page, cat: &Catalog) {
+        self.readonly_here = self.readonly_at(page, cat);
+        self.offered = match view_blueprint(page, cat) {
+            None => vec![],
+            Some(bp) => {
+                let readonly = self.readonly || self.readonly_here.is_some();
+                cat.blueprint(bp)
+                    .spec
+                    .actions
+                    .iter()
+                    .copied()
+                    .filter(|k| !(readonly && mutating(*k)))
+                    .collect()
             }
         };
     }
-    if let Some(ctx) = contexts(cat, &subject)
-        .into_iter()
-        .find(|c| app.policy.readonly(c))
-    {
-        app.tell(
-            format!("read-only: {} is disabled in context {ctx}", word(kind)),
-            true,
-        );
-        return vec![];
-    }
-    let (entities, text, name, many) = match &subject {
-        Subject::Entity(e) => {
-            let Some(t) = Target::of(cat, e) else {
-                app.tell("that entity is gone from the catalog", true);
-                return vec![];
-            };
-            let what = match &t.namespace {
-                Some(ns) => format!("{} {ns}/{} in context {}", t.kind, t.name, t.context),
-                None => format!("{} {} in context {}", t.kind, t.name, t.context),
-            };
-            (vec![e.clone()], what, t.name, false)
-        }
-        Subject::Cell { service, env } => {
-            let Some(rs) = cat.running_service(service, env) else {
-                app.tell(format!("{service} does not run in {env}"), false);
-                return vec![];
-            };
-            let what = format!("running service {service} in {env}");
-            (rs.workloads, what, service.to_string(), true)
-        }
-    };
-    let probe = probe(kind);
-    let mut targets = vec![];
-    let mut skipped = vec![];
-    for e in entities {
-        let Some(t) = Target::of(cat, &e) else {
-            continue;
+
+    /// The read-only context where the page is (the selection's, else the page's cluster),
+    /// if any: the status line says READ-ONLY, help hides mutating keys.
+    fn readonly_at(&self, page: &Page, cat: &Catalog) -> Option<String> {
+        let ctxs = match subject(page) {
+            Some(s) => contexts(cat, &s),
+            None => match &page.view {
+                View::List { scope, .. } => scope
+                    .cluster()
+                    .and_then(|c| cat.cluster(c))
+                    .map(|c| vec![c.name.clone()])
+                    .unwrap_or_default(),
+                _ => vec![],
+            },
         };
-        let a = acted(cat, e, t);
-        match refusal(&a.target, &probe) {
-            Some(why) => skipped.push((a.label(), why)),
-            None => targets.push(a),
+        ctxs.into_iter().find(|c| self.policy.readonly(c))
+    }
+
+    /// A key asked for `kind` on the page's selection: check, then a dialog (or the logs).
+    pub fn start(&self, page: &Page, cat: &Catalog, kind: ActionKind, ids: &mut Ids) -> Started {
+        let tell = |text: String, error: bool| Started::Told(Message::new(text, error));
+        let Some(bp) = view_blueprint(page, cat) else {
+            return Started::Nothing;
+        };
+        let spec = &cat.blueprint(bp).spec;
+        if !spec.actions.contains(&kind) {
+            let what = spec.plural.as_deref().unwrap_or(&spec.identifier);
+            return tell(format!("{} does not apply to {what}", word(kind)), false);
+        }
+        let Some(subject) = subject(page) else {
+            return Started::Nothing;
+        };
+        if kind == ActionKind::Logs {
+            return match subject {
+                Subject::Entity(e) => match logs::open(cat, &e, ids) {
+                    Ok((v, fx)) => Started::Logs(v, fx),
+                    Err(m) => Started::Told(m),
+                },
+                Subject::Cell { service, .. } => tell(
+                    format!("logs: open a workload of {service} first (Enter)"),
+                    false,
+                ),
+            };
+        }
+        if let Some(ctx) = contexts(cat, &subject)
+            .into_iter()
+            .find(|c| self.policy.readonly(c))
+        {
+            return tell(
+                format!("read-only: {} is disabled in context {ctx}", word(kind)),
+                true,
+            );
+        }
+        let (entities, text, name, many) = match &subject {
+            Subject::Entity(e) => {
+                let Some(t) = Target::of(cat, e) else {
+                    return tell("that entity is gone from the catalog".into(), true);
+                };
+                let what = match &t.namespace {
+                    Some(ns) => format!("{} {ns}/{} in context {}", t.kind, t.name, t.context),
+                    None => format!("{} {} in context {}", t.kind, t.name, t.context),
+                };
+                (vec![e.clone()], what, t.name, false)
+            }
+            Subject::Cell { service, env } => {
+                let Some(rs) = cat.running_service(service, env) else {
+                    return tell(format!("{service} does not run in {env}"), false);
+                };
+                let what = format!("running service {service} in {env}");
+                (rs.workloads, what, service.to_string(), true)
+            }
+        };
+        let probe = probe(kind);
+        let mut targets = vec![];
+        let mut skipped = vec![];
+        for e in entities {
+            let Some(t) = Target::of(cat, &e) else {
+                continue;
+            };
+            let a = acted(cat, e, t);
+            match refusal(&a.target, &probe) {
+                Some(why) => skipped.push((a.label(), why)),
+                None => targets.push(a),
+            }
+        }
+        targets.sort_by_key(|a| a.label());
+        if targets.is_empty() {
+            let why = skipped
+                .first()
+                .map(|(_, w)| w.clone())
+                .unwrap_or_else(|| format!("nothing to {}", word(kind)));
+            return tell(why, true);
+        }
+        let mut protected: Vec<String> = vec![];
+        for a in &targets {
+            let c = &a.target.context;
+            if self.policy.protected(c) && !protected.contains(c) {
+                protected.push(c.clone());
+            }
+        }
+        match Dialog::new(kind, text, name, targets, skipped, many, protected) {
+            Ok(d) => Started::Dialog(d),
+            Err(e) => tell(e, true),
         }
     }
-    targets.sort_by_key(|a| a.label());
-    if targets.is_empty() {
-        let why = skipped
-            .first()
-            .map(|(_, w)| w.clone())
-            .unwrap_or_else(|| format!("nothing to {}", word(kind)));
-        app.tell(why, true);
-        return vec![];
-    }
-    let mut protected: Vec<String> = vec![];
-    for a in &targets {
-        let c = &a.target.context;
-        if app.policy.protected(c) && !protected.contains(c) {
-            protected.push(c.clone());
+
+    /// Hand a confirmed action to the runner, never for a read-only context.
+    pub fn emit(
+        &mut self,
+        targets: Vec<(EntityRef, Target)>,
+        action: Action,
+        ids: &mut Ids,
+    ) -> (Vec<Effect>, Option<Message>) {
+        if let Some((_, t)) = targets
+            .iter()
+            .find(|(_, t)| self.policy.readonly(&t.context))
+        {
+            let m = format!(
+                "read-only: {} is disabled in context {}",
+                action.verb(),
+                t.context
+            );
+            return (vec![], Some(Message::new(m, true)));
         }
+        if targets.is_empty() {
+            return (vec![], None);
+        }
+        let batch = ids.next();
+        let labels: Vec<(EntityRef, String)> = targets
+            .iter()
+            .map(|(e, t)| {
+                let l = match &t.namespace {
+                    Some(ns) => format!("{}/{ns}/{}", t.context, t.name),
+                    None => format!("{}/{}", t.context, t.name),
+                };
+                (e.clone(), l)
+            })
+            .collect();
+        let n = labels.len();
+        let m = Message::new(
+            format!(
+                "{}: sending to {n} object{}…",
+                action.describe(),
+                if n == 1 { "" } else { "s" }
+            ),
+            false,
+        );
+        self.batches.insert(
+            batch,
+            Batch {
+                action: action.clone(),
+                labels,
+                pending: n,
+                ok: 0,
+                failures: vec![],
+            },
+        );
+        let fx = vec![Effect::Act {
+            batch,
+            targets,
+            action,
+        }];
+        (fx, Some(m))
     }
-    match Dialog::new(kind, text, name, targets, skipped, many, protected) {
-        Ok(d) => app.overlay = Some(Overlay::Dialog(d)),
-        Err(e) => app.tell(e, true),
+
+    /// One target answered: the outcome to tell (summed up over a batch); follow the rollout.
+    pub fn acted(&mut self, cat: &Catalog, batch: u64, entity: EntityRef, out: Outcome) -> Message {
+        let Some(b) = self.batches.get_mut(&batch) else {
+            return Message::new(out.message, !out.ok);
+        };
+        b.pending = b.pending.saturating_sub(1);
+        let label = b
+            .labels
+            .iter()
+            .find(|(e, _)| *e == entity)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| entity.uid.to_string());
+        let rolls = matches!(b.action, Action::Restart | Action::SetImage { .. });
+        if out.ok {
+            b.ok += 1;
+            if rolls {
+                rollout::track(&mut self.rollouts, cat, entity, label, out.generation);
+            }
+        } else {
+            b.failures.push(format!("{label}: {}", out.message));
+        }
+        let total = b.labels.len();
+        let what = b.action.describe();
+        let (text, error) = if total == 1 {
+            (out.message, !out.ok)
+        } else if b.pending > 0 {
+            (
+                format!("{what}: {}/{total} answered…", total - b.pending),
+                false,
+            )
+        } else if b.failures.is_empty() {
+            (format!("{what}: done on all {total}"), false)
+        } else {
+            (
+                format!(
+                    "{what}: {} of {total} done; {}",
+                    b.ok,
+                    b.failures.join("; ")
+                ),
+                true,
+            )
+        };
+        if b.pending == 0 {
+            self.batches.remove(&batch);
+        }
+        Message::new(text, error)
     }
-    vec![]
 }
 
 /// An action of `kind` with placeholder inputs, to ask [`refusal`] about the kind and state
@@ -295,125 +477,4 @@ fn acted(cat: &Catalog, entity: EntityRef, target: Target) -> Acted {
         entity,
         target,
     }
-}
-
-/// A key while the dialog is open.
-pub fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Vec<Effect> {
-    match d.key(k) {
-        Answer::Keep => {
-            app.overlay = Some(Overlay::Dialog(d));
-            vec![]
-        }
-        Answer::Cancel => {
-            app.tell(
-                format!("{}: cancelled, nothing was sent", word(d.kind)),
-                false,
-            );
-            vec![]
-        }
-        Answer::Confirm(targets, action) => emit(app, targets, action),
-    }
-}
-
-/// Hand a confirmed action to the runner, never for a read-only context.
-pub fn emit(app: &mut App, targets: Vec<(EntityRef, Target)>, action: Action) -> Vec<Effect> {
-    if let Some((_, t)) = targets
-        .iter()
-        .find(|(_, t)| app.policy.readonly(&t.context))
-    {
-        let m = format!(
-            "read-only: {} is disabled in context {}",
-            action.verb(),
-            t.context
-        );
-        app.tell(m, true);
-        return vec![];
-    }
-    if targets.is_empty() {
-        return vec![];
-    }
-    let batch = app.next_id();
-    let labels: Vec<(EntityRef, String)> = targets
-        .iter()
-        .map(|(e, t)| {
-            let l = match &t.namespace {
-                Some(ns) => format!("{}/{ns}/{}", t.context, t.name),
-                None => format!("{}/{}", t.context, t.name),
-            };
-            (e.clone(), l)
-        })
-        .collect();
-    let n = labels.len();
-    app.tell(
-        format!(
-            "{}: sending to {n} object{}…",
-            action.describe(),
-            if n == 1 { "" } else { "s" }
-        ),
-        false,
-    );
-    app.batches.insert(
-        batch,
-        Batch {
-            action: action.clone(),
-            labels,
-            pending: n,
-            ok: 0,
-            failures: vec![],
-        },
-    );
-    vec![Effect::Act {
-        batch,
-        targets,
-        action,
-    }]
-}
-
-/// One target answered: tell the outcome (summed up over a batch), follow the rollout.
-pub fn acted_reply(app: &mut App, cat: &Catalog, batch: u64, entity: EntityRef, out: Outcome) {
-    let Some(b) = app.batches.get_mut(&batch) else {
-        app.tell(out.message, !out.ok);
-        return;
-    };
-    b.pending = b.pending.saturating_sub(1);
-    let label = b
-        .labels
-        .iter()
-        .find(|(e, _)| *e == entity)
-        .map(|(_, l)| l.clone())
-        .unwrap_or_else(|| entity.uid.to_string());
-    let rolls = matches!(b.action, Action::Restart | Action::SetImage { .. });
-    if out.ok {
-        b.ok += 1;
-        if rolls {
-            rollout::track(&mut app.rollouts, cat, entity, label, out.generation);
-        }
-    } else {
-        b.failures.push(format!("{label}: {}", out.message));
-    }
-    let total = b.labels.len();
-    let what = b.action.describe();
-    let (text, error) = if total == 1 {
-        (out.message, !out.ok)
-    } else if b.pending > 0 {
-        (
-            format!("{what}: {}/{total} answered…", total - b.pending),
-            false,
-        )
-    } else if b.failures.is_empty() {
-        (format!("{what}: done on all {total}"), false)
-    } else {
-        (
-            format!(
-                "{what}: {} of {total} done; {}",
-                b.ok,
-                b.failures.join("; ")
-            ),
-            true,
-        )
-    };
-    if b.pending == 0 {
-        app.batches.remove(&batch);
-    }
-    app.tell(text, error);
 }

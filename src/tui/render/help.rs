@@ -1,28 +1,21 @@
 //! Drawing the `?` overlay: the current view's keys, then the global ones.
 
-use super::super::act;
 use super::super::app::App;
-use super::super::help::{self, Showing};
-use crate::catalog::Catalog;
+use super::super::layer::HelpView;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, cat: &Catalog) {
-    let theme = &app.theme;
-    let showing = if app.logs.is_some() {
-        Showing::Logs
-    } else {
-        Showing::View(&app.page().view)
-    };
-    let groups = help::bindings(showing, &act::offered(app, cat), !app.rollouts.is_empty());
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, h: &HelpView) {
+    let theme = app.theme();
+    let groups = &h.groups;
     let key_w = groups
         .iter()
         .flat_map(|(_, b)| b.iter().map(|(k, _)| k.chars().count()))
         .max()
         .unwrap_or(0);
     let mut lines = vec![];
-    for (title, bindings) in &groups {
+    for (title, bindings) in groups {
         lines.push(Line::styled(format!(" {title}"), theme.title()));
         for (k, what) in bindings {
             lines.push(Line::from(vec![
