@@ -682,7 +682,7 @@ fn the_blueprints_actions_list_decides_what_is_offered() {
             ActionKind::Logs
         ]
     );
-    let keys: Vec<&str> = help::bindings(Showing::View(&a.page().view), &a.offered(), false)
+    let keys: Vec<&str> = help::bindings(Showing::View(&a.page().view), a.offered(), false)
         .into_iter()
         .flat_map(|(_, b)| b.into_iter().map(|(k, _)| k))
         .collect();

@@ -22,7 +22,7 @@ fn drill(a: &mut App, cat: &Catalog, levels: usize) {
 fn buffer(a: &mut App, cat: &Catalog, w: u16, h: u16) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| match e {});
     update(a, cat, Msg::Resize(w, h));
-    term.draw(|f| kubeatlas::tui::render::draw(f, &a))
+    term.draw(|f| kubeatlas::tui::render::draw(f, a))
         .unwrap_or_else(|e| match e {});
     term.backend().buffer().clone()
 }

@@ -133,3 +133,61 @@ impl<'a> Steps<'a> {
         self.iter().any(|t| *t == Touch::Wide)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blueprint::BpId;
+    use crate::catalog::ClusterId;
+
+    fn entity(uid: &str) -> Touch {
+        Touch::Entity(EntityRef {
+            cluster: ClusterId(0),
+            bp: BpId(0),
+            uid: uid.into(),
+        })
+    }
+
+    fn uids(s: Since<'_>) -> Option<Vec<String>> {
+        match s {
+            Since::Everything => None,
+            Since::Steps(st) => Some(st.entities().map(|e| e.uid.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn a_reader_gets_exactly_the_steps_since_its_revision() {
+        let mut j = Journal::default();
+        for (rev, uid) in ["a", "b", "c"].iter().enumerate() {
+            j.note(rev as u64, entity(uid));
+        }
+        j.note(3, Touch::Cluster);
+        assert_eq!(uids(j.since(1, 4)), Some(vec!["b".into(), "c".into()]));
+        assert_eq!(uids(j.since(4, 4)), Some(vec![]));
+        let Since::Steps(s) = j.since(0, 4) else {
+            panic!("everything")
+        };
+        assert_eq!(s.len(), 4);
+        assert!(s.clusters() && !s.wide());
+        // A revision the journal never saw (or a catalog that moved without it): everything.
+        assert!(uids(j.since(5, 6)).is_none());
+        assert!(uids(j.since(0, 5)).is_none());
+    }
+
+    #[test]
+    fn a_reader_further_behind_than_the_ring_is_told_everything() {
+        let mut j = Journal::default();
+        let n = JOURNAL_STEPS as u64 + 10;
+        for rev in 0..n {
+            j.note(rev, entity(&rev.to_string()));
+        }
+        assert!(uids(j.since(5, n)).is_none(), "older than the ring");
+        let recent = uids(j.since(n - 2, n)).expect("in the ring");
+        assert_eq!(recent, [(n - 2).to_string(), (n - 1).to_string()]);
+        // The ring wraps: a run of steps across both halves comes out in order.
+        let from = n - JOURNAL_STEPS as u64;
+        let all = uids(j.since(from, n)).expect("whole ring");
+        assert_eq!(all.len(), JOURNAL_STEPS);
+        assert_eq!(all[0], from.to_string());
+    }
+}

@@ -66,7 +66,7 @@ impl Outcome {
 pub struct Ids(u64);
 
 impl Ids {
-    pub fn next(&mut self) -> u64 {
+    pub fn fresh(&mut self) -> u64 {
         self.0 += 1;
         self.0
     }

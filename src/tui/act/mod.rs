@@ -356,7 +356,7 @@ impl Actions {
         if targets.is_empty() {
             return (vec![], None);
         }
-        let batch = ids.next();
+        let batch = ids.fresh();
         let labels: Vec<(EntityRef, String)> = targets
             .iter()
             .map(|(e, t)| {

@@ -20,7 +20,7 @@ pub fn key(v: &mut LogView, k: KeyEvent, ids: &mut Ids, width: u16, height: u16)
             KeyCode::Enter => {
                 v.picking = None;
                 v.choice = cursor.min(n - 1);
-                fx.push(v.restart(ids.next()));
+                fx.push(v.restart(ids.fresh()));
             }
             KeyCode::Esc | KeyCode::Char('q') => {
                 v.picking = None;
@@ -81,11 +81,11 @@ pub fn key(v: &mut LogView, k: KeyEvent, ids: &mut Ids, width: u16, height: u16)
         KeyCode::Char('w') => v.wrap = !v.wrap,
         KeyCode::Char('t') => {
             v.tail = (v.tail + 1) % TAILS.len();
-            fx.push(v.restart(ids.next()));
+            fx.push(v.restart(ids.fresh()));
         }
         KeyCode::Char('p') => {
             v.previous = !v.previous;
-            fx.push(v.restart(ids.next()));
+            fx.push(v.restart(ids.fresh()));
         }
         KeyCode::Char('c') if v.choices.len() > 1 => v.picking = Some(v.choice),
         KeyCode::Char('c') => return Outcome::tell("only one container", false),

@@ -400,7 +400,7 @@ pub fn open(
     let fx = if v.picking.is_some() {
         vec![]
     } else {
-        vec![v.restart(ids.next())]
+        vec![v.restart(ids.fresh())]
     };
     Ok((v, fx))
 }
