@@ -1,5 +1,6 @@
-//! Drawing: a pure function of the state and the catalog onto a ratatui frame. Only the rows
-//! on screen are formatted; everything else was projected once per revision by the page cache.
+//! Drawing: a pure function of the app's state onto a ratatui frame; it never sees the
+//! catalog. Only the rows on screen are formatted; everything else (rows, paths, titles,
+//! notices, the help's bindings, the prompt's hint, what is offered) was computed on update.
 
 mod detail;
 pub mod dialog;
