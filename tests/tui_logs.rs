@@ -301,3 +301,28 @@ fn a_workload_without_pods_says_so() {
             .is_some_and(|m| m.text.contains("ledger has no pods"))
     );
 }
+
+#[test]
+fn help_over_the_logs_lists_the_logs_keys_and_any_key_returns_to_the_streaming_view() {
+    use kubeatlas::tui::layer::Layer;
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    command(&mut a, &cat, "pods dev/shop");
+    let (id, _, _) = streams(&press(&mut a, &cat, KeyCode::Char('l')));
+    assert!(press(&mut a, &cat, KeyCode::Char('?')).is_empty());
+    let Some(Layer::Help(h)) = a.layers().top() else {
+        panic!("help on top: {:?}", a.layers().top())
+    };
+    assert_eq!(h.groups.len(), 1);
+    assert_eq!(h.groups[0].0, "Logs");
+    // Lines still reach the view under the help.
+    feed(&mut a, &cat, id, ["under the help".to_string()]);
+    assert_eq!(texts(&a), ["under the help"]);
+    let s = fixture::screen(&mut a, &cat, 100, 30);
+    assert!(s.contains("follow on/off"), "{s}");
+    // Esc closes the help only: no StopLogs, the view is back on top.
+    assert!(press(&mut a, &cat, KeyCode::Esc).is_empty());
+    assert!(matches!(a.layers().top(), Some(Layer::Logs(_))));
+    assert_eq!(press(&mut a, &cat, KeyCode::Esc), vec![Effect::StopLogs]);
+    assert!(a.layers().is_empty());
+}
