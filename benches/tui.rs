@@ -5,10 +5,10 @@
 mod fleet;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kubeatlas::tui::app::Page;
+use kubeatlas::tui::page::Page;
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::view::{Scope, View};
-use kubeatlas::tui::{App, build, filter, render};
+use kubeatlas::tui::{App, Msg, build, filter, render, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
@@ -28,8 +28,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(filter::apply(&table, &order, "svc-0042").rows.len()))
     });
     let mut app = App::new(Theme { color: true }, false, false, 0);
-    app.width = 200;
-    app.height = 60;
+    update(&mut app, &cat, Msg::Resize(200, 60));
     app.push(
         Page::new(View::List {
             bp: pod,
@@ -40,7 +39,7 @@ fn benches(c: &mut Criterion) {
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| match e {});
     c.bench_function("render one frame (pods view, 200x60)", |b| {
         b.iter(|| {
-            let _ = term.draw(|f| render::draw(f, &app, &cat));
+            let _ = term.draw(|f| render::draw(f, &app));
         })
     });
 }

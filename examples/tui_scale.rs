@@ -61,9 +61,9 @@ fn pct(mut v: Vec<Duration>) -> String {
     format!("p50 {:>8.2?}  p99 {:>8.2?}", at(0.5), at(0.99))
 }
 
-fn draw(term: &mut Terminal<TestBackend>, a: &App, cat: &Catalog) -> Duration {
+fn draw(term: &mut Terminal<TestBackend>, a: &App) -> Duration {
     let t = Instant::now();
-    term.draw(|f| kubeatlas::tui::render::draw(f, a, cat))
+    term.draw(|f| kubeatlas::tui::render::draw(f, a))
         .unwrap_or_else(|e| match e {});
     t.elapsed()
 }
@@ -116,16 +116,16 @@ fn stream(
             uid: format!("pod-{}", seed + b * 5).into(),
         });
         for c in changes {
-            if noted {
-                a.apply_change(cat, c);
-            } else {
-                cat.apply(c);
-            }
+            cat.apply(c);
+        }
+        if !noted {
+            // Without the journal's steps the page rebuilds all its rows.
+            cat.forget_changes();
         }
         let t = Instant::now();
         update(a, cat, Msg::Catalog);
         refresh.push(t.elapsed());
-        frames.push(draw(term, a, cat) + *refresh.last().expect("one"));
+        frames.push(draw(term, a) + *refresh.last().expect("one"));
     }
     (refresh, frames)
 }
@@ -139,9 +139,7 @@ fn main() {
     let mut cat = catalog(pods);
     eprintln!("catalog of {pods} pods in {:?}", t.elapsed());
     let mut a = App::new(Theme { color: false }, false, false, fixture::NOW);
-    a.width = 200;
-    a.height = 60;
-    a.refresh(&cat);
+    update(&mut a, &cat, Msg::Resize(200, 60));
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|e| match e {});
     for (vi, (view, cmd)) in [
         ("all pods", ":pods"),
@@ -156,7 +154,7 @@ fn main() {
         press(&mut a, &cat, KeyCode::Enter);
         let open = t.elapsed();
         // A seed per view: each stream moves the catalog (a replayed stream changes nothing).
-        let seed = 1000 * vi + 10 * cmd.len() + a.stack.len();
+        let seed = 1000 * vi + 10 * cmd.len() + a.stack().len();
         let (full, _) = stream(&mut a, &mut cat, &mut term, pods, false, seed);
         let (inc, frames) = stream(&mut a, &mut cat, &mut term, pods, true, seed + 1);
         println!(
@@ -185,7 +183,7 @@ fn main() {
                 press(&mut a, &cat, KeyCode::Char(ch));
             }
             let u = t.elapsed();
-            let d = draw(&mut term, &a, &cat);
+            let d = draw(&mut term, &a);
             if round == 0 {
                 println!(
                     "  key {ch:?}: update {u:.2?} draw {d:.2?} rows {}",

@@ -12,12 +12,12 @@ use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::blueprint::ActionKind;
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
-use kubeatlas::tui::app::Overlay;
 use kubeatlas::tui::effects::Runner;
 use kubeatlas::tui::fixture::{self, press, type_text};
+use kubeatlas::tui::layer::Layer;
 use kubeatlas::tui::msg::{Effect, Msg};
 use kubeatlas::tui::view::RowKey;
-use kubeatlas::tui::{App, act, update};
+use kubeatlas::tui::{App, update};
 use kubeatlas_sim::{SimFleet, SimResource};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
@@ -59,8 +59,7 @@ async fn rig() -> Rig {
     let (log_tx, lines) = mpsc::channel(16);
     let runner = Runner::new(env.session.clients.clone(), executor, tx, log_tx);
     let cat = &env.session.catalog;
-    let mut app = fixture::app(cat);
-    app.access.enabled = true;
+    let mut app = fixture::app(cat).with_access(Vec::<(String, String)>::new());
     // prod's shop/cart selected.
     type_text(&mut app, cat, ":wl prod/shop");
     press(&mut app, cat, KeyCode::Enter);
@@ -104,8 +103,7 @@ impl Rig {
 
     fn message(&self) -> String {
         self.app
-            .message
-            .as_ref()
+            .message()
             .map(|m| m.text.clone())
             .unwrap_or_default()
     }
@@ -121,7 +119,7 @@ impl Rig {
 }
 
 fn dialog_open(a: &App) -> bool {
-    matches!(a.overlay, Some(Overlay::Dialog(_)))
+    matches!(a.layers().overlay(), Some(Layer::Dialog(_)))
 }
 
 fn checks(fx: &[Effect]) -> usize {
@@ -141,8 +139,7 @@ async fn a_forbidden_restart_never_shows_a_confirmation_and_sends_no_patch() {
     assert!(!dialog_open(&r.app));
     assert!(r.message().contains("checking"), "{}", r.message());
     r.drive(fx, |a| {
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.text.contains("not permitted"))
     })
     .await;
@@ -166,9 +163,9 @@ async fn a_forbidden_restart_never_shows_a_confirmation_and_sends_no_patch() {
     assert!(fx.is_empty(), "{fx:?}");
     assert!(r.message().contains("may not patch"), "{}", r.message());
     // The help says so; the key is not offered.
-    let cat = &r.env.session.catalog;
-    assert!(!act::offered(&r.app, cat).contains(&ActionKind::Restart));
-    let denied = act::access::denied(&r.app, cat, &act::actions_here(&r.app, cat));
+
+    assert!(!r.app.offered().contains(&ActionKind::Restart));
+    let denied = r.app.denied();
     assert!(
         denied.iter().any(|(k, why)| *k == ActionKind::Restart
             && why == "viewer may not patch deployments in shop"),
@@ -199,7 +196,7 @@ async fn a_permitted_restart_asks_then_confirms_then_patches() {
         "nothing before confirming"
     );
     let fx = r.key('y');
-    r.drive(fx, |a| a.batches.is_empty()).await;
+    r.drive(fx, |a| a.batches().is_empty()).await;
     assert_eq!(r.requests("PATCH", CART).len(), 1, "{}", r.message());
     // A second restart asks nothing: the answer is cached.
     let fx = r.key('r');
@@ -217,13 +214,12 @@ async fn a_403_from_the_server_makes_the_next_action_ask_again() {
     prod.forbid(SimResource::Deployments, &["patch"]);
     prod.clear_journal();
     let fx = r.key('y');
-    r.drive(fx, |a| a.batches.is_empty()).await;
+    r.drive(fx, |a| a.batches().is_empty()).await;
     assert!(r.message().contains("forbidden") || r.message().contains("may not"));
     let fx = r.key('r');
     assert_eq!(checks(&fx), 1, "asked again after the 403: {fx:?}");
     r.drive(fx, |a| {
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.text.contains("not permitted"))
     })
     .await;

@@ -10,10 +10,10 @@ use kubeatlas::blueprint::ActionKind;
 use kubeatlas::catalog::{Catalog, EntityRef};
 use kubeatlas::cli::session::{self, Session};
 use kubeatlas::config::{Paths, UserConfig};
+use kubeatlas::tui::Effect;
 use kubeatlas::tui::act::dialog::Step;
-use kubeatlas::tui::app::Overlay;
 use kubeatlas::tui::fixture::{app, press, type_text};
-use kubeatlas::tui::{Effect, act};
+use kubeatlas::tui::layer::Layer;
 use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -260,14 +260,14 @@ async fn the_s_key_is_offered_on_the_custom_resource_and_sends_its_scale_request
     type_text(&mut a, cat, ":workers dev/shop");
     press(&mut a, cat, KeyCode::Enter);
     assert_eq!(
-        act::offered(&a, cat),
+        a.offered(),
         [ActionKind::Scale, ActionKind::Restart],
         "the blueprint's actions, in its order"
     );
 
     assert!(press(&mut a, cat, KeyCode::Char('s')).is_empty());
-    let Some(Overlay::Dialog(d)) = &a.overlay else {
-        panic!("the scale dialog opens: {:?}", a.message)
+    let Some(Layer::Dialog(d)) = a.layers().overlay() else {
+        panic!("the scale dialog opens: {:?}", a.message())
     };
     assert_eq!(
         d.step,

@@ -10,13 +10,13 @@ use kubeatlas::actions::{Action, Outcome};
 use kubeatlas::blueprint::{ActionKind, ActionsSpec, BlueprintSet};
 use kubeatlas::catalog::{Catalog, EntityRef};
 use kubeatlas::tui::act::dialog::{Dialog, Step};
-use kubeatlas::tui::app::Overlay;
 use kubeatlas::tui::fixture::{self, app, press, type_text};
 use kubeatlas::tui::help::{self, Showing};
+use kubeatlas::tui::layer::Layer;
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::view::RowKey;
-use kubeatlas::tui::{App, act, update};
+use kubeatlas::tui::{App, update};
 
 fn command(a: &mut App, cat: &Catalog, cmd: &str) {
     type_text(a, cat, &format!(":{cmd}"));
@@ -32,17 +32,14 @@ fn ctrl(a: &mut App, cat: &Catalog, c: char) -> Vec<Effect> {
 }
 
 fn dialog(a: &App) -> &Dialog {
-    match &a.overlay {
-        Some(Overlay::Dialog(d)) => d,
-        other => panic!("no dialog: {other:?}; message {:?}", a.message),
+    match a.layers().overlay() {
+        Some(Layer::Dialog(d)) => d,
+        other => panic!("no dialog: {other:?}; message {:?}", a.message()),
     }
 }
 
 fn message(a: &App) -> String {
-    a.message
-        .as_ref()
-        .map(|m| m.text.clone())
-        .unwrap_or_default()
+    a.message().map(|m| m.text.clone()).unwrap_or_default()
 }
 
 fn selected(a: &App) -> EntityRef {
@@ -107,7 +104,7 @@ fn restart_then_y_emits_exactly_one_restart_for_the_selected_workload() {
     };
     assert_eq!(targets[0].0, wl);
     assert_eq!(targets[0].1.kind, "Deployment");
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     // Enter confirms too.
     press(&mut a, &cat, KeyCode::Char('r'));
     let (_, action) = act_of(&press(&mut a, &cat, KeyCode::Enter));
@@ -127,9 +124,9 @@ fn n_and_esc_cancel_and_emit_nothing() {
             assert!(press(&mut a, &cat, KeyCode::Char(c)).is_empty());
         }
         assert!(press(&mut a, &cat, cancel).is_empty());
-        assert!(a.overlay.is_none());
+        assert!(a.layers().overlay().is_none());
         assert!(message(&a).contains("cancelled"), "{}", message(&a));
-        assert!(!a.quit);
+        assert!(!a.quit());
     }
 }
 
@@ -137,7 +134,7 @@ fn n_and_esc_cancel_and_emit_nothing() {
 fn a_protected_context_needs_the_object_name_typed() {
     let cat = fixture::fleet();
     let mut a = app(&cat);
-    a.policy = fixture::policy(false, "protected: ['*prod*']\n");
+    a.set_policy(fixture::policy(false, "protected: ['*prod*']\n"));
     command(&mut a, &cat, "wl prod/payments");
     press(&mut a, &cat, KeyCode::Char('r'));
     let d = dialog(&a);
@@ -163,7 +160,7 @@ fn a_protected_context_needs_the_object_name_typed() {
     press(&mut a, &cat, KeyCode::Char('r'));
     type_text(&mut a, &cat, "checkout-api");
     assert!(press(&mut a, &cat, KeyCode::Esc).is_empty());
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     // Another context is not protected: y confirms.
     command(&mut a, &cat, "wl dev/payments");
     press(&mut a, &cat, KeyCode::Char('r'));
@@ -290,7 +287,7 @@ fn ctrl_d_deletes_a_pod_and_only_a_pod() {
     assert_eq!(action, Action::Delete);
     // The pod blueprint lists no restart; the workload blueprint no delete.
     assert!(press(&mut a, &cat, KeyCode::Char('r')).is_empty());
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     assert!(
         message(&a).contains("restart does not apply to pods"),
         "{}",
@@ -298,7 +295,7 @@ fn ctrl_d_deletes_a_pod_and_only_a_pod() {
     );
     command(&mut a, &cat, "wl dev");
     assert!(ctrl(&mut a, &cat, 'd').is_empty());
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     assert!(message(&a).contains("delete does not apply to workloads"));
 }
 
@@ -369,12 +366,12 @@ fn a_matrix_cell_acts_on_every_workload_of_the_service_there() {
     );
     // The running-service blueprint lists no scale; an empty cell says so.
     press(&mut a, &cat, KeyCode::Char('s'));
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     press(&mut a, &cat, KeyCode::Char('j'));
     press(&mut a, &cat, KeyCode::Char('h'));
     press(&mut a, &cat, KeyCode::Char('h'));
     assert!(press(&mut a, &cat, KeyCode::Char('r')).is_empty());
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     assert!(
         message(&a).contains("ledger does not run in dev"),
         "{}",
@@ -422,16 +419,16 @@ fn a_cell_redeploy_skips_workloads_without_the_container() {
 fn read_only_refuses_every_mutating_key_and_hides_it_from_help() {
     let cat = fixture::fleet();
     let mut a = App::new(Theme { color: false }, false, true, fixture::NOW);
-    a.refresh(&cat);
+    update(&mut a, &cat, Msg::Catalog);
     command(&mut a, &cat, "wl prod/payments");
     for k in ['r', 'i', 's'] {
         assert!(press(&mut a, &cat, KeyCode::Char(k)).is_empty());
-        assert!(a.overlay.is_none(), "no dialog for {k}");
+        assert!(a.layers().overlay().is_none(), "no dialog for {k}");
         assert!(message(&a).starts_with("read-only: "), "{}", message(&a));
         assert!(message(&a).contains("disabled in context prod"));
     }
     assert_eq!(message(&a), "read-only: scale is disabled in context prod");
-    assert_eq!(act::offered(&a, &cat), [ActionKind::Logs]);
+    assert_eq!(a.offered(), [ActionKind::Logs]);
     // Logs only read: still offered.
     let fx = press(&mut a, &cat, KeyCode::Char('l'));
     assert!(matches!(fx.as_slice(), [Effect::Logs { .. }]), "{fx:?}");
@@ -440,9 +437,9 @@ fn read_only_refuses_every_mutating_key_and_hides_it_from_help() {
     assert!(ctrl(&mut a, &cat, 'd').is_empty());
     assert!(message(&a).contains("read-only: delete is disabled in context prod"));
     press(&mut a, &cat, KeyCode::Char('m'));
-    assert!(act::offered(&a, &cat).is_empty());
+    assert!(a.offered().is_empty());
     press(&mut a, &cat, KeyCode::Char('r'));
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     let s = fixture::screen(&mut a, &cat, 100, 30);
     assert!(s.contains("READ-ONLY"), "{s}");
 }
@@ -451,14 +448,17 @@ fn read_only_refuses_every_mutating_key_and_hides_it_from_help() {
 fn a_read_only_context_from_the_config_refuses_only_there() {
     let cat = fixture::fleet();
     let mut a = app(&cat);
-    a.policy = fixture::policy(false, "contexts:\n  prod: {readonly: true}\n");
+    a.set_policy(fixture::policy(
+        false,
+        "contexts:\n  prod: {readonly: true}\n",
+    ));
     command(&mut a, &cat, "wl prod/payments");
     assert!(press(&mut a, &cat, KeyCode::Char('r')).is_empty());
     assert_eq!(
         message(&a),
         "read-only: restart is disabled in context prod"
     );
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     assert!(fixture::screen(&mut a, &cat, 100, 30).contains("READ-ONLY"));
     command(&mut a, &cat, "wl dev/payments");
     press(&mut a, &cat, KeyCode::Char('r'));
@@ -484,13 +484,13 @@ fn refusals_are_shown_before_asking() {
     type_text(&mut a, &cat, "/cart");
     press(&mut a, &cat, KeyCode::Enter);
     assert!(press(&mut a, &cat, KeyCode::Char('r')).is_empty());
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     assert!(message(&a).contains("is paused"), "{}", message(&a));
     press(&mut a, &cat, KeyCode::Esc);
     type_text(&mut a, &cat, "/agent");
     press(&mut a, &cat, KeyCode::Enter);
     press(&mut a, &cat, KeyCode::Char('s'));
-    assert!(a.overlay.is_none());
+    assert!(a.layers().overlay().is_none());
     assert!(
         message(&a).contains("scale does not apply to a DaemonSet"),
         "{}",
@@ -524,9 +524,9 @@ fn outcomes_reach_the_status_line_and_rollouts_follow_the_catalog() {
         }),
     );
     assert_eq!(message(&a), done);
-    assert!(!a.message.as_ref().is_some_and(|m| m.error));
-    assert_eq!(a.rollouts.len(), 1);
-    assert_eq!(a.rollouts[0].progress.state, RolloutState::Pending);
+    assert!(!a.message().is_some_and(|m| m.error));
+    assert_eq!(a.rollouts().len(), 1);
+    assert_eq!(a.rollouts()[0].progress.state, RolloutState::Pending);
     let status = |updated: i64, current: i64| {
         let mut d = fixture::deployment(
             "checkout-api",
@@ -545,14 +545,14 @@ fn outcomes_reach_the_status_line_and_rollouts_follow_the_catalog() {
     fixture::apply(&mut cat, 2, "apps", "Deployment", status(1, 3));
     update(&mut a, &cat, Msg::Catalog);
     assert_eq!(
-        a.rollouts[0].line(),
+        a.rollouts()[0].line(),
         "prod/payments/checkout-api: rolling out: 1/2 updated, 2/2 ready"
     );
     fixture::apply(&mut cat, 2, "apps", "Deployment", status(2, 2));
     update(&mut a, &cat, Msg::Catalog);
-    assert_eq!(a.rollouts[0].progress.state, RolloutState::Done);
+    assert_eq!(a.rollouts()[0].progress.state, RolloutState::Done);
     assert_eq!(
-        a.rollouts[0].line(),
+        a.rollouts()[0].line(),
         "prod/payments/checkout-api: rolled out: 2/2 ready"
     );
     assert!(a.next_tick(&cat).is_some(), "ticks to take the line away");
@@ -563,7 +563,7 @@ fn outcomes_reach_the_status_line_and_rollouts_follow_the_catalog() {
             now: fixture::NOW + 2,
         },
     );
-    assert_eq!(a.rollouts.len(), 1, "stays a few seconds");
+    assert_eq!(a.rollouts().len(), 1, "stays a few seconds");
     update(
         &mut a,
         &cat,
@@ -571,7 +571,7 @@ fn outcomes_reach_the_status_line_and_rollouts_follow_the_catalog() {
             now: fixture::NOW + 6,
         },
     );
-    assert!(a.rollouts.is_empty());
+    assert!(a.rollouts().is_empty());
 
     // A failure is an error in the status line, with the engine's words; no rollout.
     press(&mut a, &cat, KeyCode::Char('r'));
@@ -594,12 +594,11 @@ fn outcomes_reach_the_status_line_and_rollouts_follow_the_catalog() {
         }),
     );
     assert!(
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.error && m.text.starts_with("forbidden:"))
     );
-    assert!(a.rollouts.is_empty());
-    assert!(a.batches.is_empty());
+    assert!(a.rollouts().is_empty());
+    assert!(a.batches().is_empty());
 
     // x dismisses rollout lines.
     press(&mut a, &cat, KeyCode::Char('r'));
@@ -616,9 +615,9 @@ fn outcomes_reach_the_status_line_and_rollouts_follow_the_catalog() {
             outcome: ok(Some(3), "ok"),
         }),
     );
-    assert_eq!(a.rollouts.len(), 1);
+    assert_eq!(a.rollouts().len(), 1);
     press(&mut a, &cat, KeyCode::Char('x'));
-    assert!(a.rollouts.is_empty());
+    assert!(a.rollouts().is_empty());
 }
 
 #[test]
@@ -664,21 +663,18 @@ fn a_batch_sums_up_its_answers() {
         message(&a),
         "restart (rollout): 1 of 2 done; prod/shop/checkout-api-canary: conflict"
     );
-    assert!(a.message.as_ref().is_some_and(|m| m.error));
-    assert_eq!(a.rollouts.len(), 1);
+    assert!(a.message().is_some_and(|m| m.error));
+    assert_eq!(a.rollouts().len(), 1);
 }
 
 #[test]
 fn the_blueprints_actions_list_decides_what_is_offered() {
     let cat = fixture::fleet();
     let mut a = app(&cat);
-    assert!(
-        act::offered(&a, &cat).is_empty(),
-        "the fleet has no actions"
-    );
+    assert!(a.offered().is_empty(), "the fleet has no actions");
     command(&mut a, &cat, "wl");
     assert_eq!(
-        act::offered(&a, &cat),
+        a.offered(),
         [
             ActionKind::Restart,
             ActionKind::Redeploy,
@@ -686,28 +682,18 @@ fn the_blueprints_actions_list_decides_what_is_offered() {
             ActionKind::Logs
         ]
     );
-    let keys: Vec<&str> = help::bindings(
-        Showing::View(&a.page().view),
-        &act::offered(&a, &cat),
-        false,
-    )
-    .into_iter()
-    .flat_map(|(_, b)| b.into_iter().map(|(k, _)| k))
-    .collect();
+    let keys: Vec<&str> = help::bindings(Showing::View(&a.page().view), a.offered(), false)
+        .into_iter()
+        .flat_map(|(_, b)| b.into_iter().map(|(k, _)| k))
+        .collect();
     for k in ["r", "i", "s", "l"] {
         assert!(keys.contains(&k), "{k} in {keys:?}");
     }
     assert!(!keys.contains(&"^d"));
     command(&mut a, &cat, "pods");
-    assert_eq!(
-        act::offered(&a, &cat),
-        [ActionKind::Delete, ActionKind::Logs]
-    );
+    assert_eq!(a.offered(), [ActionKind::Delete, ActionKind::Logs]);
     press(&mut a, &cat, KeyCode::Char('m'));
-    assert_eq!(
-        act::offered(&a, &cat),
-        [ActionKind::Restart, ActionKind::Redeploy]
-    );
+    assert_eq!(a.offered(), [ActionKind::Restart, ActionKind::Redeploy]);
 
     // A user's workload blueprint that allows restart only: the other keys are refused.
     let workload = BlueprintSet::builtin()
@@ -726,10 +712,13 @@ fn the_blueprints_actions_list_decides_what_is_offered() {
     let cat = fixture::fleet_over(set);
     let mut a = app(&cat);
     command(&mut a, &cat, "wl prod/payments");
-    assert_eq!(act::offered(&a, &cat), [ActionKind::Restart]);
+    assert_eq!(a.offered(), [ActionKind::Restart]);
     for k in ['s', 'i', 'l'] {
         assert!(press(&mut a, &cat, KeyCode::Char(k)).is_empty());
-        assert!(a.overlay.is_none() && a.logs.is_none(), "{k}");
+        assert!(
+            a.layers().overlay().is_none() && a.layers().logs().is_none(),
+            "{k}"
+        );
     }
     assert!(message(&a).contains("logs does not apply to workloads"));
     press(&mut a, &cat, KeyCode::Char('r'));
@@ -742,7 +731,7 @@ fn crash_test_panics_only_when_enabled() {
     let mut a = app(&cat);
     command(&mut a, &cat, "crash-test");
     assert!(message(&a).contains("unknown command"), "{}", message(&a));
-    a.crash_test = true;
+    let mut a = a.with_crash_test(true);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         command(&mut a, &cat, "crash-test");
     }));

@@ -8,10 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubeatlas::actions::Outcome;
 use kubeatlas::catalog::{Catalog, Change, ClusterId, ClusterStatus};
 use kubeatlas::tui::act::dialog::Step;
-use kubeatlas::tui::app::{Overlay, Page};
+use kubeatlas::tui::layer::Layer;
 use kubeatlas::tui::logs::MAX_LINES;
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
-use kubeatlas::tui::render::path;
+use kubeatlas::tui::page::Page;
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::view::{self, View};
 use kubeatlas::tui::{App, update};
@@ -59,28 +59,18 @@ fn random_key(rng: &mut StdRng) -> KeyEvent {
     }
 }
 
-/// Fold a change through the app's change log, as the runtime does (lists patch rows).
-fn put(
-    a: &mut App,
-    cat: &mut Catalog,
-    cluster: u16,
-    group: &str,
-    kind: &str,
-    obj: serde_json::Value,
-) {
+/// Fold a change into the catalog, as the runtime does (its journal lets lists patch rows).
+fn put(cat: &mut Catalog, cluster: u16, group: &str, kind: &str, obj: serde_json::Value) {
     let record =
         fixture::record(cat.blueprints(), group, kind, &obj).expect("a blueprint reads it");
-    a.apply_change(
-        cat,
-        Change::Apply {
-            cluster: ClusterId(cluster),
-            record,
-        },
-    );
+    cat.apply(Change::Apply {
+        cluster: ClusterId(cluster),
+        record,
+    });
 }
 
 /// Change the catalog the way watchers do: pods come and go, deployments roll, clusters flap.
-fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
+fn churn(cat: &mut Catalog, rng: &mut StdRng) {
     let c = rng.random_range(0..3u16);
     let ctx = ["dev", "staging", "prod"][c as usize];
     match rng.random_range(0..6) {
@@ -89,7 +79,6 @@ fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
             let ns = ["shop", "payments"][rng.random_range(0..2)];
             let waiting = rng.random_bool(0.2).then_some("CrashLoopBackOff");
             put(
-                a,
                 cat,
                 c,
                 "",
@@ -120,14 +109,11 @@ fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
                 ),
             );
             if let Some(r) = gone {
-                a.apply_change(
-                    cat,
-                    Change::Delete {
-                        cluster: ClusterId(c),
-                        bp: r.blueprint,
-                        uid: r.uid,
-                    },
-                );
+                cat.apply(Change::Delete {
+                    cluster: ClusterId(c),
+                    bp: r.blueprint,
+                    uid: r.uid,
+                });
             }
         }
         3 => {
@@ -146,7 +132,7 @@ fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
             if rng.random_bool(0.3) {
                 d = fixture::with_sidecar(d);
             }
-            put(a, cat, c, "apps", "Deployment", d);
+            put(cat, c, "apps", "Deployment", d);
         }
         // Services come, go and swap workloads (matrix rows appear, vanish and move).
         5 if rng.random_bool(0.3) => {
@@ -154,21 +140,18 @@ fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
             if rng.random_bool(0.3) {
                 let bp = cat.blueprints().by_identifier("workload");
                 if let Some(bp) = bp {
-                    a.apply_change(
-                        cat,
-                        Change::Delete {
-                            cluster: ClusterId(c),
-                            bp,
-                            uid: uid.into(),
-                        },
-                    );
+                    cat.apply(Change::Delete {
+                        cluster: ClusterId(c),
+                        bp,
+                        uid: uid.into(),
+                    });
                 }
             } else {
                 let name = ["search", "ledger", "cart", "zz-batch"][rng.random_range(0..4)];
                 let version = ["1.0.0", "1.1.0"][rng.random_range(0..2)];
                 let d =
                     fixture::deployment(name, "shop", &uid, version, 2, rng.random_range(0..=2));
-                put(a, cat, c, "apps", "Deployment", d);
+                put(cat, c, "apps", "Deployment", d);
             }
         }
         _ => {
@@ -177,13 +160,10 @@ fn churn(a: &mut App, cat: &mut Catalog, rng: &mut StdRng) {
                 1 => ClusterStatus::Unreachable("connection refused".into()),
                 _ => ClusterStatus::Ready,
             };
-            a.apply_change(
-                cat,
-                Change::Cluster {
-                    cluster: ClusterId(c),
-                    status,
-                },
-            );
+            cat.apply(Change::Cluster {
+                cluster: ClusterId(c),
+                status,
+            });
         }
     }
 }
@@ -245,8 +225,8 @@ fn reply(pending: &mut Vec<Effect>, rng: &mut StdRng) -> Option<Msg> {
 
 /// The invariants that must hold after every event.
 fn check(a: &App, cat: &Catalog, step: usize) {
-    assert!(!a.stack.is_empty(), "step {step}: empty stack");
-    for (i, p) in a.stack.iter().enumerate() {
+    assert!(!a.stack().is_empty(), "step {step}: empty stack");
+    for (i, p) in a.stack().iter().enumerate() {
         if i > 0 {
             assert_ne!(p.view, View::Fleet, "step {step}: fleet above the bottom");
         }
@@ -282,7 +262,7 @@ fn check(a: &App, cat: &Catalog, step: usize) {
         let mut fresh = Page::new(p.view.clone());
         fresh.sort = p.sort;
         fresh.filter = p.filter.clone();
-        fresh.refresh(cat, a.now, None);
+        fresh.refresh(cat, a.now());
         assert_eq!(
             p.cache.table.rows, fresh.cache.table.rows,
             "step {step}: rows"
@@ -302,7 +282,7 @@ fn check(a: &App, cat: &Catalog, step: usize) {
     if p.view == View::Matrix && !p.cache.envs.is_empty() {
         assert!(p.column < p.cache.envs.len(), "step {step}: matrix column");
     }
-    let crumbs = path(a, cat);
+    let crumbs = a.page().path.clone();
     assert!(!crumbs.is_empty(), "step {step}: empty breadcrumb");
     match &p.view {
         View::Fleet => assert_eq!(crumbs, ["fleet"], "step {step}"),
@@ -316,12 +296,12 @@ fn check(a: &App, cat: &Catalog, step: usize) {
             }
         }
     }
-    if let Some(l) = &a.logs {
+    if let Some(l) = a.layers().logs() {
         assert!(l.lines.len() <= MAX_LINES, "step {step}: log buffer bound");
         assert!(l.picking.is_none_or(|c| c < l.choices.len()), "step {step}");
         assert!(l.choice < l.choices.len(), "step {step}");
     }
-    if let Some(Overlay::Dialog(d)) = &a.overlay {
+    if let Some(Layer::Dialog(d)) = a.layers().overlay() {
         assert!(
             !d.targets.is_empty(),
             "step {step}: a dialog with no target"
@@ -349,7 +329,7 @@ fn run(seed: u64, mut a: App, events: usize) -> (Vec<String>, usize) {
             2,
         )),
     );
-    a.refresh(&cat);
+    update(&mut a, &cat, Msg::Catalog);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut mutated = vec![];
     let mut refused = 0;
@@ -360,7 +340,7 @@ fn run(seed: u64, mut a: App, events: usize) -> (Vec<String>, usize) {
             0..86 => Msg::Key(random_key(&mut rng)),
             86..91 => Msg::Resize(rng.random_range(0..250), rng.random_range(0..80)),
             91..95 => {
-                churn(&mut a, &mut cat, &mut rng);
+                churn(&mut cat, &mut rng);
                 Msg::Catalog
             }
             95..98 => match reply(&mut pending, &mut rng) {
@@ -381,18 +361,17 @@ fn run(seed: u64, mut a: App, events: usize) -> (Vec<String>, usize) {
             }
         }
         pending.truncate(64);
-        if a.message
-            .as_ref()
+        if a.message()
             .is_some_and(|m| m.text.starts_with("read-only:"))
         {
             refused += 1;
-            a.message = None;
+            a.clear_message();
         }
         check(&a, &cat, step);
         if step % 97 == 0 {
-            let (w, h) = (a.width.max(1), a.height.max(1));
+            let (w, h) = (a.size().0.max(1), a.size().1.max(1));
             let mut term = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| match e {});
-            term.draw(|f| kubeatlas::tui::render::draw(f, &a, &cat))
+            term.draw(|f| kubeatlas::tui::render::draw(f, &a))
                 .unwrap_or_else(|e| match e {});
         }
     }
@@ -401,8 +380,7 @@ fn run(seed: u64, mut a: App, events: usize) -> (Vec<String>, usize) {
 
 fn new_app(readonly: bool) -> App {
     let mut a = App::new(Theme { color: false }, false, readonly, fixture::NOW);
-    a.width = 100;
-    a.height = 30;
+    update(&mut a, &fixture::empty(&[]), Msg::Resize(100, 30));
     a
 }
 
@@ -420,7 +398,10 @@ fn random_keys_and_resizes_never_break_the_state_and_read_only_never_mutates() {
     // Read-only in prod only (the config's per-context setting): never an action on prod,
     // while the other contexts do get actions (the walk reaches confirmations).
     let mut a = new_app(false);
-    a.policy = fixture::policy(false, "contexts:\n  prod: {readonly: true}\n");
+    a.set_policy(fixture::policy(
+        false,
+        "contexts:\n  prod: {readonly: true}\n",
+    ));
     let (mutated, refused) = run(0x6174_6c61, a, EVENTS / 4);
     assert!(refused > 0);
     assert!(!mutated.is_empty(), "the walk confirms actions elsewhere");

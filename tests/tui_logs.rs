@@ -8,7 +8,6 @@ use kubeatlas::catalog::{Catalog, ClusterId};
 use kubeatlas::tui::fixture::{self, app, press, type_text};
 use kubeatlas::tui::logs::{self, LogView, MAX_LINES};
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
-use kubeatlas::tui::render::path;
 use kubeatlas::tui::{App, update};
 
 fn command(a: &mut App, cat: &Catalog, cmd: &str) {
@@ -30,7 +29,7 @@ fn streams(fx: &[Effect]) -> (u64, ClusterId, Vec<LogRequest>) {
 }
 
 fn view(a: &App) -> &LogView {
-    a.logs.as_ref().expect("logs view open")
+    a.layers().logs().expect("logs view open")
 }
 
 fn feed(a: &mut App, cat: &Catalog, id: u64, lines: impl IntoIterator<Item = String>) {
@@ -53,7 +52,7 @@ fn l_on_a_pod_streams_its_container_and_esc_stops_it() {
     let cat = fixture::fleet();
     let mut a = app(&cat);
     command(&mut a, &cat, "pods dev/shop");
-    let crumbs = path(&a, &cat);
+    let crumbs = a.page().path.clone();
     let (id, cluster, reqs) = streams(&press(&mut a, &cat, KeyCode::Char('l')));
     assert_eq!(cluster, ClusterId(0));
     assert_eq!(
@@ -89,9 +88,9 @@ fn l_on_a_pod_streams_its_container_and_esc_stops_it() {
     press(&mut a, &cat, KeyCode::Char('j'));
     assert_eq!(a.page().index, idx);
     assert_eq!(press(&mut a, &cat, KeyCode::Esc), vec![Effect::StopLogs]);
-    assert!(a.logs.is_none());
+    assert!(a.layers().logs().is_none());
     assert_eq!(
-        path(&a, &cat),
+        a.page().path.clone(),
         crumbs,
         "the page under the view is unchanged"
     );
@@ -101,7 +100,7 @@ fn l_on_a_pod_streams_its_container_and_esc_stops_it() {
         press(&mut a, &cat, KeyCode::Char('q')),
         vec![Effect::StopLogs]
     );
-    assert!(!a.quit);
+    assert!(!a.quit());
 }
 
 #[test]
@@ -165,7 +164,7 @@ fn a_pod_with_several_containers_asks_which_and_c_switches() {
     assert_eq!(labels, ["app", "envoy", "all containers"]);
     // Esc before choosing leaves the view (nothing was streaming).
     assert!(press(&mut a, &cat, KeyCode::Esc).is_empty());
-    assert!(a.logs.is_none());
+    assert!(a.layers().logs().is_none());
 
     press(&mut a, &cat, KeyCode::Char('l'));
     press(&mut a, &cat, KeyCode::Char('j'));
@@ -240,7 +239,7 @@ fn follow_scroll_wrap_and_search() {
     command(&mut a, &cat, "pods dev/shop");
     let (id, _, _) = streams(&press(&mut a, &cat, KeyCode::Char('l')));
     feed(&mut a, &cat, id, (0..100).map(|i| format!("line {i}")));
-    let (cols, rows) = logs::viewport(a.width, a.height);
+    let (cols, rows) = logs::viewport(a.size().0, a.size().1);
     assert_eq!((cols, rows), (98, 26));
     let v = view(&a);
     assert!(v.follow);
@@ -296,10 +295,34 @@ fn a_workload_without_pods_says_so() {
     command(&mut a, &cat, "wl prod/payments");
     press(&mut a, &cat, KeyCode::Char('j'));
     assert!(press(&mut a, &cat, KeyCode::Char('l')).is_empty());
-    assert!(a.logs.is_none());
+    assert!(a.layers().logs().is_none());
     assert!(
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.text.contains("ledger has no pods"))
     );
+}
+
+#[test]
+fn help_over_the_logs_lists_the_logs_keys_and_any_key_returns_to_the_streaming_view() {
+    use kubeatlas::tui::layer::Layer;
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    command(&mut a, &cat, "pods dev/shop");
+    let (id, _, _) = streams(&press(&mut a, &cat, KeyCode::Char('l')));
+    assert!(press(&mut a, &cat, KeyCode::Char('?')).is_empty());
+    let Some(Layer::Help(h)) = a.layers().top() else {
+        panic!("help on top: {:?}", a.layers().top())
+    };
+    assert_eq!(h.groups.len(), 1);
+    assert_eq!(h.groups[0].0, "Logs");
+    // Lines still reach the view under the help.
+    feed(&mut a, &cat, id, ["under the help".to_string()]);
+    assert_eq!(texts(&a), ["under the help"]);
+    let s = fixture::screen(&mut a, &cat, 100, 30);
+    assert!(s.contains("follow on/off"), "{s}");
+    // Esc closes the help only: no StopLogs, the view is back on top.
+    assert!(press(&mut a, &cat, KeyCode::Esc).is_empty());
+    assert!(matches!(a.layers().top(), Some(Layer::Logs(_))));
+    assert_eq!(press(&mut a, &cat, KeyCode::Esc), vec![Effect::StopLogs]);
+    assert!(a.layers().is_empty());
 }

@@ -22,7 +22,7 @@ fn drill(a: &mut App, cat: &Catalog, levels: usize) {
 fn buffer(a: &mut App, cat: &Catalog, w: u16, h: u16) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| match e {});
     update(a, cat, Msg::Resize(w, h));
-    term.draw(|f| kubeatlas::tui::render::draw(f, a, cat))
+    term.draw(|f| kubeatlas::tui::render::draw(f, a))
         .unwrap_or_else(|e| match e {});
     term.backend().buffer().clone()
 }
@@ -236,7 +236,7 @@ fn tiny_terminal_does_not_panic() {
 fn health_is_coloured_and_no_color_keeps_selection() {
     let cat = fixture::fleet();
     let mut a = app(&cat);
-    a.theme = Theme { color: true };
+    a.set_theme(Theme { color: true });
     type_text(&mut a, &cat, ":wl staging");
     press(&mut a, &cat, KeyCode::Enter);
     let buf = buffer(&mut a, &cat, 100, 30);
@@ -245,7 +245,7 @@ fn health_is_coloured_and_no_color_keeps_selection() {
     let (x, y) = find(&buf, "healthy").expect("a healthy workload");
     assert_eq!(buf[(x, y)].fg, Color::Green);
 
-    a.theme = Theme { color: false };
+    a.set_theme(Theme { color: false });
     let buf = buffer(&mut a, &cat, 100, 30);
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
@@ -272,7 +272,7 @@ fn health_is_coloured_and_no_color_keeps_selection() {
 fn drifted_cells_are_magenta() {
     let cat = fixture::fleet();
     let mut a = app(&cat);
-    a.theme = Theme { color: true };
+    a.set_theme(Theme { color: true });
     press(&mut a, &cat, KeyCode::Char('m'));
     let buf = buffer(&mut a, &cat, 100, 30);
     let (x, y) = find(&buf, "1.5.0").expect("dev's checkout version");
@@ -307,7 +307,7 @@ fn confirm_dialog() {
 fn confirm_dialog_protected() {
     let cat = fixture::fleet();
     let mut a = prod_payments(&cat);
-    a.policy = fixture::policy(false, "protected: ['*prod*']\n");
+    a.set_policy(fixture::policy(false, "protected: ['*prod*']\n"));
     press(&mut a, &cat, KeyCode::Char('r'));
     type_text(&mut a, &cat, "checkout");
     press(&mut a, &cat, KeyCode::Enter);
@@ -469,7 +469,7 @@ fn logs_view() {
     insta::assert_snapshot!(s);
     // Matches are highlighted.
     let mut color = a;
-    color.theme = Theme { color: true };
+    color.set_theme(Theme { color: true });
     let buf = buffer(&mut color, &cat, 100, 30);
     let (x, y) = find(&buf, "ERROR").expect("a match on screen");
     assert!(buf[(x, y)].modifier.contains(Modifier::UNDERLINED));

@@ -3,10 +3,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubeatlas::catalog::{Catalog, Change, ClusterId, ClusterStatus, EntityRef};
-use kubeatlas::tui::app::{Mode, Overlay};
 use kubeatlas::tui::fixture::{self, app, press, rows, type_text};
+use kubeatlas::tui::layer::Layer;
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
-use kubeatlas::tui::render::path;
+use kubeatlas::tui::prompt::Mode;
 use kubeatlas::tui::view::{RowKey, Scope, View};
 use kubeatlas::tui::yaml::Content;
 use kubeatlas::tui::{App, update};
@@ -65,7 +65,7 @@ fn drill_down_to_pod_detail_and_back_restores_selection() {
         }
     );
     assert_eq!(names(&a), vec!["payments", "shop"]);
-    assert_eq!(path(&a, &cat), vec!["staging"]);
+    assert_eq!(a.page().path.clone(), vec!["staging"]);
     press(&mut a, &cat, KeyCode::Down);
     assert_eq!(selected_name(&a, &cat), "shop");
 
@@ -77,7 +77,7 @@ fn drill_down_to_pod_detail_and_back_restores_selection() {
             scope: Scope::Namespace(ClusterId(1), "shop".into())
         }
     );
-    assert_eq!(path(&a, &cat), vec!["staging", "shop"]);
+    assert_eq!(a.page().path.clone(), vec!["staging", "shop"]);
     assert_eq!(names(&a), vec!["cart"]);
     assert_eq!(selected_name(&a, &cat), "cart");
 
@@ -89,7 +89,7 @@ fn drill_down_to_pod_detail_and_back_restores_selection() {
             ..
         }
     ));
-    assert_eq!(path(&a, &cat), vec!["staging", "shop", "cart"]);
+    assert_eq!(a.page().path.clone(), vec!["staging", "shop", "cart"]);
     assert_eq!(
         names(&a),
         vec!["cart-5c6d7e8f9-kkkkk", "cart-5c6d7e8f9-lllll"]
@@ -100,7 +100,7 @@ fn drill_down_to_pod_detail_and_back_restores_selection() {
     press(&mut a, &cat, KeyCode::Enter);
     assert!(matches!(&a.page().view, View::Detail { .. }));
     assert_eq!(
-        path(&a, &cat),
+        a.page().path.clone(),
         vec!["staging", "shop", "cart", "cart-5c6d7e8f9-lllll"]
     );
     let d = a.page().cache.detail.clone().expect("detail");
@@ -119,9 +119,9 @@ fn drill_down_to_pod_detail_and_back_restores_selection() {
     assert_eq!(a.page().view, View::Fleet);
     // Esc at the top stays there; q quits.
     press(&mut a, &cat, KeyCode::Esc);
-    assert_eq!(a.stack.len(), 1);
+    assert_eq!(a.stack().len(), 1);
     assert_eq!(press(&mut a, &cat, KeyCode::Char('q')), vec![Effect::Quit]);
-    assert!(a.quit);
+    assert!(a.quit());
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn filter_narrows_enter_keeps_esc_clears() {
     command(&mut a, &cat, "pods");
     assert_eq!(rows(&a).len(), 12);
     type_text(&mut a, &cat, "/cart");
-    assert_eq!(a.mode, Mode::Filter);
+    assert_eq!(*a.mode(), Mode::Filter);
     assert_eq!(rows(&a).len(), 6);
     assert!(rows(&a).iter().all(|r| r.contains("cart-")));
     // Matched characters are recorded for highlighting.
@@ -154,7 +154,7 @@ fn filter_narrows_enter_keeps_esc_clears() {
             .all(|&i| hl.positions(&p.cache.table.rows[i as usize]).len() == 4)
     );
     press(&mut a, &cat, KeyCode::Enter);
-    assert_eq!(a.mode, Mode::Normal);
+    assert_eq!(*a.mode(), Mode::Normal);
     assert_eq!(a.page().filter, "cart");
     assert_eq!(rows(&a).len(), 6);
     // j moves within the filtered rows.
@@ -176,7 +176,7 @@ fn esc_while_typing_a_filter_clears_it() {
     type_text(&mut a, &cat, "/sta");
     assert_eq!(names(&a), vec!["staging"]);
     press(&mut a, &cat, KeyCode::Esc);
-    assert_eq!(a.mode, Mode::Normal);
+    assert_eq!(*a.mode(), Mode::Normal);
     assert_eq!(names(&a), vec!["dev", "staging", "prod"]);
     // A pattern matching across cells needs a space.
     type_text(&mut a, &cat, "/prod ready");
@@ -189,20 +189,26 @@ fn command_mode_completion_and_commands() {
     let mut a = app(&cat);
     type_text(&mut a, &cat, ":wor");
     press(&mut a, &cat, KeyCode::Tab);
-    let Mode::Command(p) = &a.mode else {
-        panic!("{:?}", a.mode)
+    let Mode::Command(p) = &a.mode() else {
+        panic!("{:?}", a.mode())
     };
     assert_eq!(p.input, "workload");
     press(&mut a, &cat, KeyCode::Tab);
-    let Mode::Command(p) = &a.mode else { panic!() };
+    let Mode::Command(p) = &a.mode() else {
+        panic!()
+    };
     assert_eq!(p.input, "workloads");
     type_text(&mut a, &cat, " pr");
     press(&mut a, &cat, KeyCode::Tab);
-    let Mode::Command(p) = &a.mode else { panic!() };
+    let Mode::Command(p) = &a.mode() else {
+        panic!()
+    };
     assert_eq!(p.input, "workloads prod");
     type_text(&mut a, &cat, "/p");
     press(&mut a, &cat, KeyCode::Tab);
-    let Mode::Command(p) = &a.mode else { panic!() };
+    let Mode::Command(p) = &a.mode() else {
+        panic!()
+    };
     assert_eq!(p.input, "workloads prod/payments");
     press(&mut a, &cat, KeyCode::Enter);
     assert_eq!(
@@ -215,7 +221,7 @@ fn command_mode_completion_and_commands() {
     assert_eq!(names(&a), vec!["checkout-api", "ledger"]);
     // Esc from a command view goes to the fleet.
     press(&mut a, &cat, KeyCode::Esc);
-    assert_eq!(a.stack.len(), 1);
+    assert_eq!(a.stack().len(), 1);
 
     // Aliases resolve through the blueprint set.
     for (cmd, id) in [
@@ -247,26 +253,23 @@ fn command_mode_completion_and_commands() {
     command(&mut a, &cat, "ctx");
     assert_eq!(a.page().view, View::Fleet);
     command(&mut a, &cat, "help");
-    assert_eq!(a.overlay, Some(Overlay::Help));
+    assert!(matches!(a.layers().overlay(), Some(Layer::Help(_))));
     press(&mut a, &cat, KeyCode::Char('x'));
-    assert_eq!(a.overlay, None);
+    assert!(a.layers().overlay().is_none());
 
     command(&mut a, &cat, "pods nowhere");
     assert!(
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.error && m.text.contains("nowhere"))
     );
     command(&mut a, &cat, "replicaset");
     assert!(
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.error && m.text.contains("internal"))
     );
     command(&mut a, &cat, "bogus");
     assert!(
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.error && m.text.contains("unknown command"))
     );
     assert_eq!(a.page().view, View::Fleet);
@@ -279,9 +282,9 @@ fn backspace_on_empty_prompt_leaves_command_mode() {
     let mut a = app(&cat);
     type_text(&mut a, &cat, ":p");
     press(&mut a, &cat, KeyCode::Backspace);
-    assert!(matches!(a.mode, Mode::Command(_)));
+    assert!(matches!(a.mode(), Mode::Command(_)));
     press(&mut a, &cat, KeyCode::Backspace);
-    assert_eq!(a.mode, Mode::Normal);
+    assert_eq!(*a.mode(), Mode::Normal);
 }
 
 #[test]
@@ -355,9 +358,9 @@ fn selection_stays_on_the_entity_when_rows_are_inserted_before_it() {
             ),
         );
     }
-    a.dirty = false;
+    a.drawn();
     update(&mut a, &cat, Msg::Catalog);
-    assert!(a.dirty, "a visible change marks the screen dirty");
+    assert!(a.dirty(), "a visible change marks the screen dirty");
     assert_eq!(rows(&a).len(), 14);
     assert_eq!(a.page().selected_key().cloned(), before);
     assert_eq!(a.page().index, idx + 2);
@@ -430,9 +433,9 @@ fn changes_elsewhere_do_not_dirty_the_screen() {
     let mut cat = fixture::fleet();
     let mut a = app(&cat);
     command(&mut a, &cat, "workloads dev/payments");
-    a.dirty = false;
+    a.drawn();
     update(&mut a, &cat, Msg::Catalog);
-    assert!(!a.dirty, "nothing changed");
+    assert!(!a.dirty(), "nothing changed");
     fixture::apply(
         &mut cat,
         2,
@@ -441,7 +444,7 @@ fn changes_elsewhere_do_not_dirty_the_screen() {
         fixture::pod("p", "shop", "prod-extra", "none", "node-1", None),
     );
     update(&mut a, &cat, Msg::Catalog);
-    assert!(!a.dirty, "a pod in prod does not change dev's workloads");
+    assert!(!a.dirty(), "a pod in prod does not change dev's workloads");
     fixture::apply(
         &mut cat,
         0,
@@ -450,7 +453,7 @@ fn changes_elsewhere_do_not_dirty_the_screen() {
         fixture::deployment("ledger", "payments", "dev-dep-ledger", "3.0.0", 1, 1),
     );
     update(&mut a, &cat, Msg::Catalog);
-    assert!(a.dirty);
+    assert!(a.dirty());
 }
 
 #[test]
@@ -480,7 +483,10 @@ fn matrix_shows_environments_and_drift_and_drills_to_the_cell() {
     assert_eq!(a.page().column, 0);
     // Enter on checkout-api × dev: one workload → its pods, above the namespace's workloads.
     press(&mut a, &cat, KeyCode::Enter);
-    assert_eq!(path(&a, &cat), vec!["dev", "payments", "checkout-api"]);
+    assert_eq!(
+        a.page().path.clone(),
+        vec!["dev", "payments", "checkout-api"]
+    );
     assert_eq!(
         names(&a),
         vec![
@@ -504,8 +510,7 @@ fn matrix_shows_environments_and_drift_and_drills_to_the_cell() {
     press(&mut a, &cat, KeyCode::Enter);
     assert_eq!(a.page().view, View::Matrix);
     assert!(
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.text.contains("ledger does not run in dev"))
     );
     // Tab goes back to the fleet and again to the matrix.
@@ -545,7 +550,7 @@ fn node_drills_to_its_pods() {
     assert!(
         matches!(&a.page().view, View::List { scope: Scope::Parent(e), .. } if e.bp == bp(&cat, "node"))
     );
-    assert_eq!(path(&a, &cat), vec!["dev", "node-1"]);
+    assert_eq!(a.page().path.clone(), vec!["dev", "node-1"]);
     // Pods of several namespaces: NAMESPACE column shown.
     assert_eq!(rows(&a).len(), 3);
     assert!(
@@ -612,7 +617,7 @@ fn yaml_is_fetched_on_demand_and_searchable() {
             result: Ok("x: 1".into()),
         }),
     );
-    let Some(Overlay::Yaml(y)) = &a.overlay else {
+    let Some(Layer::Yaml(y)) = a.layers().overlay() else {
         panic!()
     };
     assert_eq!(y.content, Content::Loading);
@@ -626,19 +631,19 @@ fn yaml_is_fetched_on_demand_and_searchable() {
     );
     type_text(&mut a, &cat, "/image");
     press(&mut a, &cat, KeyCode::Enter);
-    let Some(Overlay::Yaml(y)) = &a.overlay else {
+    let Some(Layer::Yaml(y)) = a.layers().overlay() else {
         panic!()
     };
     assert_eq!(y.matches, vec![1, 3]);
     press(&mut a, &cat, KeyCode::Char('n'));
-    let Some(Overlay::Yaml(y)) = &a.overlay else {
+    let Some(Layer::Yaml(y)) = a.layers().overlay() else {
         panic!()
     };
     assert_eq!(y.current, 1);
     // q closes the viewer, not the program.
     assert!(press(&mut a, &cat, KeyCode::Char('q')).is_empty());
-    assert_eq!(a.overlay, None);
-    assert!(!a.quit);
+    assert!(a.layers().overlay().is_none());
+    assert!(!a.quit());
     // Errors reach the status line.
     let fx = press(&mut a, &cat, KeyCode::Char('y'));
     let [Effect::FetchYaml { entity, .. }] = fx.as_slice() else {
@@ -653,8 +658,7 @@ fn yaml_is_fetched_on_demand_and_searchable() {
         }),
     );
     assert!(
-        a.message
-            .as_ref()
+        a.message()
             .is_some_and(|m| m.error && m.text.contains("403"))
     );
 }
@@ -745,7 +749,7 @@ fn forbidden_kind_is_shown_and_the_rest_works() {
 
     // The flat list of nodes says which cluster cannot list them, and why.
     command(&mut a, &cat, "nodes");
-    assert_eq!(a.notices, 1);
+    assert_eq!(a.notices().len(), 1);
     let screen = fixture::screen(&mut a, &cat, 140, 30);
     assert!(
         screen.contains(
@@ -757,11 +761,11 @@ fn forbidden_kind_is_shown_and_the_rest_works() {
     assert_eq!(a.list_height(), 30 - 5 - 1);
     // Pods of prod are listed as usual, without a notice.
     command(&mut a, &cat, "pods prod");
-    assert_eq!(a.notices, 0);
+    assert_eq!(a.notices().len(), 0);
     assert!(!rows(&a).is_empty());
     let screen = fixture::screen(&mut a, &cat, 140, 30);
     assert!(!screen.contains("Node forbidden"), "{screen}");
     // Nodes of dev: no notice either.
     command(&mut a, &cat, "nodes dev");
-    assert_eq!(a.notices, 0);
+    assert_eq!(a.notices().len(), 0);
 }

@@ -5,7 +5,7 @@
 use crate::stats::Samples;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubeatlas::catalog::{Catalog, Change};
-use kubeatlas::tui::app::Page;
+use kubeatlas::tui::page::Page;
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::view::{Scope, View};
 use kubeatlas::tui::{App, Msg, render, update};
@@ -29,14 +29,13 @@ pub fn term() -> Terminal<TestBackend> {
 /// A fresh app of `WIDTH`×`HEIGHT` showing `view`.
 pub fn app_on(cat: &Catalog, view: View) -> App {
     let mut app = App::new(Theme { color: true }, false, false, now_secs());
-    app.width = WIDTH;
-    app.height = HEIGHT;
+    update(&mut app, cat, Msg::Resize(WIDTH, HEIGHT));
     app.push(Page::new(view), cat);
     app
 }
 
-pub fn draw(term: &mut Terminal<TestBackend>, app: &App, cat: &Catalog) {
-    let _ = term.draw(|f| render::draw(f, app, cat));
+pub fn draw(term: &mut Terminal<TestBackend>, app: &App) {
+    let _ = term.draw(|f| render::draw(f, app));
 }
 
 pub fn key(app: &mut App, cat: &Catalog, code: KeyCode) {
@@ -103,7 +102,7 @@ pub fn frames(cat: &Catalog, builds: usize, renders: usize) -> Vec<FrameFigures>
                 },
             );
             let t = Instant::now();
-            draw(&mut term, &app, cat);
+            draw(&mut term, &app);
             render.push(t.elapsed());
         }
         out.push(FrameFigures {
@@ -138,7 +137,7 @@ pub fn filter(cat: &Catalog) -> Option<FilterFigures> {
     let mut app = app_on(cat, view);
     let rows = app.page().len();
     let mut term = term();
-    draw(&mut term, &app, cat);
+    draw(&mut term, &app);
     let (mut keystroke, mut filter) = (Samples::default(), Samples::default());
     for q in QUERIES {
         key(&mut app, cat, KeyCode::Char('/'));
@@ -146,7 +145,7 @@ pub fn filter(cat: &Catalog) -> Option<FilterFigures> {
             let t = Instant::now();
             key(&mut app, cat, KeyCode::Char(c));
             let f = t.elapsed();
-            draw(&mut term, &app, cat);
+            draw(&mut term, &app);
             filter.push(f);
             keystroke.push(t.elapsed());
         }
@@ -185,8 +184,8 @@ pub async fn idle(
         .map_or(View::Fleet, |(_, v)| v);
     let mut app = app_on(cat, view);
     let mut term = term();
-    draw(&mut term, &app, cat);
-    app.dirty = false;
+    draw(&mut term, &app);
+    app.drawn();
     let (mut renders, mut tick_renders, mut catalog_renders, mut n) = (0, 0, 0, 0);
     let mut pending = false;
     let mut ticked = false;
@@ -196,12 +195,12 @@ pub async fn idle(
     loop {
         if pending {
             pending = false;
-            app.now = now_secs();
+            update(&mut app, cat, Msg::Clock { now: now_secs() });
             update(&mut app, cat, Msg::Catalog);
         }
-        if app.dirty {
-            draw(&mut term, &app, cat);
-            app.dirty = false;
+        if app.dirty() {
+            draw(&mut term, &app);
+            app.drawn();
             renders += 1;
             if ticked {
                 tick_renders += 1;

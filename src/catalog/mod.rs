@@ -4,10 +4,12 @@
 
 pub mod derived;
 pub mod health;
+pub mod journal;
 pub mod store;
 
 pub use derived::{Member, RunningService, image_tag};
 pub use health::Health;
+pub use journal::{Since, Steps, Touch};
 
 use crate::blueprint::{Blueprint, BlueprintSet, BpId, Link, Record, RelationVia};
 use derived::{DerivedRules, Groups};
@@ -167,6 +169,8 @@ pub struct Catalog {
     /// Per blueprint, the properties its health rule reads.
     health_props: Vec<health::HealthProps>,
     revision: u64,
+    /// What each recent revision step touched.
+    journal: journal::Journal,
 }
 
 impl Catalog {
@@ -220,12 +224,25 @@ impl Catalog {
             stores,
             groups: Groups::default(),
             revision: 0,
+            journal: journal::Journal::default(),
         }
     }
 
     /// Bumped on every change that altered what a reader could see.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// What changed since revision `rev`: the steps, or everything when `rev` is older than
+    /// the journal remembers.
+    pub fn changes_since(&self, rev: u64) -> Since<'_> {
+        self.journal.since(rev, self.revision)
+    }
+
+    /// Forget the journal: readers rebuild from scratch (to measure a full rebuild).
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn forget_changes(&mut self) {
+        self.journal = journal::Journal::default();
     }
     pub fn blueprints(&self) -> &Arc<BlueprintSet> {
         &self.blueprints
@@ -251,6 +268,7 @@ impl Catalog {
 
     /// Fold one change. Returns true when something visible changed (and the revision moved).
     pub fn apply(&mut self, change: Change) -> bool {
+        let touch = Touch::of(&change);
         let changed = match change {
             Change::Cluster { cluster, status } => self
                 .clusters
@@ -289,6 +307,7 @@ impl Catalog {
             } => self.resync(cluster, bp, source, records),
         };
         if changed {
+            self.journal.note(self.revision, touch);
             self.revision += 1;
         }
         changed
@@ -671,6 +690,7 @@ impl Catalog {
         if let Some(s) = self.stores.get_mut(cluster.0 as usize) {
             s.clear();
             self.groups.remove_cluster(cluster);
+            self.journal.note(self.revision, Touch::Wide);
             self.revision += 1;
         }
     }

@@ -381,12 +381,14 @@ pub fn value_cell(v: &Value, kind: ColKind) -> Cell {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 thread_local! {
     static PROJECTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// List rows projected so far on this thread: a work counter for tests and benchmarks (a
 /// change to one entity must not re-project a whole list).
+#[cfg(any(test, feature = "test-support"))]
 pub fn projected_rows() -> u64 {
     PROJECTED.with(|p| p.get())
 }
@@ -450,6 +452,7 @@ impl Lister {
 
     /// One row (counts empty unless the columns need them).
     pub fn row(&self, cat: &Catalog, cl: ClusterId, r: &Record, counts: &Counts) -> Row {
+        #[cfg(any(test, feature = "test-support"))]
         PROJECTED.with(|p| p.set(p.get() + 1));
         let health = cat.health(r);
         // Children link to this entity by name (namespace, node) or, for cluster-wide

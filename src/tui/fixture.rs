@@ -306,9 +306,7 @@ pub fn policy(readonly: bool, config: &str) -> super::act::policy::Policy {
 /// An app as the tests drive it: colours off, the clock at [`NOW`], 100×30.
 pub fn app(cat: &Catalog) -> super::App {
     let mut a = super::App::new(super::theme::Theme { color: false }, false, false, NOW);
-    a.width = 100;
-    a.height = 30;
-    a.refresh(cat);
+    super::update(&mut a, cat, super::Msg::Resize(100, 30));
     a
 }
 
@@ -334,7 +332,7 @@ pub fn screen(app: &mut super::App, cat: &Catalog, width: u16, height: u16) -> S
     let backend = ratatui::backend::TestBackend::new(width, height);
     let mut term = ratatui::Terminal::new(backend).unwrap_or_else(|e| match e {});
     super::update(app, cat, super::Msg::Resize(width, height));
-    term.draw(|f| super::render::draw(f, app, cat))
+    term.draw(|f| super::render::draw(f, app))
         .unwrap_or_else(|e| match e {});
     term.backend().to_string()
 }

@@ -2,11 +2,15 @@
 //! workloads, pods and a pod's detail; flat views across clusters; the running-service matrix
 //! with version drift; fuzzy filter, `:` commands, YAML on demand.
 //!
-//! Elm style, one-way: [`msg::Msg`] → [`update::update`] (pure, returns [`msg::Effect`]s) →
-//! [`app::App`] → [`render::draw`]. Views are projections of the catalog ([`build`],
-//! [`matrix`], [`detail`]) cached per catalog revision in each page; rows carry the key of
-//! what they show, so the selection follows the entity. [`runtime::run`] owns the terminal,
-//! the catalog and the loop; [`effects::Runner`] does the I/O on tasks.
+//! Elm style, one-way: [`msg::Msg`] → [`app::update`] (pure, returns [`msg::Effect`]s) →
+//! [`app::App`] → [`render::draw`]. The app composes features that own their state and
+//! answer with an [`outcome::Outcome`]: the navigation stack ([`nav`] of [`page`]s), the
+//! input line ([`prompt`]), the layers over the page ([`layer`]: [`logs`], [`yaml`], action
+//! dialogs, [`help`]), actions and rollouts ([`act`]) and the [`status`] line. Views are
+//! projections of the catalog ([`build`], [`matrix`], [`detail`]) cached per catalog
+//! revision in each page and patched from the catalog's change journal ([`rows`]); rows carry
+//! the key of what they show, so the selection follows the entity. [`runtime::run`] owns the
+//! terminal, the catalog and the loop; [`effects::Runner`] does the I/O on tasks.
 //!
 //! Keys (the `?` overlay lists them per view, from [`help`]): `j/k ↑/↓`, `PgUp/PgDn` (`^b/^f`),
 //! `g/G` (`Home/End`); `Enter` drills down, `Esc` clears the filter or goes back (restoring the
@@ -29,25 +33,31 @@ pub mod command;
 pub mod detail;
 pub mod effects;
 pub mod filter;
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod format;
 pub mod help;
+pub mod layer;
 pub mod logs;
 pub mod matrix;
 pub mod msg;
+pub mod nav;
+pub mod outcome;
+pub mod page;
+pub mod prompt;
 pub mod render;
+pub mod rows;
 pub mod runtime;
+pub mod status;
 pub mod table;
 pub mod terminal;
 pub mod theme;
-pub mod update;
 pub mod view;
 pub mod yaml;
 
-pub use app::App;
+pub use app::{App, update};
 pub use msg::{Effect, Msg, Reply};
 pub use runtime::run;
-pub use update::update;
 
 use crate::catalog::{Catalog, Change};
 use std::path::PathBuf;

@@ -21,6 +21,10 @@ pub enum Msg {
     Tick {
         now: i64,
     },
+    /// The clock before a frame is drawn: `now` is seconds since the epoch (ages only).
+    Clock {
+        now: i64,
+    },
 }
 
 /// Something the state machine wants done outside itself. The runner performs it without

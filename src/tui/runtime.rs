@@ -4,12 +4,12 @@
 
 use super::TuiInput;
 use super::app::App;
+use super::app::update;
 use super::effects::Runner;
 use super::msg::{Effect, Msg};
 use super::render;
 use super::terminal::{self, Term};
 use super::theme::Theme;
-use super::update::update;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
@@ -34,11 +34,11 @@ pub async fn run(input: TuiInput) -> anyhow::Result<()> {
     result
 }
 
-fn apply_effects(app: &mut App, runner: &mut Runner, effects: Vec<Effect>) {
+/// Hand the effects to the runner (`Quit` was already folded into the state by `update`).
+fn apply_effects(runner: &mut Runner, effects: Vec<Effect>) {
     for e in effects {
-        match e {
-            Effect::Quit => app.quit = true,
-            other => runner.run(other),
+        if !matches!(e, Effect::Quit) {
+            runner.run(e);
         }
     }
 }
@@ -54,16 +54,14 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         executor,
         users,
     } = input;
-    let mut app = App::new(Theme::from_env(), demo, readonly, now_secs());
-    app.policy = super::act::policy::Policy::of(&executor);
-    app.access.enabled = true;
-    for (context, user) in users {
-        app.access.cache.set_fallback_user(&context, user);
-    }
-    app.crash_test = std::env::var("KUBEATLAS_CRASH_TEST").is_ok_and(|v| v == "1");
+    let app = App::new(Theme::from_env(), demo, readonly, now_secs())
+        .with_policy(super::act::policy::Policy::of(&executor))
+        .with_access(users);
+    #[cfg(any(test, feature = "test-support"))]
+    let app = app.with_crash_test(std::env::var("KUBEATLAS_CRASH_TEST").is_ok_and(|v| v == "1"));
+    let mut app = app;
     let size = term.size()?;
-    app.width = size.width;
-    app.height = size.height;
+    update(&mut app, &catalog, Msg::Resize(size.width, size.height));
     let (reply_tx, mut replies) = mpsc::unbounded_channel::<Msg>();
     let (log_tx, mut log_lines) = mpsc::channel::<Msg>(LOG_QUEUE);
     let mut runner = Runner::new(clients, executor, reply_tx, log_tx);
@@ -80,27 +78,28 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         // frames when the catalog is huge and busy.
         let gap = FRAME.max(frame_cost * 3);
         let due = last_frame.is_none_or(|t| t.elapsed() >= gap);
-        if due && (catalog_pending || app.dirty) {
+        if due && (catalog_pending || app.dirty()) {
             let t0 = Instant::now();
             if catalog_pending {
                 catalog_pending = false;
                 // Rollouts note when they finished: the clock must be current.
-                app.now = now_secs();
+                update(&mut app, &catalog, Msg::Clock { now: now_secs() });
                 let fx = update(&mut app, &catalog, Msg::Catalog);
-                apply_effects(&mut app, &mut runner, fx);
+                apply_effects(&mut runner, fx);
             }
-            if app.dirty {
-                app.now = now_secs();
-                term.draw(|f| render::draw(f, &app, &catalog))?;
-                app.dirty = false;
+            if app.dirty() {
+                // Ages on screen are computed against the clock of the frame.
+                update(&mut app, &catalog, Msg::Clock { now: now_secs() });
+                term.draw(|f| render::draw(f, &app))?;
+                app.drawn();
             }
             frame_cost = t0.elapsed();
             last_frame = Some(Instant::now());
         }
-        if app.quit {
+        if app.quit() {
             break;
         }
-        let draw_at = (catalog_pending || app.dirty)
+        let draw_at = (catalog_pending || app.dirty())
             .then(|| last_frame.map_or_else(Instant::now, |t| t + gap));
         tick_at = match app.next_tick(&catalog) {
             Some(d) => {
@@ -115,7 +114,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
                     let fx = update(&mut app, &catalog, Msg::Key(k));
-                    apply_effects(&mut app, &mut runner, fx);
+                    apply_effects(&mut runner, fx);
                 }
                 Some(Ok(Event::Resize(w, h))) => {
                     update(&mut app, &catalog, Msg::Resize(w, h));
@@ -127,17 +126,17 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 None => break,
             },
             Some(m) = replies.recv() => {
-                app.now = now_secs();
+                update(&mut app, &catalog, Msg::Clock { now: now_secs() });
                 let fx = update(&mut app, &catalog, m);
-                apply_effects(&mut app, &mut runner, fx);
+                apply_effects(&mut runner, fx);
             }
             c = changes.recv(), if changes_open => match c {
                 Some(c) => {
-                    let mut moved = app.apply_change(&mut catalog, c);
+                    let mut moved = catalog.apply(c);
                     let mut n = 1;
                     while n < DRAIN_LIMIT {
                         match changes.try_recv() {
-                            Ok(c) => moved |= app.apply_change(&mut catalog, c),
+                            Ok(c) => moved |= catalog.apply(c),
                             Err(_) => break,
                         }
                         n += 1;
@@ -149,7 +148,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
             // After input and catalog changes: a chatty log never starves them.
             Some(m) = log_lines.recv() => {
                 let fx = update(&mut app, &catalog, m);
-                apply_effects(&mut app, &mut runner, fx);
+                apply_effects(&mut runner, fx);
             }
             _ = sleep_until(draw_at), if draw_at.is_some() => {}
             _ = sleep_until(tick_at), if tick_at.is_some() => {

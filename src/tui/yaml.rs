@@ -1,7 +1,11 @@
 //! The YAML viewer: an object fetched on demand, made safe to show (no `managedFields`, no
 //! Secret values), scrollable and searchable with `/`, `n`, `N`.
 
-use crate::catalog::EntityRef;
+use super::msg::Effect;
+use super::outcome::Message;
+use crate::actions::ObjectAddress;
+use crate::catalog::{Catalog, EntityRef};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What replaces every Secret value.
 pub const REDACTED: &str = "***";
@@ -10,7 +14,8 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// Strip `metadata.managedFields`; for a Secret replace every value under `data` and
 /// `stringData` (and the last-applied annotation, which repeats them) with `***`.
 pub fn sanitize(obj: &mut serde_json::Value) {
-    let is_secret = obj.get("kind").and_then(|k| k.as_str()) == Some("Secret");
+    // A safety rule, not a kind rule: Secret values are never shown, whatever the blueprints.
+    let is_secret = obj.get("kind").and_then(|k| k.as_str()) == Some("Secret"); // kind-literal: masking
     if let Some(md) = obj.get_mut("metadata").and_then(|m| m.as_object_mut()) {
         md.remove("managedFields");
         if is_secret
@@ -139,6 +144,75 @@ impl YamlView {
     pub fn scroll_by(&mut self, delta: isize, height: usize) {
         let max = self.lines().len().saturating_sub(height.max(1));
         self.scroll = self.scroll.saturating_add_signed(delta).min(max);
+    }
+}
+
+/// `y`: the viewer, loading, and the effect that asks for the object; or why not.
+pub fn open(cat: &Catalog, entity: EntityRef) -> Result<(YamlView, Effect), Message> {
+    let Some(target) = ObjectAddress::of(cat, &entity) else {
+        return Err(Message::new("that entity is gone from the catalog", true));
+    };
+    let ctx = cat.cluster(entity.cluster).map_or("", |c| c.name.as_str());
+    let title = match &target.namespace {
+        Some(ns) => format!("{} {ns}/{} ({ctx})", target.kind, target.name),
+        None => format!("{} {} ({ctx})", target.kind, target.name),
+    };
+    let view = YamlView::loading(entity.clone(), title);
+    Ok((view, Effect::FetchYaml { entity, target }))
+}
+
+impl YamlView {
+    /// Keys of the viewer on a terminal `height` rows high; false closes it.
+    pub fn key(&mut self, k: KeyEvent, height: u16) -> bool {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        let height = height.saturating_sub(4).max(1) as usize;
+        if self.typing {
+            match k.code {
+                KeyCode::Enter => self.typing = false,
+                KeyCode::Esc => {
+                    self.typing = false;
+                    self.search.clear();
+                    self.research();
+                }
+                KeyCode::Backspace => {
+                    self.search.pop();
+                    self.research();
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    self.search.push(c);
+                    self.research();
+                }
+                _ => {}
+            }
+            return true;
+        }
+        match k.code {
+            KeyCode::Esc | KeyCode::Char('q') => {
+                if !self.search.is_empty() && k.code == KeyCode::Esc {
+                    self.search.clear();
+                    self.research();
+                    return true;
+                }
+                return false;
+            }
+            KeyCode::Char('j') | KeyCode::Down => self.scroll_by(1, height),
+            KeyCode::Char('k') | KeyCode::Up => self.scroll_by(-1, height),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll_by(height as isize, height),
+            KeyCode::PageUp => self.scroll_by(-(height as isize), height),
+            KeyCode::Char('f') if ctrl => self.scroll_by(height as isize, height),
+            KeyCode::Char('b') if ctrl => self.scroll_by(-(height as isize), height),
+            KeyCode::Char('g') | KeyCode::Home => self.scroll = 0,
+            KeyCode::Char('G') | KeyCode::End => self.scroll_by(isize::MAX / 2, height),
+            KeyCode::Char('/') => {
+                self.typing = true;
+                self.search.clear();
+                self.research();
+            }
+            KeyCode::Char('n') => self.step(true),
+            KeyCode::Char('N') => self.step(false),
+            _ => {}
+        }
+        true
     }
 }
 

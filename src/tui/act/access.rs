@@ -4,13 +4,13 @@
 //! and wording live in [`crate::actions::access`].
 
 use super::dialog::Acted;
-use super::{Subject, mutating, probe, subject, word};
+use super::{Subject, mutating, probe, subject};
 use crate::actions::access::{AccessCache, Attributes, Known, Verdict};
 use crate::actions::{Outcome, Target};
 use crate::blueprint::ActionKind;
 use crate::catalog::{Catalog, EntityRef};
-use crate::tui::app::App;
 use crate::tui::msg::Effect;
+use crate::tui::page::Page;
 use std::collections::HashSet;
 
 /// Access reviews in the TUI: off without an API server to ask (fixtures), on at runtime.
@@ -61,34 +61,43 @@ fn attributes(t: &Target, kind: ActionKind) -> Option<(String, Attributes)> {
     Attributes::of_action(t, &probe(kind)).map(|a| (t.context.clone(), a))
 }
 
+/// What the access check says before a dialog.
+#[derive(Debug)]
+pub enum Gate {
+    /// Every answer is in; denied targets were moved to the skipped ones.
+    Go,
+    /// Asking the server first (these effects); the key goes on when the answers arrive.
+    Asking(Vec<Effect>),
+    /// Nothing is permitted: who may not do what.
+    Denied(String),
+}
+
 /// Before the dialog: with every answer in, moves the denied targets to `skipped` (with who
-/// may not do what) and returns `None` to go on, or `Some(effects)` to stop here — asking the
-/// server first (the key goes on when the answers arrive), or telling why nothing is allowed.
+/// may not do what) and goes on; else asks the server first, or says why nothing is allowed.
 pub fn gate(
-    app: &mut App,
+    st: &mut AccessState,
     cat: &Catalog,
     kind: ActionKind,
     subject: &Subject,
     targets: &mut Vec<Acted>,
     skipped: &mut Vec<(String, String)>,
-) -> Option<Vec<Effect>> {
-    if !app.access.enabled || !mutating(kind) {
-        return None;
+) -> Gate {
+    if !st.enabled || !mutating(kind) {
+        return Gate::Go;
     }
     let wanted: Vec<(String, Attributes)> = targets
         .iter()
         .filter_map(|a| attributes(&a.target, kind))
         .collect();
-    let effects = app.access.ask(cat, &wanted);
+    let effects = st.ask(cat, &wanted);
     let waiting = wanted
         .iter()
-        .any(|(c, a)| matches!(app.access.cache.get(c, a), Some(Known::Pending)));
+        .any(|(c, a)| matches!(st.cache.get(c, a), Some(Known::Pending)));
     if waiting {
-        app.access.resume = Some((kind, subject.clone()));
-        app.tell(format!("{}: checking permissions…", word(kind)), false);
-        return Some(effects);
+        st.resume = Some((kind, subject.clone()));
+        return Gate::Asking(effects);
     }
-    let cache = &app.access.cache;
+    let cache = &st.cache;
     let mut denied = vec![];
     targets.retain(|a| {
         let why = attributes(&a.target, kind).and_then(|(c, at)| cache.denial(&c, &at));
@@ -103,43 +112,40 @@ pub fn gate(
     if targets.is_empty()
         && let Some((_, why)) = denied.first()
     {
-        app.tell(format!("{}: not permitted — {why}", word(kind)), true);
-        return Some(vec![]);
+        return Gate::Denied(why.clone());
     }
     skipped.extend(denied);
-    None
+    Gate::Go
 }
 
-/// Answers arrived: remember them, and go on with a key that waited for them.
+/// Answers arrived: remember them; the action key that waited for them, if the selection is
+/// still the one it was pressed on.
 pub fn answered(
-    app: &mut App,
-    cat: &Catalog,
+    st: &mut AccessState,
+    page: &Page,
     context: String,
     user: Option<String>,
     answers: Vec<(Attributes, Result<Verdict, String>)>,
-) -> Vec<Effect> {
+) -> Option<ActionKind> {
     if let Some(u) = user {
-        app.access.cache.set_user(&context, u);
+        st.cache.set_user(&context, u);
     }
     for (a, verdict) in answers {
-        app.access.cache.answer(&context, a, verdict);
+        st.cache.answer(&context, a, verdict);
     }
-    app.dirty = true;
-    let fx = match app.access.resume.take() {
-        Some((kind, s)) if app.overlay.is_none() && subject(app).as_ref() == Some(&s) => {
-            super::start(app, cat, kind)
-        }
-        _ => vec![],
+    let resume = match st.resume.take() {
+        Some((kind, s)) if subject(page).as_ref() == Some(&s) => Some(kind),
+        _ => None,
     };
-    // A review that got no answer let this key go on (the server decides when the action is
+    // A review that got no answer lets this key go on (the server decides when the action is
     // sent); the next key asks again.
-    app.access.cache.forget_unanswered();
-    fx
+    st.cache.forget_unanswered();
+    resume
 }
 
 /// An action failed: the server may have refused it, so the verdicts of its context and
 /// namespace are asked again next time.
-pub fn after(app: &mut App, cat: &Catalog, entity: &EntityRef, outcome: &Outcome) {
+pub fn after(st: &mut AccessState, cat: &Catalog, entity: &EntityRef, outcome: &Outcome) {
     if outcome.ok {
         return;
     }
@@ -147,7 +153,7 @@ pub fn after(app: &mut App, cat: &Catalog, entity: &EntityRef, outcome: &Outcome
         return;
     };
     let ns = r.namespace.as_deref().map(str::to_string);
-    app.access.cache.forget(&c.name, ns.as_deref());
+    st.cache.forget(&c.name, ns.as_deref());
 }
 
 /// The targets of a subject (a cell: all its workloads).
@@ -163,11 +169,16 @@ fn targets(cat: &Catalog, s: &Subject) -> Vec<Target> {
 }
 
 /// The actions of `kinds` denied on every target of the selection, with who may not do what.
-pub fn denied(app: &App, cat: &Catalog, kinds: &[ActionKind]) -> Vec<(ActionKind, String)> {
-    if !app.access.enabled {
+pub fn denied(
+    st: &AccessState,
+    page: &Page,
+    cat: &Catalog,
+    kinds: &[ActionKind],
+) -> Vec<(ActionKind, String)> {
+    if !st.enabled {
         return vec![];
     }
-    let Some(s) = subject(app) else {
+    let Some(s) = subject(page) else {
         return vec![];
     };
     let ts = targets(cat, &s);
@@ -178,7 +189,7 @@ pub fn denied(app: &App, cat: &Catalog, kinds: &[ActionKind]) -> Vec<(ActionKind
             let whys: Vec<Option<String>> = ts
                 .iter()
                 .filter_map(|t| attributes(t, k))
-                .map(|(c, a)| app.access.cache.denial(&c, &a))
+                .map(|(c, a)| st.cache.denial(&c, &a))
                 .collect();
             if whys.is_empty() || whys.iter().any(Option::is_none) {
                 return None;
@@ -190,11 +201,16 @@ pub fn denied(app: &App, cat: &Catalog, kinds: &[ActionKind]) -> Vec<(ActionKind
 
 /// Ask ahead (the help is open): the selection's mutating actions, so the help can say which
 /// are not permitted.
-pub fn prefetch(app: &mut App, cat: &Catalog, kinds: &[ActionKind]) -> Vec<Effect> {
-    if !app.access.enabled {
+pub fn prefetch(
+    st: &mut AccessState,
+    page: &Page,
+    cat: &Catalog,
+    kinds: &[ActionKind],
+) -> Vec<Effect> {
+    if !st.enabled {
         return vec![];
     }
-    let Some(s) = subject(app) else {
+    let Some(s) = subject(page) else {
         return vec![];
     };
     let ts = targets(cat, &s);
@@ -203,5 +219,5 @@ pub fn prefetch(app: &mut App, cat: &Catalog, kinds: &[ActionKind]) -> Vec<Effec
         .filter(|k| mutating(**k))
         .flat_map(|&k| ts.iter().filter_map(move |t| attributes(t, k)))
         .collect();
-    app.access.ask(cat, &wanted)
+    st.ask(cat, &wanted)
 }

@@ -1,17 +1,14 @@
 //! Keys of the logs view: scrolling and follow, wrap, tail, previous, the container picker,
 //! search, and closing (which stops the streams).
 
-use super::{TAILS, viewport};
-use crate::tui::app::{App, Overlay};
+use super::{LogView, TAILS, viewport};
 use crate::tui::msg::Effect;
+use crate::tui::outcome::{Ids, Outcome};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// A key while the logs view is open.
-pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let Some(mut v) = app.logs.take() else {
-        return vec![];
-    };
-    let (cols, rows) = viewport(app.width, app.height);
+/// A key while the logs view is open on a `width`×`height` terminal.
+pub fn key(v: &mut LogView, k: KeyEvent, ids: &mut Ids, width: u16, height: u16) -> Outcome {
+    let (cols, rows) = viewport(width, height);
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     let page = rows.saturating_sub(1).max(1) as isize;
     let mut fx = vec![];
@@ -23,19 +20,18 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             KeyCode::Enter => {
                 v.picking = None;
                 v.choice = cursor.min(n - 1);
-                fx.push(v.restart(app.next_id()));
+                fx.push(v.restart(ids.fresh()));
             }
             KeyCode::Esc | KeyCode::Char('q') => {
                 v.picking = None;
                 if v.id == 0 {
                     // Never started: Esc leaves the view.
-                    return vec![];
+                    return Outcome::none().close();
                 }
             }
             _ => {}
         }
-        app.logs = Some(v);
-        return fx;
+        return Outcome::effects(fx);
     }
     if v.typing {
         match k.code {
@@ -55,15 +51,16 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
             _ => {}
         }
-        app.logs = Some(v);
-        return fx;
+        return Outcome::effects(fx);
     }
     match k.code {
         KeyCode::Esc if !v.search.is_empty() => {
             v.search.clear();
             v.research();
         }
-        KeyCode::Esc | KeyCode::Char('q') => return vec![Effect::StopLogs],
+        KeyCode::Esc | KeyCode::Char('q') => {
+            return Outcome::effects(vec![Effect::StopLogs]).close();
+        }
         KeyCode::Char('j') | KeyCode::Down => v.scroll_by(1, rows, cols),
         KeyCode::Char('k') | KeyCode::Up => v.scroll_by(-1, rows, cols),
         KeyCode::Char('f') if ctrl => v.scroll_by(page, rows, cols),
@@ -84,14 +81,14 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('w') => v.wrap = !v.wrap,
         KeyCode::Char('t') => {
             v.tail = (v.tail + 1) % TAILS.len();
-            fx.push(v.restart(app.next_id()));
+            fx.push(v.restart(ids.fresh()));
         }
         KeyCode::Char('p') => {
             v.previous = !v.previous;
-            fx.push(v.restart(app.next_id()));
+            fx.push(v.restart(ids.fresh()));
         }
         KeyCode::Char('c') if v.choices.len() > 1 => v.picking = Some(v.choice),
-        KeyCode::Char('c') => app.tell("only one container", false),
+        KeyCode::Char('c') => return Outcome::tell("only one container", false),
         KeyCode::Char('/') => {
             v.typing = true;
             v.search.clear();
@@ -99,9 +96,13 @@ pub fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Char('n') => v.step(true, rows, cols),
         KeyCode::Char('N') => v.step(false, rows, cols),
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
+        KeyCode::Char('?') => {
+            return Outcome {
+                help: true,
+                ..Outcome::none()
+            };
+        }
         _ => {}
     }
-    app.logs = Some(v);
-    fx
+    Outcome::effects(fx)
 }

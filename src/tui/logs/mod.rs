@@ -7,8 +7,8 @@ mod keys;
 
 pub use keys::key;
 
-use super::app::App;
 use super::msg::Effect;
+use super::outcome::{Ids, Message};
 use super::view;
 use crate::actions::logs::LogRequest;
 use crate::catalog::{Catalog, ClusterId, EntityRef};
@@ -338,15 +338,21 @@ fn pod_blueprint(cat: &Catalog) -> Option<crate::blueprint::BpId> {
     cat.blueprints().roles().pod
 }
 
-/// `l`: the logs of a pod, or of every pod of a workload.
-pub fn open(app: &mut App, cat: &Catalog, e: &EntityRef) -> Vec<Effect> {
+/// `l`: the logs of a pod, or of every pod of a workload, with the effects that start the
+/// streams; or why not.
+pub fn open(
+    cat: &Catalog,
+    e: &EntityRef,
+    ids: &mut Ids,
+) -> Result<(LogView, Vec<Effect>), Message> {
     let Some(r) = cat.get(e) else {
-        app.tell("that entity is gone from the catalog", true);
-        return vec![];
+        return Err(Message::new("that entity is gone from the catalog", true));
     };
     let Some(ns) = r.namespace.as_deref() else {
-        app.tell(format!("{} has no pods with logs", r.name), false);
-        return vec![];
+        return Err(Message::new(
+            format!("{} has no pods with logs", r.name),
+            false,
+        ));
     };
     let kind = view::kind_of(cat, r).to_string();
     let ctx = cat.cluster(e.cluster).map_or("", |c| c.name.as_str());
@@ -376,42 +382,45 @@ pub fn open(app: &mut App, cat: &Catalog, e: &EntityRef) -> Vec<Effect> {
         .collect();
     pods.sort_by(|a, b| a.name.cmp(&b.name));
     if pods.is_empty() {
-        app.tell(format!("{kind} {ns}/{} has no pods", r.name), false);
-        return vec![];
+        return Err(Message::new(
+            format!("{kind} {ns}/{} has no pods", r.name),
+            false,
+        ));
     }
     let title = format!("{kind} {ns}/{} ({ctx})", r.name);
     let mut v = LogView::new(e.cluster, ns.to_string(), title, pods, !is_pod);
     let fx = if v.picking.is_some() {
         vec![]
     } else {
-        vec![v.restart(app.next_id())]
+        vec![v.restart(ids.fresh())]
     };
-    app.logs = Some(v);
-    fx
+    Ok((v, fx))
 }
 
-/// Lines from the streams of view `id`.
-pub fn lines(app: &mut App, id: u64, lines: Vec<String>) {
-    let Some(v) = app.logs.as_mut().filter(|v| v.id == id) else {
-        return;
-    };
-    for l in lines {
-        v.push(l, false);
+impl LogView {
+    /// Lines from the streams of view `id`; false when they are an older view's.
+    pub fn lines(&mut self, id: u64, lines: Vec<String>) -> bool {
+        if self.id != id {
+            return false;
+        }
+        for l in lines {
+            self.push(l, false);
+        }
+        true
     }
-    app.dirty = true;
-}
 
-/// Stream `stream` of view `id` ended.
-pub fn ended(app: &mut App, id: u64, stream: usize, error: Option<String>) {
-    let Some(v) = app.logs.as_mut().filter(|v| v.id == id) else {
-        return;
-    };
-    v.open = v.open.saturating_sub(1);
-    let who = v.streams.get(stream).cloned().unwrap_or_default();
-    let text = match error {
-        Some(e) => format!("── {who}: {e}"),
-        None => format!("── {who}: log ended"),
-    };
-    v.push(text, true);
-    app.dirty = true;
+    /// Stream `stream` of view `id` ended; false when it is an older view's.
+    pub fn ended(&mut self, id: u64, stream: usize, error: Option<String>) -> bool {
+        if self.id != id {
+            return false;
+        }
+        self.open = self.open.saturating_sub(1);
+        let who = self.streams.get(stream).cloned().unwrap_or_default();
+        let text = match error {
+            Some(e) => format!("── {who}: {e}"),
+            None => format!("── {who}: log ended"),
+        };
+        self.push(text, true);
+        true
+    }
 }

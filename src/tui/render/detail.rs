@@ -4,15 +4,14 @@ use super::super::app::App;
 use super::super::detail::Detail;
 use super::super::format;
 use super::table::tone_style;
-use crate::catalog::Catalog;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &App, _cat: &Catalog) {
-    let theme = &app.theme;
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
+    let theme = app.theme();
     let page = app.page();
     let Some(d) = &page.cache.detail else {
         let block = super::block(theme, Line::from(" detail "));

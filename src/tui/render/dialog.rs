@@ -38,7 +38,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &Dialog) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let w = area.width.min(76);
     let text_w = w.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = vec![];

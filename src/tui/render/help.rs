@@ -1,28 +1,21 @@
 //! Drawing the `?` overlay: the current view's keys, then the global ones.
 
-use super::super::act;
 use super::super::app::App;
-use super::super::help::{self, Showing};
-use crate::catalog::Catalog;
+use super::super::layer::HelpView;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, cat: &Catalog) {
-    let theme = &app.theme;
-    let showing = if app.logs.is_some() {
-        Showing::Logs
-    } else {
-        Showing::View(&app.page().view)
-    };
-    let groups = help::bindings(showing, &act::offered(app, cat), !app.rollouts.is_empty());
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, h: &HelpView) {
+    let theme = app.theme();
+    let groups = &h.groups;
     let key_w = groups
         .iter()
         .flat_map(|(_, b)| b.iter().map(|(k, _)| k.chars().count()))
         .max()
         .unwrap_or(0);
     let mut lines = vec![];
-    for (title, bindings) in &groups {
+    for (title, bindings) in groups {
         lines.push(Line::styled(format!(" {title}"), theme.title()));
         for (k, what) in bindings {
             lines.push(Line::from(vec![
@@ -33,18 +26,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, cat: &Catalog) {
         lines.push(Line::default());
     }
     // Actions the server does not allow here: who may not do what.
-    let denied = match showing {
-        Showing::View(_) => act::access::denied(app, cat, &act::actions_here(app, cat)),
-        _ => vec![],
-    };
-    if !denied.is_empty() {
+    if !h.denied.is_empty() {
         lines.push(Line::styled(" Not permitted", theme.title()));
-        let matrix = matches!(showing, Showing::View(crate::tui::view::View::Matrix));
-        for (kind, why) in denied {
-            let (k, _) = help::action_binding(kind, matrix);
+        for (k, why) in &h.denied {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {k:<key_w$}  "), theme.dim()),
-                Span::raw(format!("{}: {why}", act::word(kind))),
+                Span::raw(why.clone()),
             ]));
         }
         lines.push(Line::default());

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, v: &LogView) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let mut title = vec![
         Span::raw(" "),
         Span::styled(format!("logs {}", v.title), theme.title()),
@@ -138,7 +138,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, v: &LogView) {
 
 /// The container picker in the middle of the view.
 fn picker(frame: &mut Frame, area: Rect, app: &App, v: &LogView, cursor: usize) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let labels: Vec<String> = v.choices.iter().map(LogView::choice_label).collect();
     let w = (labels.iter().map(|l| format::width(l)).max().unwrap_or(10) + 8)
         .max(30)

@@ -1,5 +1,6 @@
-//! Drawing: a pure function of the state and the catalog onto a ratatui frame. Only the rows
-//! on screen are formatted; everything else was projected once per revision by the page cache.
+//! Drawing: a pure function of the app's state onto a ratatui frame; it never sees the
+//! catalog. Only the rows on screen are formatted; everything else (rows, paths, titles,
+//! notices, the help's bindings, the prompt's hint, what is offered) was computed on update.
 
 mod detail;
 pub mod dialog;
@@ -10,11 +11,12 @@ mod status;
 mod table;
 mod yaml;
 
-use super::app::{App, Mode, Overlay};
+use super::app::App;
 use super::format;
+use super::layer::Layer;
+use super::prompt::Mode;
 use super::theme::Theme;
-use super::view::{self, Scope, View};
-use crate::catalog::Catalog;
+use super::view::View;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -22,13 +24,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 /// Draw the whole screen.
-pub fn draw(frame: &mut Frame, app: &App, cat: &Catalog) {
+pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.height < 3 || area.width < 10 {
         frame.render_widget(Line::raw("kubeatlas: terminal too small"), area);
         return;
     }
-    let prompt = u16::from(!matches!(app.mode, Mode::Normal));
+    let prompt = u16::from(app.mode().shown());
     let header = Rect { height: 1, ..area };
     let prompt_area = Rect {
         y: area.y + 1,
@@ -46,9 +48,9 @@ pub fn draw(frame: &mut Frame, app: &App, cat: &Catalog) {
         ..area
     };
 
-    frame.render_widget(breadcrumb(app, cat, area.width as usize), header);
+    frame.render_widget(breadcrumb(app, area.width as usize), header);
     if prompt > 0 {
-        let (line, cursor) = prompt_line(app, cat);
+        let (line, cursor) = prompt_line(app);
         frame.render_widget(line, prompt_area);
         frame.set_cursor_position((
             prompt_area.x + cursor.min(area.width.saturating_sub(1)),
@@ -56,21 +58,24 @@ pub fn draw(frame: &mut Frame, app: &App, cat: &Catalog) {
         ));
     }
     let page = app.page();
-    match (&app.logs, &page.view) {
+    let layers = app.layers();
+    match (layers.logs(), &page.view) {
         (Some(l), _) => logs::draw(frame, body, app, l),
-        (None, View::Detail { .. }) => detail::draw(frame.buffer_mut(), body, app, cat),
-        (None, _) => table::draw(frame.buffer_mut(), body, app, cat),
+        (None, View::Detail { .. }) => detail::draw(frame.buffer_mut(), body, app),
+        (None, _) => table::draw(frame.buffer_mut(), body, app),
     }
-    if app.logs.is_none() && !app.rollouts.is_empty() {
-        rollouts::draw(frame, body, app, &app.rollouts);
+    if layers.logs().is_none() && !app.rollouts().is_empty() {
+        rollouts::draw(frame, body, app, app.rollouts());
     }
-    match &app.overlay {
-        Some(Overlay::Yaml(y)) => yaml::draw(frame, body, app, y),
-        Some(Overlay::Help) => help::draw(frame, body, app, cat),
-        Some(Overlay::Dialog(d)) => dialog::draw(frame, body, app, d),
-        None => {}
+    for layer in layers.iter() {
+        match layer {
+            Layer::Logs(_) => {}
+            Layer::Yaml(y) => yaml::draw(frame, body, app, y),
+            Layer::Help(h) => help::draw(frame, body, app, h),
+            Layer::Dialog(d) => dialog::draw(frame, body, app, d),
+        }
     }
-    frame.render_widget(status::line(app, cat, area.width as usize), footer);
+    frame.render_widget(status::line(app, area.width as usize), footer);
 }
 
 /// The block around the page, with a title.
@@ -78,36 +83,9 @@ pub(super) fn block<'a>(theme: &Theme, title: Line<'a>) -> Block<'a> {
     Block::bordered().border_style(theme.border()).title(title)
 }
 
-/// Where the page is: `prod › payments › checkout-api`.
-pub fn path(app: &App, cat: &Catalog) -> Vec<String> {
-    let page = app.page();
-    match &page.view {
-        View::Fleet => vec!["fleet".into()],
-        View::Matrix => vec!["running services".into()],
-        View::List { scope, .. } => view::scope_path(cat, scope),
-        View::Detail { entity } => {
-            if cat.get(entity).is_some() {
-                view::entity_path(cat, entity)
-            } else {
-                // Deleted: what the snapshot still says.
-                let mut p = vec![
-                    cat.cluster(entity.cluster)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_default(),
-                ];
-                if let Some(r) = &page.snapshot {
-                    p.extend(r.namespace.as_deref().map(str::to_string));
-                    p.push(r.name.to_string());
-                }
-                p
-            }
-        }
-    }
-}
-
-fn breadcrumb<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
-    let theme = &app.theme;
-    let mut segs = path(app, cat);
+fn breadcrumb<'a>(app: &App, width: usize) -> Line<'a> {
+    let theme = app.theme();
+    let mut segs = app.page().path.clone();
     let sep = " › ";
     let total =
         |s: &[String]| s.iter().map(|x| format::width(x)).sum::<usize>() + sep.len() * s.len() + 12;
@@ -139,20 +117,14 @@ fn breadcrumb<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
 }
 
 /// The prompt line and the cursor column.
-fn prompt_line<'a>(app: &App, cat: &Catalog) -> (Line<'a>, u16) {
-    let theme = &app.theme;
-    match &app.mode {
+fn prompt_line<'a>(app: &App) -> (Line<'a>, u16) {
+    let theme = app.theme();
+    match app.mode() {
         Mode::Command(p) => {
             let mut spans = vec![Span::styled(":", theme.key()), Span::raw(p.input.clone())];
             // Greyed suggestion: the rest of the first completion.
-            if p.completion.is_none()
-                && !p.input.is_empty()
-                && let Some(first) = super::command::completions(cat, &p.input)
-                    .into_iter()
-                    .next()
-                && let Some(rest) = first.strip_prefix(&p.input)
-            {
-                spans.push(Span::styled(rest.to_string(), theme.dim()));
+            if let Some(rest) = &p.hint {
+                spans.push(Span::styled(rest.clone(), theme.dim()));
             }
             (Line::from(spans), 1 + format::width(&p.input) as u16)
         }
@@ -168,27 +140,10 @@ fn prompt_line<'a>(app: &App, cat: &Catalog) -> (Line<'a>, u16) {
 }
 
 /// Title of a list-like page: `pods(prod/payments)[12] </che> ↑AGE`.
-pub(super) fn list_title<'a>(app: &App, cat: &Catalog) -> Line<'a> {
-    let theme = &app.theme;
+pub(super) fn list_title<'a>(app: &App) -> Line<'a> {
+    let theme = app.theme();
     let page = app.page();
-    let (name, scope) = match &page.view {
-        View::Fleet => ("contexts".to_string(), String::new()),
-        View::Matrix => ("running services".to_string(), String::new()),
-        View::List { bp, scope } => {
-            let spec = &cat.blueprint(*bp).spec;
-            let s = match scope {
-                Scope::All => "all".to_string(),
-                other => view::scope_path(cat, other).join("/"),
-            };
-            (
-                spec.plural
-                    .clone()
-                    .unwrap_or_else(|| spec.identifier.clone()),
-                s,
-            )
-        }
-        View::Detail { .. } => (String::new(), String::new()),
-    };
+    let (name, scope) = page.heading.clone();
     let total = page.cache.table.rows.len();
     let shown = page.len();
     let count = if shown == total {

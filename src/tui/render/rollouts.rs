@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 const SHOWN: usize = 5;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, rollouts: &[Rollout]) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let n = rollouts.len().min(SHOWN) as u16;
     let h = (n + 2).min(area.height);
     if h < 3 {

@@ -1,10 +1,9 @@
 //! The status line: a dot per cluster, badges (DEMO, READ-ONLY), what is loading, and the
 //! last message.
 
-use super::super::app::{App, Overlay};
+use super::super::app::App;
 use super::super::format;
-use super::super::yaml::Content;
-use crate::catalog::{Catalog, ClusterStatus};
+use crate::catalog::ClusterStatus;
 use ratatui::text::{Line, Span};
 
 const SPINNER: [char; 4] = ['◐', '◓', '◑', '◒'];
@@ -18,8 +17,8 @@ pub fn glyph(s: &ClusterStatus, frame: usize) -> char {
     }
 }
 
-pub fn line<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
-    let theme = &app.theme;
+pub fn line<'a>(app: &App, width: usize) -> Line<'a> {
+    let theme = app.theme();
     let mut spans: Vec<Span> = vec![Span::raw(" ")];
     let push = |spans: &mut Vec<Span<'a>>, s: Span<'a>| spans.push(s);
     let used = |spans: &[Span]| {
@@ -28,12 +27,12 @@ pub fn line<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
             .map(|s| format::width(&s.content))
             .sum::<usize>()
     };
-    for c in cat.clusters() {
+    for c in app.status().badges() {
         push(&mut spans, Span::raw(format!("{} ", c.name)));
         push(
             &mut spans,
             Span::styled(
-                glyph(&c.status, app.frame).to_string(),
+                glyph(&c.status, app.frame()).to_string(),
                 theme.cluster(&c.status),
             ),
         );
@@ -43,10 +42,7 @@ pub fn line<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
                 Span::styled(format!(" {}", c.status.label()), theme.cluster(&c.status)),
             );
         }
-        let forbidden: Vec<String> = c
-            .forbidden()
-            .map(|(bp, src, _)| crate::tui::build::source_plural(cat, bp, src))
-            .collect();
+        let forbidden = &c.forbidden;
         if !forbidden.is_empty() {
             push(
                 &mut spans,
@@ -58,27 +54,25 @@ pub fn line<'a>(app: &App, cat: &Catalog, width: usize) -> Line<'a> {
         }
         push(&mut spans, Span::raw("  "));
     }
-    if app.demo {
+    if app.demo() {
         push(&mut spans, Span::styled(" DEMO ", theme.badge()));
         push(&mut spans, Span::raw(" "));
     }
-    if app.readonly || super::super::act::readonly_here(app, cat).is_some() {
+    if app.readonly_badge() {
         push(&mut spans, Span::styled(" READ-ONLY ", theme.badge()));
         push(&mut spans, Span::raw(" "));
     }
-    if let Some(b) = app.batches.values().next() {
-        let s = SPINNER[app.frame % SPINNER.len()];
+    if let Some(b) = app.batches().values().next() {
+        let s = SPINNER[app.frame() % SPINNER.len()];
         push(
             &mut spans,
             Span::styled(format!("{s} {}… ", b.action.verb()), theme.dim()),
         );
     }
-    if let Some(Overlay::Yaml(y)) = &app.overlay
-        && y.content == Content::Loading
-    {
+    if app.layers().loading() {
         push(&mut spans, Span::styled("fetching YAML… ", theme.dim()));
     }
-    if let Some(m) = &app.message {
+    if let Some(m) = app.message() {
         let room = width.saturating_sub(used(&spans) + 8);
         let style = if m.error {
             theme.error()

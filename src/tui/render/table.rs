@@ -8,7 +8,6 @@ use super::super::matrix;
 use super::super::table::{ColKind, Column, Table, Tone};
 use super::super::theme::Theme;
 use super::super::view::View;
-use crate::catalog::Catalog;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -66,16 +65,16 @@ fn cell_spans<'a>(
     spans
 }
 
-pub fn draw(buf: &mut Buffer, area: Rect, app: &App, cat: &Catalog) {
-    let theme = &app.theme;
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
+    let theme = app.theme();
     let page = app.page();
-    let block = super::block(theme, super::list_title(app, cat));
+    let block = super::block(theme, super::list_title(app));
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let notices = app.notices(cat);
+    let notices = app.notices();
     let n = notices.len().min(crate::tui::app::MAX_NOTICES) as u16;
     for (i, text) in notices.iter().take(n as usize).enumerate() {
         let line = Line::styled(
@@ -165,7 +164,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, cat: &Catalog) {
             };
             let text = if col.kind == ColKind::Age {
                 cell.num
-                    .map(|c| format::age(c, app.now))
+                    .map(|c| format::age(c, app.now()))
                     .unwrap_or_default()
             } else {
                 cell.text.to_string()

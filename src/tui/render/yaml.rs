@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 const SPINNER: [char; 4] = ['◐', '◓', '◑', '◒'];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, y: &YamlView) {
-    let theme = &app.theme;
+    let theme = app.theme();
     let mut block = super::block(
         theme,
         Line::from(vec![
@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, y: &YamlView) {
     let buf = frame.buffer_mut();
     match &y.content {
         Content::Loading => {
-            let s = SPINNER[app.frame % SPINNER.len()];
+            let s = SPINNER[app.frame() % SPINNER.len()];
             buf.set_line(
                 inner.x + 1,
                 inner.y,
