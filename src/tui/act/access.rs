@@ -119,7 +119,7 @@ pub fn gate(
 }
 
 /// Answers arrived: remember them; the action key that waited for them, if the selection is
-/// still the one it was pressed on.
+/// still the one it was pressed on. Call [`settle`] once that key went on.
 pub fn answered(
     st: &mut AccessState,
     page: &Page,
@@ -137,10 +137,13 @@ pub fn answered(
         Some((kind, s)) if subject(page).as_ref() == Some(&s) => Some(kind),
         _ => None,
     };
-    // A review that got no answer lets this key go on (the server decides when the action is
-    // sent); the next key asks again.
-    st.cache.forget_unanswered();
     resume
+}
+
+/// After the key that waited went on: a review that got no answer let it go on (the server
+/// decides when the action is sent); the next key asks again.
+pub fn settle(st: &mut AccessState) {
+    st.cache.forget_unanswered();
 }
 
 /// An action failed: the server may have refused it, so the verdicts of its context and

@@ -192,7 +192,7 @@ impl Actions {
     }
 
     /// Access answers arrived: remember them; the action key that waited for them, if the
-    /// selection is still the one it was pressed on.
+    /// selection is still the one it was pressed on ([`Actions::settle_access`] after it).
     pub fn answered(
         &mut self,
         page: &Page,
@@ -204,6 +204,12 @@ impl Actions {
         )>,
     ) -> Option<ActionKind> {
         access::answered(&mut self.access, page, context, user, answers)
+    }
+
+    /// The key that waited for access answers went on: unanswered reviews are asked again
+    /// next time.
+    pub fn settle_access(&mut self) {
+        access::settle(&mut self.access);
     }
 
     /// The help is open: ask ahead about the selection's mutating actions, so the help can say

@@ -65,10 +65,12 @@ impl App {
                 let page = self.nav.page();
                 let resume = self.actions.answered(page, context, user, answers);
                 // The key that waited goes on, unless something was opened meanwhile.
-                return match resume {
+                let fx = match resume {
                     Some(kind) if self.layers.is_empty() => self.start_action(cat, kind),
                     _ => vec![],
                 };
+                self.actions.settle_access();
+                return fx;
             }
             Reply::Yaml { entity, result } => {
                 let Some(y) = self.layers.yaml_mut().filter(|y| y.entity == entity) else {
