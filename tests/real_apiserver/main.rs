@@ -11,4 +11,5 @@ mod crd;
 mod envtest;
 mod health;
 mod outage;
+mod parity;
 mod support;
