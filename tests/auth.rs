@@ -1,5 +1,7 @@
 //! Credentials against the simulator: bearer tokens, exec credential plugins (working and
-//! failing), an expired token that is fixed while running, and that no token reaches the log.
+//! failing), an expired token that is fixed while running, token files and exec commands given
+//! by paths relative to their kubeconfig (merged from two folders), a missing token file named
+//! with its kubeconfig and context, and that no token reaches the log.
 
 mod common;
 
@@ -167,6 +169,125 @@ async fn an_expired_token_is_reported_and_recovers_once_fixed() {
         env.status("staging")
     );
     env.converge(T).await;
+}
+
+/// The simulator's kubeconfig with every user's credentials replaced by `user(cluster)`.
+fn kubeconfig_with_users(sim: &SimFleet, user: impl Fn(&str) -> String) -> serde_yaml::Value {
+    let mut y: serde_yaml::Value =
+        serde_yaml::from_str(&sim.kubeconfig_yaml(&[]).expect("yaml")).expect("parse");
+    for u in y["users"].as_sequence_mut().expect("users").iter_mut() {
+        let cluster = u["name"]
+            .as_str()
+            .expect("name")
+            .trim_end_matches("-user")
+            .to_string();
+        u["user"] = serde_yaml::from_str(&user(&cluster)).expect("user");
+    }
+    y
+}
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relative_token_files_and_exec_commands_resolve_against_their_own_kubeconfig() {
+    let mut sim = SimFleet::demo();
+    sim.start().expect("start");
+    let dir = tempfile::tempdir().expect("tmp");
+    // Folder a: dev reads a token file, staging runs an exec plugin, both by relative path.
+    let a = dir.path().join("a");
+    write(&a.join("tokens/dev"), "sim-dev-token\n");
+    let plugin = a.join("bin/plugin.sh");
+    write(
+        &plugin,
+        r#"#!/bin/sh
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"sim-%s-token"}}' "$1""#,
+    );
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut first = kubeconfig_with_users(&sim, |cluster| match cluster {
+        "dev" => "tokenFile: tokens/dev".into(),
+        _ => format!(
+            "exec: {{apiVersion: client.authentication.k8s.io/v1, command: ./bin/plugin.sh, args: [{cluster}], interactiveMode: Never}}"
+        ),
+    });
+    // prod is left to the second file: drop its entries here.
+    for list in ["clusters", "users", "contexts"] {
+        first[list]
+            .as_sequence_mut()
+            .expect("list")
+            .retain(|e| !e["name"].as_str().is_some_and(|n| n.starts_with("prod")));
+    }
+    write(
+        &a.join("config"),
+        &serde_yaml::to_string(&first).expect("yaml"),
+    );
+    // Folder b: prod's token one folder up from its kubeconfig; its dev entries (a wrong token
+    // file) lose to folder a's, as the first file wins.
+    let b = dir.path().join("b/kube");
+    write(&dir.path().join("b/prod-token"), "sim-prod-token");
+    let second = kubeconfig_with_users(&sim, |cluster| match cluster {
+        "prod" => "tokenFile: ../prod-token".into(),
+        _ => "tokenFile: no-such-token".into(),
+    });
+    write(
+        &b.join("config"),
+        &serde_yaml::to_string(&second).expect("yaml"),
+    );
+
+    let mut s = session::open(
+        Target::Files(vec![a.join("config"), b.join("config")]),
+        &[],
+        UserConfig::default(),
+        &Paths::under(dir.path().join("home")),
+        true,
+    )
+    .await
+    .expect("session");
+    assert!(
+        pump_until(&mut s, |c| all_ready(c, &["dev", "staging", "prod"])).await,
+        "every context reads its credentials relative to its own kubeconfig: dev {:?}, staging {:?}, prod {:?}",
+        status(&s.catalog, "dev"),
+        status(&s.catalog, "staging"),
+        status(&s.catalog, "prod")
+    );
+    s.fleet.shutdown().await;
+
+    // The token file is gone: the context is an error naming the file, its kubeconfig and the
+    // context; the other contexts are not held up.
+    std::fs::remove_file(a.join("tokens/dev")).expect("rm");
+    let mut s = session::open(
+        Target::Files(vec![a.join("config"), b.join("config")]),
+        &[],
+        UserConfig::default(),
+        &Paths::under(dir.path().join("home")),
+        true,
+    )
+    .await
+    .expect("session");
+    assert!(
+        pump_until(&mut s, |c| matches!(
+            status(c, "dev"),
+            ClusterStatus::Error(_)
+        ) && all_ready(c, &["staging", "prod"]))
+        .await,
+        "{:?}",
+        status(&s.catalog, "dev")
+    );
+    let msg = status(&s.catalog, "dev")
+        .message()
+        .unwrap_or_default()
+        .to_string();
+    for part in [
+        "\"dev\"".to_string(),
+        "tokenFile".to_string(),
+        a.join("tokens/dev").display().to_string(),
+        a.join("config").display().to_string(),
+    ] {
+        assert!(msg.contains(&part), "{part} missing in: {msg}");
+    }
+    s.fleet.shutdown().await;
 }
 
 #[test]

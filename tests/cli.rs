@@ -177,3 +177,51 @@ fn malformed_blueprint_names_file_line_and_field() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_relative_cert_path_from_kubeconfig_resolves_against_that_file_and_is_named_when_missing() {
+    let home = tempfile::tempdir().expect("tmp");
+    let kube = home.path().join("clusters/eu");
+    std::fs::create_dir_all(kube.join("certs")).expect("dir");
+    std::fs::write(kube.join("certs/user.key"), "key").expect("write");
+    let kc = kube.join("config");
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {client-certificate: certs/user.crt, client-key: certs/user.key}\ncontexts:\n- name: eu\n  context: {cluster: c, user: u}\n",
+    )
+    .expect("write");
+    let missing = home.path().join("nowhere/config");
+    let list = std::env::join_paths([&missing, &kc]).expect("join");
+    let o = Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
+        .args(["get", "pods", "--timeout", "5"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("KUBECONFIG", list)
+        .output()
+        .expect("binary runs");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    let cert = kube.join("certs/user.crt");
+    assert!(e.contains("\"eu\""), "{e}");
+    assert!(e.contains("client-certificate"), "{e}");
+    assert!(e.contains(&cert.display().to_string()), "{e}");
+    assert!(e.contains(&format!("set in {}", kc.display())), "{e}");
+}
+
+#[test]
+fn a_bad_user_config_file_is_named_once_with_its_line() {
+    let home = tempfile::tempdir().expect("tmp");
+    let dir = home.path().join("config/kubeatlas");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("config.yaml"), "protected: []\nreadnoly: true\n").expect("write");
+    let o = kubeatlas(home.path(), &["--demo", "get", "pods"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("config.yaml") && e.contains("readnoly") && e.contains("line 2"),
+        "{e}"
+    );
+    assert_eq!(e.matches("readnoly").count(), 1, "said once: {e}");
+}

@@ -29,7 +29,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let _ = logging::init(&paths.log_file);
         }
     }
-    let user = UserConfig::load(&paths.config_file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = UserConfig::load(&paths.config_file)?;
     match args.command {
         None => {
             let target = session::target(args.kubeconfig.as_deref(), args.demo, true)?;
@@ -104,8 +104,7 @@ fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode
             }
         }
         BlueprintsCommand::List => {
-            let set = BlueprintSet::load(Some(&paths.blueprints_dir))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let set = BlueprintSet::load(Some(&paths.blueprints_dir))?;
             for bp in set.all() {
                 let kinds: Vec<String> = bp.spec.sources.iter().map(|s| s.gvk_string()).collect();
                 println!(

@@ -5,8 +5,17 @@ use crate::blueprint::{BpId, DerivedKind, Link};
 use crate::catalog::{Catalog, ClusterId, EntityRef};
 use serde_json::{Map, Value as Json, json};
 
+/// The rows could not be written in the asked format.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write JSON")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write YAML")]
+    Yaml(#[from] serde_yaml::Error),
+}
+
 /// Render the entities of `bp` in `format`.
-pub fn render(catalog: &Catalog, bp: BpId, format: Format) -> anyhow::Result<String> {
+pub fn render(catalog: &Catalog, bp: BpId, format: Format) -> Result<String, OutputError> {
     let (columns, rows) = collect(catalog, bp);
     Ok(match format {
         Format::Json => serde_json::to_string_pretty(&rows)? + "\n",

@@ -62,9 +62,7 @@ pub async fn open(
     paths: &Paths,
     non_interactive: bool,
 ) -> anyhow::Result<Session> {
-    let blueprints = Arc::new(
-        BlueprintSet::load(Some(&paths.blueprints_dir)).map_err(|e| anyhow::anyhow!("{e}"))?,
-    );
+    let blueprints = Arc::new(BlueprintSet::load(Some(&paths.blueprints_dir))?);
     let (demo, files) = match target {
         Target::Demo => {
             let d = super::demo::Demo::start()
@@ -90,17 +88,13 @@ pub async fn open(
     // Build every client at once (exec credential plugins run now, before any terminal goes
     // raw); a slow or failing one delays nothing else and is retried by the fleet.
     let builds = configs.iter().map(|c| {
-        let c = c.clone();
+        let cfg = c.as_ref().ok().cloned();
         async move {
-            match c {
-                Ok(cfg) => {
-                    tokio::time::timeout(std::time::Duration::from_secs(10), build_client(cfg))
-                        .await
-                        .ok()
-                        .and_then(Result::ok)
-                }
-                Err(_) => None,
-            }
+            let cfg = cfg?;
+            tokio::time::timeout(std::time::Duration::from_secs(10), build_client(cfg))
+                .await
+                .ok()
+                .and_then(Result::ok)
         }
     });
     let built = futures::future::join_all(builds).await;

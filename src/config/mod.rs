@@ -1,10 +1,13 @@
 //! Configuration from outside the program: kubeconfig files, the user's config file, and the
 //! platform directories kubeatlas reads and writes.
 
+pub mod error;
 pub mod kubeconfig;
 pub mod paths;
+pub mod resolve;
 pub mod user;
 
-pub use kubeconfig::{KubeconfigError, Loaded, Located};
+pub use error::{ContextError, KubeconfigError, PathField, UserConfigError};
+pub use kubeconfig::{Loaded, Located};
 pub use paths::Paths;
 pub use user::UserConfig;

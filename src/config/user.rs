@@ -1,6 +1,7 @@
 //! The user's config file (`config.yaml` in the platform config dir): context → environment
 //! mapping, protected contexts, read-only settings.
 
+use super::error::UserConfigError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,19 +36,26 @@ pub struct ContextSettings {
 
 impl UserConfig {
     /// Load from a file; a missing file is the default config. Errors name file and line.
-    pub fn load(path: &Path) -> Result<Self, String> {
+    pub fn load(path: &Path) -> Result<Self, UserConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Ok(text) => Self::parse(&text).map_err(|error| UserConfigError::Parse {
+                path: path.to_path_buf(),
+                error,
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(format!("{}: {e}", path.display())),
+            Err(error) => Err(UserConfigError::Read {
+                path: path.to_path_buf(),
+                error,
+            }),
         }
     }
 
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// Parse the file's text; the error says line and column.
+    pub fn parse(text: &str) -> Result<Self, serde_yaml::Error> {
         if text.trim().is_empty() {
             return Ok(Self::default());
         }
-        serde_yaml::from_str(text).map_err(|e| e.to_string())
+        serde_yaml::from_str(text)
     }
 
     fn settings(&self, context: &str) -> impl Iterator<Item = &ContextSettings> {
@@ -133,7 +141,25 @@ mod tests {
 
     #[test]
     fn unknown_field_names_line() {
-        let err = UserConfig::parse("protected: []\nreadnoly: true\n").expect_err("bad");
+        let err = UserConfig::parse("protected: []\nreadnoly: true\n")
+            .expect_err("bad")
+            .to_string();
         assert!(err.contains("readnoly") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_the_default_and_a_bad_one_names_file_and_line() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("config.yaml");
+        assert_eq!(
+            UserConfig::load(&path).expect("missing"),
+            UserConfig::default()
+        );
+        std::fs::write(&path, "protected: []\nreadonly: maybe\n").expect("write");
+        let msg = UserConfig::load(&path).expect_err("bad").to_string();
+        assert!(
+            msg.contains(&path.display().to_string()) && msg.contains("line 2"),
+            "{msg}"
+        );
     }
 }

@@ -9,9 +9,11 @@ pub mod source;
 pub mod status;
 
 pub use clients::ClientSet;
+pub use status::{CredentialError, Failure};
 
 use crate::blueprint::BlueprintSet;
 use crate::catalog::{Change, ClusterId, ClusterStatus};
+use crate::config::ContextError;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -22,8 +24,8 @@ use tokio::task::JoinSet;
 pub struct ContextConn {
     pub cluster: ClusterId,
     pub name: String,
-    /// The client config, or why it could not be read (named in the cluster's status).
-    pub config: Result<kube::Config, String>,
+    /// The client config, or why it could not be made (named in the cluster's status).
+    pub config: Result<kube::Config, ContextError>,
     /// A client already built from `config` (else the fleet builds it, retrying on failure).
     pub client: Option<kube::Client>,
 }
@@ -122,7 +124,6 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Start one task per context.
     /// Start one task per context; clients are published to `clients` as they are built.
     pub fn spawn(
         contexts: Vec<ContextConn>,
@@ -154,15 +155,22 @@ impl Fleet {
     }
 }
 
+/// How long an exec credential plugin may take (a login prompt that never gets an answer).
+const PLUGIN_LIMIT: Duration = Duration::from_secs(60);
+/// How long the API server may take to answer the first request.
+const CONNECT_LIMIT: Duration = Duration::from_secs(15);
+
 /// Build a client from a config. Exec credential plugins run here (kube runs them while
 /// building), so this runs on the blocking pool with a time limit.
-pub async fn build_client(config: kube::Config) -> Result<kube::Client, String> {
+pub async fn build_client(config: kube::Config) -> Result<kube::Client, Failure> {
     let built = tokio::task::spawn_blocking(move || kube::Client::try_from(config));
-    match tokio::time::timeout(Duration::from_secs(60), built).await {
+    match tokio::time::timeout(PLUGIN_LIMIT, built).await {
         Ok(Ok(Ok(c))) => Ok(c),
-        Ok(Ok(Err(e))) => Err(status::classify(&e).message().to_string()),
-        Ok(Err(e)) => Err(format!("building the client failed: {e}")),
-        Err(_) => Err("credentials failed: the exec plugin gave no answer within 60 s".into()),
+        Ok(Ok(Err(e))) => Err(status::classify(&e)),
+        Ok(Err(e)) => Err(Failure::Other(format!("building the client failed: {e}"))),
+        Err(_) => Err(Failure::Credentials(CredentialError::PluginTimeout {
+            seconds: PLUGIN_LIMIT.as_secs(),
+        })),
     }
 }
 
@@ -182,8 +190,8 @@ async fn run_context(
     };
     let config = match ctx.config {
         Ok(c) => c,
-        Err(m) => {
-            send(ClusterStatus::Error(m)).await;
+        Err(e) => {
+            send(Failure::from(e).cluster_status()).await;
             return;
         }
     };
@@ -193,14 +201,9 @@ async fn run_context(
         None => loop {
             match build_client(config.clone()).await {
                 Ok(c) => break c,
-                Err(m) => {
-                    tracing::warn!(context = %ctx.name, "client: {m}");
-                    let status = if m.starts_with("credentials failed") {
-                        ClusterStatus::Unauthorized(m)
-                    } else {
-                        ClusterStatus::Error(m)
-                    };
-                    if !send(status).await {
+                Err(f) => {
+                    tracing::warn!(context = %ctx.name, "client: {f}");
+                    if !send(f.cluster_status()).await {
                         return;
                     }
                 }
@@ -212,7 +215,7 @@ async fn run_context(
     clients.set(cluster, client.clone());
     let mut delay = Duration::from_millis(500);
     loop {
-        match tokio::time::timeout(Duration::from_secs(15), client.apiserver_version()).await {
+        match tokio::time::timeout(CONNECT_LIMIT, client.apiserver_version()).await {
             Ok(Ok(info)) => {
                 let version = info.git_version;
                 if tx
@@ -226,14 +229,16 @@ async fn run_context(
             }
             Ok(Err(e)) => {
                 let f = status::classify(&e);
-                tracing::warn!(context = %ctx.name, "connect: {}", f.message());
-                if !send(source::cluster_status_of(&f)).await {
+                tracing::warn!(context = %ctx.name, "connect: {f}");
+                if !send(f.cluster_status()).await {
                     return;
                 }
             }
             Err(_) => {
-                let m = "no answer from the API server within 15 s".to_string();
-                if !send(ClusterStatus::Unreachable(m)).await {
+                let f = Failure::Timeout {
+                    seconds: CONNECT_LIMIT.as_secs(),
+                };
+                if !send(f.cluster_status()).await {
                     return;
                 }
             }

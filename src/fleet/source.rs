@@ -7,7 +7,7 @@ use super::object::RawObject;
 use super::status::{Failure, classify, classify_watch};
 use crate::blueprint::prune::{self, FieldTree};
 use crate::blueprint::{BlueprintSet, BpId, Record};
-use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
+use crate::catalog::{Change, ClusterId, SourceStatus};
 use futures::StreamExt;
 use kube::api::{Api, ApiResource, GroupVersionKind};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -58,11 +58,8 @@ impl SourceTask {
             return match kube::discovery::pinned_kind(&self.client, &gvk).await {
                 Ok((ar, _)) => Ok(Some(ar)),
                 Err(e) => match classify(&e) {
+                    // An absent group (404) or a kind its group does not serve.
                     Failure::NotFound(_) => Ok(None),
-                    // Discovery reports a missing kind in a present group this way.
-                    Failure::Other(m) if m.contains("not found") || m.contains("Missing") => {
-                        Ok(None)
-                    }
                     f => Err(f),
                 },
             };
@@ -163,8 +160,8 @@ impl SourceTask {
                 },
                 Err(e) => {
                     let f = classify_watch(&e);
-                    tracing::warn!(cluster = self.cluster.0, kind = %ar.kind, "watch: {}", f.message());
-                    if healthy && matches!(f, Failure::Other(_)) {
+                    tracing::warn!(cluster = self.cluster.0, kind = %ar.kind, "watch: {f}");
+                    if healthy && matches!(f, Failure::Api { .. } | Failure::Other(_)) {
                         // A dropped stream or 410 on a synced kind: kube-runtime relists; the
                         // data stays until the relist replaces it.
                         true
@@ -182,22 +179,20 @@ impl SourceTask {
 
     /// Report a failure; returns false when the catalog is gone.
     async fn report(&self, f: &Failure) -> bool {
-        match f {
-            Failure::Forbidden(m) => {
-                // A forbidden kind does not hold up the cluster's readiness.
-                self.readiness
-                    .synced(self.slot, &self.tx, self.cluster)
-                    .await;
-                self.set_status(SourceStatus::Forbidden(m.clone())).await
-            }
-            Failure::NotFound(m) | Failure::Other(m) => {
-                self.set_status(SourceStatus::Error(m.clone())).await
-            }
-            Failure::Unreachable(_) | Failure::Unauthorized(_) => match f.cluster_status() {
-                Some(status) => self.readiness.fail(&self.tx, self.cluster, status).await,
-                None => true,
-            },
+        if f.is_cluster_wide() {
+            return self
+                .readiness
+                .fail(&self.tx, self.cluster, f.cluster_status())
+                .await;
         }
+        if let Failure::Forbidden(_) = f {
+            // A forbidden kind does not hold up the cluster's readiness.
+            self.readiness
+                .synced(self.slot, &self.tx, self.cluster)
+                .await;
+            return self.set_status(SourceStatus::Forbidden(f.message())).await;
+        }
+        self.set_status(SourceStatus::Error(f.message())).await
     }
 }
 
@@ -218,10 +213,4 @@ impl<S: futures::Stream> futures::Stream for Pruned<S> {
         let _entered = prune::enter(Some(self.tree.clone()));
         self.inner.as_mut().poll_next(cx)
     }
-}
-
-/// Convenience for the cluster task: the status a failure sets on the cluster.
-pub fn cluster_status_of(f: &Failure) -> ClusterStatus {
-    f.cluster_status()
-        .unwrap_or_else(|| ClusterStatus::Error(f.message().to_string()))
 }

@@ -2,35 +2,96 @@
 //! or an error with the server's own words. Never includes credentials.
 
 use crate::catalog::ClusterStatus;
+use crate::config::ContextError;
+use kube::error::DiscoveryError;
+use thiserror::Error;
 
-/// What an error means for a cluster or a kind.
-#[derive(Debug, Clone, PartialEq)]
+/// Why talking to a cluster failed, typed. The cluster's status is a function of it
+/// ([`Failure::cluster_status`]); its words are what the user reads (never a credential).
+#[derive(Debug, Clone, Error)]
 pub enum Failure {
+    /// Connection refused or reset, DNS, TLS handshake: the server cannot be reached.
+    #[error("{0}")]
     Unreachable(String),
+    /// The server did not answer in time.
+    #[error("no answer from the API server within {seconds} s")]
+    Timeout { seconds: u64 },
+    /// 401: the server does not accept the credentials.
+    #[error("401 Unauthorized: {0} (token expired or invalid?)")]
     Unauthorized(String),
+    /// The credentials could not be obtained (an exec plugin failed, a token file unreadable).
+    #[error("credentials failed: {0}")]
+    Credentials(CredentialError),
+    /// 403 on one kind: the rest of the cluster is fine.
+    #[error("403 Forbidden: {0}")]
     Forbidden(String),
+    /// 404, or a kind the server does not serve.
+    #[error("404 Not Found: {0}")]
     NotFound(String),
+    /// Any other status the server answered with.
+    #[error("{code} {reason}: {message}")]
+    Api {
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    /// The context's kubeconfig entries cannot make a client.
+    #[error(transparent)]
+    Config(#[from] ContextError),
+    /// Anything else (a response that could not be read, a client that could not be built).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Why credentials could not be obtained.
+#[derive(Debug, Clone, Error)]
+pub enum CredentialError {
+    /// The exec plugin ran and failed: its program name, exit status and first stderr line.
+    #[error("exec plugin {program} failed ({status}): {stderr}")]
+    PluginFailed {
+        program: String,
+        status: String,
+        stderr: String,
+    },
+    /// The exec plugin did not finish in time (waiting for a login that never comes?).
+    #[error("the exec plugin gave no answer within {seconds} s")]
+    PluginTimeout { seconds: u64 },
+    /// kube's own words (plugin not found, bad plugin output, unreadable token file, ...).
+    #[error("{0}")]
     Other(String),
 }
 
 impl Failure {
-    pub fn message(&self) -> &str {
-        match self {
-            Failure::Unreachable(m)
-            | Failure::Unauthorized(m)
-            | Failure::Forbidden(m)
-            | Failure::NotFound(m)
-            | Failure::Other(m) => m,
-        }
+    /// What the user reads.
+    pub fn message(&self) -> String {
+        self.to_string()
     }
 
-    /// The cluster status this failure implies, if it is about the whole cluster.
-    pub fn cluster_status(&self) -> Option<ClusterStatus> {
+    /// True for failures of the whole cluster (every request would fail the same way); false
+    /// for failures of one kind (403, 404, other statuses), which the cluster survives.
+    pub fn is_cluster_wide(&self) -> bool {
+        matches!(
+            self,
+            Failure::Unreachable(_)
+                | Failure::Timeout { .. }
+                | Failure::Unauthorized(_)
+                | Failure::Credentials(_)
+                | Failure::Config(_)
+        )
+    }
+
+    /// The cluster status this failure implies: unreachable for network failures and
+    /// timeouts, unauthorized for a 401 or failed credentials, error for everything else.
+    pub fn cluster_status(&self) -> ClusterStatus {
+        let m = self.message();
         match self {
-            Failure::Unreachable(m) => Some(ClusterStatus::Unreachable(m.clone())),
-            Failure::Unauthorized(m) => Some(ClusterStatus::Unauthorized(m.clone())),
-            Failure::Forbidden(_) | Failure::NotFound(_) => None,
-            Failure::Other(m) => Some(ClusterStatus::Error(m.clone())),
+            Failure::Unreachable(_) | Failure::Timeout { .. } => ClusterStatus::Unreachable(m),
+            Failure::Unauthorized(_) | Failure::Credentials(_) => ClusterStatus::Unauthorized(m),
+            Failure::Forbidden(_)
+            | Failure::NotFound(_)
+            | Failure::Api { .. }
+            | Failure::Config(_)
+            | Failure::Other(_) => ClusterStatus::Error(m),
         }
     }
 }
@@ -44,21 +105,31 @@ pub fn classify(e: &kube::Error) -> Failure {
             } else {
                 s.message.clone()
             };
-            match s.code {
-                401 => Failure::Unauthorized(format!(
-                    "401 Unauthorized: {msg} (token expired or invalid?)"
-                )),
-                403 => Failure::Forbidden(format!("403 Forbidden: {msg}")),
-                404 => Failure::NotFound(format!("404 Not Found: {msg}")),
-                _ => Failure::Other(format!("{} {}: {msg}", s.code, s.reason)),
-            }
+            of_status(s.code, &s.reason, msg)
         }
-        kube::Error::Auth(a) => {
-            Failure::Unauthorized(format!("credentials failed: {}", auth_words(a)))
-        }
+        kube::Error::Auth(a) => Failure::Credentials(credential_error(a)),
         kube::Error::HyperError(h) => Failure::Unreachable(chain(h)),
         kube::Error::Service(s) => Failure::Unreachable(chain(s.as_ref())),
+        kube::Error::Discovery(
+            d @ (DiscoveryError::MissingKind(_)
+            | DiscoveryError::MissingApiGroup(_)
+            | DiscoveryError::MissingResource(_)),
+        ) => Failure::NotFound(first_line(&d.to_string())),
         other => Failure::Other(first_line(&other.to_string())),
+    }
+}
+
+/// A status the server answered with.
+fn of_status(code: u16, reason: &str, message: String) -> Failure {
+    match code {
+        401 => Failure::Unauthorized(message),
+        403 => Failure::Forbidden(message),
+        404 => Failure::NotFound(message),
+        _ => Failure::Api {
+            code,
+            reason: reason.to_string(),
+            message,
+        },
     }
 }
 
@@ -67,18 +138,14 @@ pub fn classify_watch(e: &kube::runtime::watcher::Error) -> Failure {
     use kube::runtime::watcher::Error as W;
     match e {
         W::InitialListFailed(c) | W::WatchStartFailed(c) | W::WatchFailed(c) => classify(c),
-        W::WatchError(s) => match s.code {
-            401 => Failure::Unauthorized(format!("401 Unauthorized: {}", s.message)),
-            403 => Failure::Forbidden(format!("403 Forbidden: {}", s.message)),
-            _ => Failure::Other(format!("{} {}: {}", s.code, s.reason, s.message)),
-        },
+        W::WatchError(s) => of_status(s.code, &s.reason, s.message.clone()),
         W::NoResourceVersion => Failure::Other(e.to_string()),
     }
 }
 
-/// An auth error in words: for a failed exec plugin, the program, its exit status and the first
+/// An auth error, typed: for a failed exec plugin, the program, its exit status and the first
 /// line it wrote to stderr (never its stdout, which would hold a credential).
-fn auth_words(a: &kube::client::AuthError) -> String {
+fn credential_error(a: &kube::client::AuthError) -> CredentialError {
     match a {
         kube::client::AuthError::AuthExecRun { cmd, out } => {
             let program = cmd
@@ -94,13 +161,13 @@ fn auth_words(a: &kube::client::AuthError) -> String {
                 .lines()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("no message");
-            format!(
-                "exec plugin {program} failed ({}): {}",
-                out.status,
-                first_line(why)
-            )
+            CredentialError::PluginFailed {
+                program: program.to_string(),
+                status: out.status.to_string(),
+                stderr: first_line(why),
+            }
         }
-        other => first_line(&other.to_string()),
+        other => CredentialError::Other(first_line(&other.to_string())),
     }
 }
 
@@ -125,4 +192,104 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = s.source();
     }
     first_line(&parts.join(": "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(code: u16, reason: &str, message: &str) -> kube::Error {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code
+        }))
+        .expect("status");
+        kube::Error::Api(Box::new(status))
+    }
+
+    #[test]
+    fn a_401_makes_the_cluster_unauthorized_with_the_servers_words() {
+        let f = classify(&api_error(401, "Unauthorized", "Unauthorized"));
+        assert!(matches!(f, Failure::Unauthorized(_)), "{f:?}");
+        assert!(f.is_cluster_wide());
+        assert_eq!(
+            f.cluster_status(),
+            ClusterStatus::Unauthorized(
+                "401 Unauthorized: Unauthorized (token expired or invalid?)".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_403_or_404_concerns_one_kind_and_other_statuses_are_errors() {
+        let f = classify(&api_error(403, "Forbidden", "pods is forbidden"));
+        assert!(matches!(f, Failure::Forbidden(_)) && !f.is_cluster_wide());
+        assert_eq!(f.message(), "403 Forbidden: pods is forbidden");
+        let f = classify(&api_error(404, "NotFound", "no such group"));
+        assert!(matches!(f, Failure::NotFound(_)) && !f.is_cluster_wide());
+        let f = classify(&api_error(500, "InternalError", "etcd is down"));
+        assert_eq!(
+            f.cluster_status(),
+            ClusterStatus::Error("500 InternalError: etcd is down".into())
+        );
+    }
+
+    #[test]
+    fn a_kind_missing_from_discovery_is_not_found() {
+        let e = kube::Error::Discovery(DiscoveryError::MissingKind("Rollout".into()));
+        assert!(matches!(classify(&e), Failure::NotFound(_)));
+    }
+
+    #[test]
+    fn failed_credentials_make_the_cluster_unauthorized_and_a_timeout_unreachable() {
+        let f = Failure::Credentials(CredentialError::PluginTimeout { seconds: 60 });
+        assert_eq!(
+            f.cluster_status(),
+            ClusterStatus::Unauthorized(
+                "credentials failed: the exec plugin gave no answer within 60 s".into()
+            )
+        );
+        let f = Failure::Timeout { seconds: 15 };
+        assert_eq!(
+            f.cluster_status(),
+            ClusterStatus::Unreachable("no answer from the API server within 15 s".into())
+        );
+    }
+
+    #[test]
+    fn a_context_config_problem_is_an_error_in_its_own_words() {
+        let e = ContextError::File {
+            context: "dev".into(),
+            field: crate::config::PathField::TokenFile,
+            path: "/k/tokens/dev".into(),
+            kubeconfig: "/k/config".into(),
+            error: std::sync::Arc::new(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        };
+        let f = Failure::from(e.clone());
+        assert!(f.is_cluster_wide());
+        assert_eq!(f.cluster_status(), ClusterStatus::Error(e.to_string()));
+        assert!(
+            e.to_string()
+                .starts_with("context \"dev\": tokenFile /k/tokens/dev (set in /k/config): ")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_unreachable() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let uri: http::Uri = format!("http://127.0.0.1:{port}").parse().expect("uri");
+        let client = kube::Client::try_from(kube::Config::new(uri)).expect("client");
+        let e = client.apiserver_version().await.expect_err("closed port");
+        let f = classify(&e);
+        assert!(matches!(f, Failure::Unreachable(_)), "{f:?}");
+        match f.cluster_status() {
+            ClusterStatus::Unreachable(m) => {
+                assert!(m.to_lowercase().contains("connection refused"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
