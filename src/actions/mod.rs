@@ -2,6 +2,7 @@
 //! ([`plan`]), sent by one [`Executor`] that refuses every mutation in read-only mode, words
 //! API errors so a user can act on them, and appends each run to the audit log.
 
+pub mod access;
 pub mod audit;
 pub mod logs;
 pub mod plan;

@@ -175,13 +175,17 @@ pub enum HealthRule {
     /// No health.
     #[default]
     None,
-    /// `ready` vs `desired` integer properties (workloads).
+    /// A rollout's progress and result, like `kubectl rollout status`: `desired`, `ready`
+    /// (required) and, where declared, `updated`, `available`, `current`, `generation`,
+    /// `observedGeneration`, `paused`, `progressing`, `stalled`, `rolledOut`, `partition`,
+    /// `currentRevision`, `updateRevision` (workloads; see `catalog::health`).
     Replicas,
     /// `phase`, `waitingReasons`, `readyContainers`/`totalContainers` (pods).
     Pod,
     /// `ready` condition status `"True"` (nodes).
     Condition,
-    /// `active`, `succeeded`, `failed` pod counts (Jobs).
+    /// `active`, `succeeded`, `failed` pod counts, and `completeCondition` /
+    /// `failedCondition` where declared (Jobs).
     Job,
 }
 

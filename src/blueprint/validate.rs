@@ -157,6 +157,36 @@ fn check_health_rule(
             ],
         ),
     };
+    // Optional properties a rule reads when the blueprint declares them: typed when present.
+    let optional: &[(&str, PropType)] = match health {
+        HealthRule::Replicas => &[
+            ("updated", PropType::Integer),
+            ("available", PropType::Integer),
+            ("current", PropType::Integer),
+            ("generation", PropType::Integer),
+            ("observedGeneration", PropType::Integer),
+            ("stalled", PropType::Integer),
+            ("rolledOut", PropType::Integer),
+            ("partition", PropType::Integer),
+            ("paused", PropType::Boolean),
+        ],
+        _ => &[],
+    };
+    for (id, ty) in optional {
+        if let Some(p) = spec.properties.iter().find(|p| p.id == *id)
+            && p.ty != *ty
+        {
+            let want = if *ty == PropType::Boolean {
+                "boolean"
+            } else {
+                "integer"
+            };
+            err(
+                &[Step::Key("health")],
+                format!("health: {rule} reads property {id:?}: it must be type: {want}"),
+            );
+        }
+    }
     for (id, ty) in needs {
         match (spec.properties.iter().find(|p| p.id == *id), ty) {
             (None, Some(_)) => err(

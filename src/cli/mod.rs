@@ -133,8 +133,16 @@ async fn run_tui(
         fleet,
         demo: demo_fleet,
         user,
+        kubeconfig,
         ..
     } = s;
+    // Each context's user name in the kubeconfig (who the user is if the server cannot say).
+    let users = kubeconfig
+        .kubeconfig
+        .contexts
+        .iter()
+        .filter_map(|c| Some((c.name.clone(), c.context.as_ref()?.user.clone()?)))
+        .collect();
     // The one sender of mutating requests: the clients by context name, the read-only flag,
     // protected and read-only contexts from the config, and the audit log.
     let contexts = catalog.clusters().iter().map(|c| c.name.clone()).collect();
@@ -153,6 +161,7 @@ async fn run_tui(
         log_file: paths.log_file.clone(),
         readonly,
         executor,
+        users,
     })
     .await;
     // Stop every watcher (and the demo simulator) before leaving.

@@ -635,6 +635,8 @@ pub struct App {
     pub readonly: bool,
     /// Which contexts are read-only or protected.
     pub policy: Policy,
+    /// What the server lets the user do (access reviews), asked before confirming.
+    pub access: super::act::access::AccessState,
     /// The logs view, drawn over the page while open.
     pub logs: Option<LogView>,
     /// Actions sent and not fully answered, by batch id.
@@ -674,6 +676,7 @@ impl App {
             demo,
             readonly,
             policy: Policy::global(readonly),
+            access: Default::default(),
             logs: None,
             batches: BTreeMap::new(),
             rollouts: vec![],

@@ -6,6 +6,7 @@
 use super::msg::{Effect, Msg, ObjectTarget, Reply};
 use super::yaml;
 use crate::actions::Executor;
+use crate::actions::access::{self, Attributes, Verdict};
 use crate::actions::logs::{self, LogEvent, LogRequest};
 use crate::fleet::ClientSet;
 use kube::api::{Api, DynamicObject};
@@ -115,6 +116,30 @@ impl Runner {
                 }
             }
             Effect::StopLogs => self.logs = JoinSet::new(),
+            Effect::CheckAccess {
+                cluster,
+                context,
+                checks,
+                whoami,
+            } => {
+                let replies = self.replies.clone();
+                let client = self.client_of(cluster);
+                self.tasks.spawn(async move {
+                    let (user, answers) = match client {
+                        Ok(c) => access_reviews(&c, whoami, checks).await,
+                        Err(e) => (
+                            None,
+                            checks.into_iter().map(|a| (a, Err(e.clone()))).collect(),
+                        ),
+                    };
+                    let reply = Reply::Access {
+                        context,
+                        user,
+                        answers,
+                    };
+                    let _ = replies.send(Msg::EffectDone(reply));
+                });
+            }
             Effect::Quit => {}
         }
     }
@@ -224,4 +249,50 @@ pub async fn fetch_yaml(client: kube::Client, t: &ObjectTarget) -> Result<String
         m.entry("kind").or_insert_with(|| t.kind.clone().into());
     }
     yaml::render(value)
+}
+
+/// POST a review body and read the answer.
+async fn post_review(
+    client: &kube::Client,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+    let req = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(path)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::ACCEPT, "application/json")
+        .body(bytes)
+        .map_err(|e| e.to_string())?;
+    match tokio::time::timeout(REQUEST_TIMEOUT, client.request::<serde_json::Value>(req)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(crate::fleet::status::classify(&e).message().to_string()),
+        Err(_) => Err(format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())),
+    }
+}
+
+/// Who the user is (when asked; `None` when the server has no `SelfSubjectReview`) and the
+/// server's verdict on each set of attributes, as `kubectl auth whoami` / `auth can-i` ask.
+async fn access_reviews(
+    client: &kube::Client,
+    whoami: bool,
+    checks: Vec<Attributes>,
+) -> (Option<String>, Vec<(Attributes, Result<Verdict, String>)>) {
+    let user = if whoami {
+        post_review(client, access::WHOAMI_PATH, &access::whoami_body())
+            .await
+            .ok()
+            .and_then(|v| access::parse_whoami(&v))
+    } else {
+        None
+    };
+    let mut answers = Vec::with_capacity(checks.len());
+    for a in checks {
+        let verdict = post_review(client, access::REVIEW_PATH, &access::review_body(&a))
+            .await
+            .and_then(|v| access::parse_review(&v).map_err(|e| e.to_string()));
+        answers.push((a, verdict));
+    }
+    (user, answers)
 }

@@ -70,4 +70,6 @@ pub struct TuiInput {
     /// Sends every action (the only path to a mutating request) and says which contexts are
     /// read-only or protected.
     pub executor: crate::actions::Executor,
+    /// (context, the kubeconfig's user name): who the user is when the server cannot say.
+    pub users: Vec<(String, String)>,
 }

@@ -1,6 +1,7 @@
 //! Messages into the state machine and effects out of it: the only ways the TUI's state
 //! changes and the only ways it asks for I/O.
 
+use crate::actions::access::{Attributes, Verdict};
 use crate::actions::logs::LogRequest;
 use crate::actions::{Action, Outcome, Target};
 use crate::catalog::{ClusterId, EntityRef};
@@ -61,6 +62,14 @@ pub enum Effect {
     },
     /// The logs view closed: stop its streams.
     StopLogs,
+    /// Ask the server whether the user may send requests with these attributes in `context`
+    /// (and, with `whoami`, who the user is); answers as [`Reply::Access`].
+    CheckAccess {
+        cluster: ClusterId,
+        context: String,
+        checks: Vec<Attributes>,
+        whoami: bool,
+    },
     /// Leave the program.
     Quit,
 }
@@ -93,6 +102,13 @@ pub enum Reply {
         view: u64,
         stream: usize,
         error: Option<String>,
+    },
+    /// The answers of an [`Effect::CheckAccess`]: the user's name when asked and known, and
+    /// a verdict (or why there is none) per attributes.
+    Access {
+        context: String,
+        user: Option<String>,
+        answers: Vec<(Attributes, Result<Verdict, String>)>,
     },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },

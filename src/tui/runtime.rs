@@ -52,9 +52,14 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         log_file: _,
         readonly,
         executor,
+        users,
     } = input;
     let mut app = App::new(Theme::from_env(), demo, readonly, now_secs());
     app.policy = super::act::policy::Policy::of(&executor);
+    app.access.enabled = true;
+    for (context, user) in users {
+        app.access.cache.set_fallback_user(&context, user);
+    }
     app.crash_test = std::env::var("KUBEATLAS_CRASH_TEST").is_ok_and(|v| v == "1");
     let size = term.size()?;
     app.width = size.width;

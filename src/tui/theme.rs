@@ -28,6 +28,7 @@ impl Theme {
     pub fn health(&self, h: Health) -> Style {
         match h {
             Health::Healthy => self.fg(Color::Green),
+            Health::Paused => self.fg(Color::Cyan),
             Health::Progressing => self.fg(Color::Yellow),
             Health::Degraded => self.fg(Color::Yellow),
             Health::Failed => self.fg(Color::Red).add_modifier(Modifier::BOLD),

@@ -27,6 +27,11 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Catalog => vec![],
+        Msg::EffectDone(Reply::Access {
+            context,
+            user,
+            answers,
+        }) => act::access::answered(app, cat, context, user, answers),
         Msg::EffectDone(r) => {
             reply(app, cat, r);
             vec![]
@@ -67,7 +72,10 @@ fn reply(app: &mut App, cat: &Catalog, r: Reply) {
             batch,
             entity,
             outcome,
-        } => act::acted_reply(app, cat, batch, entity, outcome),
+        } => {
+            act::access::after(app, cat, &entity, &outcome);
+            act::acted_reply(app, cat, batch, entity, outcome)
+        }
         Reply::LogLines { view, lines } => logs::lines(app, view, lines),
         Reply::LogEnd {
             view,
@@ -75,6 +83,8 @@ fn reply(app: &mut App, cat: &Catalog, r: Reply) {
             error,
         } => logs::ended(app, view, stream, error),
         Reply::Done { message, error } => app.tell(message, error),
+        // Answered in `update` (it may go on with an action key).
+        Reply::Access { .. } => {}
     }
 }
 
@@ -322,7 +332,11 @@ fn normal_key(app: &mut App, cat: &Catalog, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Char(':') => app.mode = Mode::Command(Prompt::default()),
         KeyCode::Char('/') if !is_detail => app.mode = Mode::Filter,
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
+        KeyCode::Char('?') => {
+            app.overlay = Some(Overlay::Help);
+            let kinds = act::offered(app, cat);
+            return act::access::prefetch(app, cat, &kinds);
+        }
         KeyCode::Esc => {
             if !app.page().filter.is_empty() {
                 app.page_mut().filter.clear();

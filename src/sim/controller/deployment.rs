@@ -94,6 +94,27 @@ fn set_revision(cluster: &SimCluster, obj: &StoredObject, revision: i64) {
     });
 }
 
+/// Sets the `Progressing` condition (status `True`) with `reason`, keeping its transition time
+/// when it was already `True`.
+fn set_progressing(cluster: &SimCluster, d: &StoredObject, reason: &str, message: String) {
+    let now = util::rfc3339(Timestamp::now());
+    update(cluster, d, |v| {
+        let status = util::child(util::ensure_object(v), "status");
+        let old: Vec<Value> = status
+            .get("conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let cond = condition(&old, "Progressing", "True", reason, message, true, &now);
+        let mut conditions: Vec<Value> = old
+            .into_iter()
+            .filter(|c| str_at(c, "/type") != "Progressing")
+            .collect();
+        conditions.push(cond);
+        status.insert("conditions".into(), Value::Array(conditions));
+    });
+}
+
 fn ready_count(world: &World, rs: &StoredObject) -> i64 {
     world
         .pods_of(rs.uid())
@@ -130,11 +151,15 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
                 (desired + f.surge - old_total).clamp(0, desired)
             };
             let dv = d.value();
-            create(
-                cluster,
-                new_replicaset(&dv, &f.template_hash, initial, max_rev + 1),
+            let rs = new_replicaset(&dv, &f.template_hash, initial, max_rev + 1);
+            let message = format!(
+                "Created new replica set \"{}\"",
+                str_at(&rs, "/metadata/name")
             );
+            create(cluster, rs);
             set_revision(cluster, d, max_rev + 1);
+            // As the real controller does in getNewReplicaSet: the rollout starts here.
+            set_progressing(cluster, d, "NewReplicaSetCreated", message);
             continue;
         };
         // Rolled back to an older template: that ReplicaSet becomes the newest revision.
@@ -303,13 +328,32 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
                 "Deployment does not have minimum availability.",
             )
         };
+        let prev = old_conditions
+            .iter()
+            .find(|c| str_at(c, "/type") == "Progressing");
+        let prev_is = |reason: &str| prev.is_some_and(|p| str_at(p, "/reason") == reason);
+        // DeploymentProgressing(): progress against the status stored last time.
+        let stored = |field: &str| util::i64_at(&dv, &format!("/status/{field}"), 0);
+        let progressed = progressed
+            || c.updated > stored("updatedReplicas")
+            || c.actual - c.updated < stored("replicas") - stored("updatedReplicas")
+            || c.ready > stored("readyReplicas")
+            || available > stored("availableReplicas");
+        // A finished rollout is not re-estimated: losing replicas later leaves it finished.
+        let finished = prev_is("NewReplicaSetAvailable") && c.actual == c.updated;
         let (p_status, p_reason, p_message) = if f.paused {
             (
                 "Unknown",
                 "DeploymentPaused",
                 "Deployment is paused".to_string(),
             )
-        } else if complete {
+        } else if prev_is("DeploymentPaused") {
+            (
+                "Unknown",
+                "DeploymentResumed",
+                "Deployment is resumed".to_string(),
+            )
+        } else if finished || complete {
             (
                 "True",
                 "NewReplicaSetAvailable",
@@ -317,9 +361,9 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
             )
         } else {
             let deadline = util::i64_at(&dv, "/spec/progressDeadlineSeconds", 600);
-            let since = old_conditions
-                .iter()
-                .find(|c| str_at(c, "/type") == "Progressing")
+            // DeploymentTimedOut(): never from a finished rollout's condition.
+            let since = prev
+                .filter(|_| !prev_is("NewReplicaSetAvailable"))
                 .and_then(|c| util::parse_time(str_at(c, "/lastUpdateTime")));
             let end = since.and_then(|t| {
                 t.checked_add(jiff::SignedDuration::from_secs(deadline))
@@ -335,17 +379,34 @@ pub(super) fn update_status(ctl: &mut Controller, cluster: &SimCluster, world: &
                 && old_conditions
                     .iter()
                     .any(|c| str_at(c, "/reason") == "ProgressDeadlineExceeded");
-            if expired || already_expired {
+            if progressed {
+                (
+                    "True",
+                    "ReplicaSetUpdated",
+                    format!("ReplicaSet \"{rs_name}\" is progressing."),
+                )
+            } else if expired || already_expired {
                 (
                     "False",
                     "ProgressDeadlineExceeded",
                     format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
                 )
+            } else if let Some(p) = prev {
+                // No progress, no timeout: the condition stays as it is.
+                (
+                    if str_at(p, "/status") == "True" {
+                        "True"
+                    } else {
+                        "Unknown"
+                    },
+                    str_at(p, "/reason"),
+                    str_at(p, "/message").to_string(),
+                )
             } else {
                 (
                     "True",
-                    "ReplicaSetUpdated",
-                    format!("ReplicaSet \"{rs_name}\" is progressing."),
+                    "FoundNewReplicaSet",
+                    format!("Found new replica set \"{rs_name}\""),
                 )
             }
         };

@@ -7,6 +7,7 @@ mod objects;
 mod path;
 mod query;
 mod respond;
+mod review;
 mod scale;
 mod stream;
 mod watch;
@@ -99,6 +100,9 @@ fn dispatch(
     faults.authenticate(req.authorization.as_deref())?;
     if faults.fail_all {
         return Err(ApiError::internal("simulated failure (fail_all)"));
+    }
+    if let Some(answer) = review::serve(faults, path, req) {
+        return answer;
     }
     let target = path::parse(path).ok_or_else(ApiError::path_not_found)?;
     let cluster = &ctx.cluster;

@@ -3,6 +3,7 @@
 //! `actions` list, never a per-kind rule here), read-only refusal, the dialog before anything
 //! is sent, and the outcomes coming back.
 
+pub mod access;
 pub mod dialog;
 pub mod policy;
 pub mod rollout;
@@ -96,6 +97,13 @@ fn view_blueprint(app: &App, cat: &Catalog) -> Option<BpId> {
     }
 }
 
+/// The blueprint's actions on the current page (before read-only and access filtering).
+pub fn actions_here(app: &App, cat: &Catalog) -> Vec<ActionKind> {
+    view_blueprint(app, cat)
+        .map(|bp| cat.blueprint(bp).spec.actions.clone())
+        .unwrap_or_default()
+}
+
 /// What the selection is: the detail's entity, the selected row's entity, or the matrix cell.
 pub fn subject(app: &App) -> Option<Subject> {
     let page = app.page();
@@ -159,12 +167,16 @@ pub fn offered(app: &App, cat: &Catalog) -> Vec<ActionKind> {
         return vec![];
     };
     let readonly = app.readonly || readonly_here(app, cat).is_some();
-    cat.blueprint(bp)
-        .spec
-        .actions
+    let actions = &cat.blueprint(bp).spec.actions;
+    let denied: Vec<ActionKind> = access::denied(app, cat, actions)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    actions
         .iter()
         .copied()
         .filter(|k| !(readonly && mutating(*k)))
+        .filter(|k| !denied.contains(k))
         .collect()
 }
 
@@ -246,6 +258,9 @@ pub fn start(app: &mut App, cat: &Catalog, kind: ActionKind) -> Vec<Effect> {
             .unwrap_or_else(|| format!("nothing to {}", word(kind)));
         app.tell(why, true);
         return vec![];
+    }
+    if let Some(fx) = access::gate(app, cat, kind, &subject, &mut targets, &mut skipped) {
+        return fx;
     }
     let mut protected: Vec<String> = vec![];
     for a in &targets {

@@ -32,6 +32,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, cat: &Catalog) {
         }
         lines.push(Line::default());
     }
+    // Actions the server does not allow here: who may not do what.
+    let denied = match showing {
+        Showing::View(_) => act::access::denied(app, cat, &act::actions_here(app, cat)),
+        _ => vec![],
+    };
+    if !denied.is_empty() {
+        lines.push(Line::styled(" Not permitted", theme.title()));
+        let matrix = matches!(showing, Showing::View(crate::tui::view::View::Matrix));
+        for (kind, why) in denied {
+            let (k, _) = help::action_binding(kind, matrix);
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {k:<key_w$}  "), theme.dim()),
+                Span::raw(format!("{}: {why}", act::word(kind))),
+            ]));
+        }
+        lines.push(Line::default());
+    }
     lines.push(Line::styled(" any key closes this help", theme.dim()));
     let w = lines.iter().map(|l| l.width()).max().unwrap_or(20) as u16 + 3;
     let h = lines.len() as u16 + 2;
