@@ -238,7 +238,6 @@ contexts:
     });
 }
 
-/// Expected to fail until branch h-fleet (relative kubeconfig paths) is merged.
 #[test]
 fn relative_paths_resolve_against_the_kubeconfig_file_that_names_them() {
     envtest::run(|cp| async move {
@@ -369,8 +368,7 @@ fn the_viewer_sees_forbidden_kinds_marked_the_rest_synced_and_cannot_restart() {
 }
 
 /// kubectl (client-go) trims whitespace around a token file's content, so a file written with
-/// `echo TOKEN > file` works. Expected to fail until the kubeconfig loading trims it too (kube
-/// sends the newline, which is no valid header value).
+/// `echo TOKEN > file` works (kube alone sends the newline, which is no valid header value).
 #[test]
 fn a_token_file_ending_in_a_newline_works_as_with_kubectl() {
     envtest::run(|cp| async move {

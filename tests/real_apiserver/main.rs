@@ -5,6 +5,7 @@
 //! and actions, as the binary does, and checks what the real server then holds. Without
 //! `KUBEBUILDER_ASSETS` each test prints that it was skipped and passes.
 
+mod access;
 mod actions;
 mod auth;
 mod crd;
