@@ -135,6 +135,31 @@ fn spawn(mut cmd: Command) -> std::io::Result<Child> {
         .map_err(|_| std::io::Error::other("spawner thread gone"))?
 }
 
+const DIR_PREFIX: &str = "kubeatlas-envtest-";
+
+/// Remove the folders of earlier runs whose test process is gone (killed before it could).
+fn remove_stale_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let ours = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(DIR_PREFIX));
+        let owner = std::fs::read_to_string(path.join("owner.pid"))
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok());
+        if ours
+            && let Some(pid) = owner
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
 /// A loopback port nothing listens on right now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -359,11 +384,16 @@ impl ControlPlane {
             }
         }
         let t0 = Instant::now();
+        remove_stale_dirs();
         let dir = tempfile::Builder::new()
-            .prefix("kubeatlas-envtest-")
+            .prefix(DIR_PREFIX)
             .tempdir()
             .map_err(|e| format!("temp dir: {e}"))?
             .keep();
+        // Whose it is: a later run removes it if this process was killed (SIGKILL runs no
+        // clean-up; the kernel still kills the children, see `spawn`).
+        std::fs::write(dir.join("owner.pid"), std::process::id().to_string())
+            .map_err(|e| format!("owner.pid: {e}"))?;
         let cp = ControlPlane {
             dir,
             bin: bin.to_path_buf(),
