@@ -5,7 +5,7 @@
 
 use kubeatlas::blueprint::{BlueprintSet, Record};
 use kubeatlas::catalog::{Catalog, Change, ClusterId, ClusterInfo};
-use kubeatlas::sim::{SimFleet, SimResource};
+use kubeatlas_sim::{SimFleet, SimResource};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};

@@ -17,7 +17,6 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod fleet;
-pub mod sim;
 pub mod tui;
 
 pub use blueprint::{BlueprintError, BlueprintSet, BpId, Record};

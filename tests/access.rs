@@ -12,13 +12,13 @@ use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::blueprint::ActionKind;
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
-use kubeatlas::sim::{SimFleet, SimResource};
 use kubeatlas::tui::app::Overlay;
 use kubeatlas::tui::effects::Runner;
 use kubeatlas::tui::fixture::{self, press, type_text};
 use kubeatlas::tui::msg::{Effect, Msg};
 use kubeatlas::tui::view::RowKey;
 use kubeatlas::tui::{App, act, update};
+use kubeatlas_sim::{SimFleet, SimResource};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
@@ -268,4 +268,40 @@ async fn the_simulator_answers_reviews_from_its_own_rules() {
     assert_eq!(get["allowed"], true);
     let who = post(&r.env, WHOAMI, whoami_body()).await;
     assert_eq!(who["userInfo"]["username"], "alice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_without_an_answer_lets_the_server_decide_and_is_asked_again() {
+    let mut r = rig().await;
+    let prod = r.env.sim.cluster("prod").expect("prod").clone();
+    prod.set_fail_all(true);
+    let fx = r.key('r');
+    assert_eq!(checks(&fx), 1);
+    r.drive(fx, dialog_open).await;
+    prod.set_fail_all(false);
+    r.key('n');
+    assert!(!dialog_open(&r.app));
+    let fx = r.key('r');
+    assert_eq!(checks(&fx), 1, "asked again: {fx:?}");
+    r.drive(fx, dialog_open).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_questions_go_out_at_once_so_a_slow_context_costs_one_round_trip() {
+    let mut r = rig().await;
+    let prod = r.env.sim.cluster("prod").expect("prod").clone();
+    prod.set_latency(Duration::from_millis(800));
+    let t0 = std::time::Instant::now();
+    let fx = r.key('r');
+    assert!(
+        !dialog_open(&r.app),
+        "the key does not wait for the network"
+    );
+    r.drive(fx, dialog_open).await;
+    let took = t0.elapsed();
+    prod.set_latency(Duration::ZERO);
+    assert!(
+        took < Duration::from_millis(1500),
+        "whoami and the review in parallel: {took:?}"
+    );
 }

@@ -7,10 +7,10 @@ mod common;
 use common::{Env, all_ready, start};
 use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::actions::progress::{RolloutState, progress};
-use kubeatlas::actions::{Action, Executor, Target};
+use kubeatlas::actions::{Action, ActionError, ApiFailure, Executor, Refusal, Target};
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
-use kubeatlas::sim::{JournalEntry, SimCluster, SimFleet, SimResource};
+use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -302,7 +302,7 @@ async fn delete_pod_carries_a_uid_precondition() {
     let mut stale = t.clone();
     stale.uid = "00000000-0000-0000-0000-000000000000".into();
     prod.clear_journal();
-    let out = ex.execute(&stale, &Action::DeletePod).await;
+    let out = ex.execute(&stale, &Action::Delete).await;
     assert!(!out.ok);
     assert!(
         out.message.contains("nothing was deleted"),
@@ -314,7 +314,7 @@ async fn delete_pod_carries_a_uid_precondition() {
         "pod still there"
     );
 
-    let out = ex.execute(&t, &Action::DeletePod).await;
+    let out = ex.execute(&t, &Action::Delete).await;
     assert!(out.ok, "{}", out.message);
     let muts = mutations(&prod);
     assert_eq!(muts.len(), 2);
@@ -374,7 +374,7 @@ async fn read_only_sends_no_mutating_request_whatever_is_asked() {
                     image: "x:1".into(),
                 },
             ),
-            (&pod, Action::DeletePod),
+            (&pod, Action::Delete),
         ] {
             let out = ex.execute(&target(&env, e), &a).await;
             assert!(
@@ -418,6 +418,78 @@ async fn forbidden_and_missing_objects_are_explained() {
     paused.paused = true;
     let out = ex.execute(&paused, &Action::Restart).await;
     assert!(out.message.contains("paused"), "{}", out.message);
+
+    // The same outcomes, typed.
+    let err = ex
+        .act(&target(&env, &e), &Action::Restart)
+        .await
+        .expect_err("forbidden");
+    assert!(
+        matches!(
+            &err,
+            ActionError::Api(ApiFailure::Forbidden {
+                action: "restart",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    let err = ex.act(&gone, &Action::Restart).await.expect_err("gone");
+    assert!(
+        matches!(&err, ActionError::Api(ApiFailure::NotFound { .. })),
+        "{err:?}"
+    );
+    let err = ex.act(&paused, &Action::Restart).await.expect_err("paused");
+    assert!(
+        matches!(&err, ActionError::Refused(Refusal::Paused { .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_and_cronjobs_are_not_restarted_or_scaled_and_nothing_is_sent() {
+    let env = ready_env().await;
+    let prod = env.sim.cluster("prod").expect("prod").clone();
+    let ex = executor(&env, false, UserConfig::default());
+    let cron = entity(&env, "prod", "workload", "nightly-report");
+    let c = &env.session.catalog;
+    let job = c
+        .entities_in(cron.cluster, cron.bp)
+        .find(|r| r.name.starts_with("nightly-report-"))
+        .map(|r| EntityRef {
+            cluster: cron.cluster,
+            bp: cron.bp,
+            uid: r.uid.clone(),
+        })
+        .expect("the cronjob's job");
+    assert!(kubeatlas::actions::applicable(c, &cron).is_empty());
+    assert_eq!(
+        kubeatlas::actions::applicable(c, &job),
+        [kubeatlas::blueprint::ActionKind::Logs]
+    );
+    prod.clear_journal();
+    for e in [&cron, &job] {
+        let t = target(&env, e);
+        for a in [Action::Restart, Action::Scale { replicas: 2 }] {
+            let err = ex.act(&t, &a).await.expect_err("refused");
+            let ActionError::Refused(Refusal::NotOffered { kind, .. }) = &err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(kind, &t.kind);
+            assert!(
+                err.to_string().starts_with(&format!(
+                    "{} does not apply to a {}",
+                    a.kind().name(),
+                    t.kind
+                )),
+                "{err}"
+            );
+        }
+    }
+    assert!(mutations(&prod).is_empty());
+    let audit = audit_lines(&env);
+    assert_eq!(audit.len(), 4);
+    assert!(audit.iter().all(|a| a["outcome"] == "refused"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use common::{all_ready, start};
 use kubeatlas::catalog::ClusterStatus;
 use kubeatlas::cli::session::{self, Target};
 use kubeatlas::config::{Paths, UserConfig};
-use kubeatlas::sim::SimFleet;
+use kubeatlas_sim::SimFleet;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 

@@ -3,7 +3,8 @@
 //! the path expression parser and evaluator.
 
 use kubeatlas::blueprint::{
-    BlueprintError, BlueprintSet, BpId, Link, PathExpr, Record, Value, check_builtin, check_dir,
+    ActionKind, BlueprintError, BlueprintSet, BpId, Link, PatchType, PathExpr, Record, Value,
+    check_builtin, check_dir,
 };
 use serde_json::Value as Json;
 
@@ -720,4 +721,210 @@ mod props {
             }
         }
     }
+}
+
+/// The actions each built-in kind takes, by source kind.
+fn kind_actions(set: &BlueprintSet, bp: &str, kind: &str) -> Vec<ActionKind> {
+    let b = set.get(set.by_identifier(bp).expect("blueprint"));
+    let source = b
+        .spec
+        .sources
+        .iter()
+        .position(|s| s.kind == kind)
+        .unwrap_or_else(|| panic!("{bp} reads {kind}"));
+    b.source_actions(source).iter().map(|r| r.kind).collect()
+}
+
+#[test]
+fn each_builtin_kind_takes_only_the_actions_its_api_has() {
+    use ActionKind::*;
+    let set = builtin();
+    assert_eq!(
+        kind_actions(&set, "workload", "Deployment"),
+        [Restart, Redeploy, Scale, Logs]
+    );
+    assert_eq!(
+        kind_actions(&set, "workload", "StatefulSet"),
+        [Restart, Redeploy, Scale, Logs]
+    );
+    assert_eq!(
+        kind_actions(&set, "workload", "DaemonSet"),
+        [Restart, Redeploy, Logs],
+        "no scale subresource"
+    );
+    assert_eq!(kind_actions(&set, "workload", "Job"), [Logs]);
+    assert!(kind_actions(&set, "workload", "CronJob").is_empty());
+    assert_eq!(kind_actions(&set, "pod", "Pod"), [Delete, Logs]);
+
+    // The rules carry what the requests need: the template and the properties they read.
+    let wl = set.get(set.by_identifier("workload").expect("workload"));
+    let restart = wl.action_rule(0, Restart).expect("restart");
+    assert_eq!(
+        &*restart.template,
+        [Box::from("spec"), Box::from("template")]
+    );
+    assert_eq!(restart.patch, PatchType::Strategic);
+    assert_eq!(restart.paused, wl.prop_index("paused"));
+    let redeploy = wl.action_rule(0, Redeploy).expect("redeploy");
+    assert_eq!(
+        (redeploy.containers, redeploy.images),
+        (wl.prop_index("containers"), wl.prop_index("images"))
+    );
+    assert_eq!(
+        wl.action_rule(0, Scale).expect("scale").replicas,
+        wl.prop_index("desired")
+    );
+
+    // Roles are resolved once.
+    let roles = set.roles();
+    for (role, id) in [
+        (roles.cluster, "cluster"),
+        (roles.namespace, "namespace"),
+        (roles.pod, "pod"),
+        (roles.workload, "workload"),
+        (roles.running_service, "running-service"),
+    ] {
+        assert_eq!(role, set.by_identifier(id), "{id}");
+    }
+}
+
+#[test]
+fn a_crd_blueprint_tunes_its_actions_per_kind() {
+    let text = "\
+identifier: jobset
+title: JobSet
+sources:
+  - { group: example.com, version: v1, kind: JobSet, plural: jobsets }
+  - group: example.com
+    version: v1
+    kind: JobSetTemplate
+    actions:
+      restart: { template: .spec.jobTemplate.spec.template }
+properties:
+  - { id: replicas, path: .spec.replicas, type: integer }
+  - { id: frozen, path: .spec.frozen, type: boolean }
+actions:
+  restart: { patch: merge, paused: frozen }
+  scale: { replicas: replicas }
+";
+    let set = BlueprintSet::with_user_sources(vec![("jobset.yaml".into(), text.into())])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = set.get(set.by_identifier("jobset").expect("jobset"));
+    assert_eq!(b.actions(), [ActionKind::Restart, ActionKind::Scale]);
+    let r0 = b.action_rule(0, ActionKind::Restart).expect("restart");
+    assert_eq!(r0.patch, PatchType::Merge);
+    assert_eq!(r0.paused, b.prop_index("frozen"));
+    assert_eq!(&*r0.template, [Box::from("spec"), Box::from("template")]);
+    assert_eq!(
+        b.action_rule(0, ActionKind::Scale).expect("scale").replicas,
+        b.prop_index("replicas")
+    );
+    // The second kind takes only restart, with its own template, the rest inherited.
+    let r1 = b.action_rule(1, ActionKind::Restart).expect("restart");
+    assert_eq!(r1.template.len(), 4);
+    assert_eq!(r1.patch, PatchType::Merge);
+    assert!(b.action_rule(1, ActionKind::Scale).is_none());
+    assert_eq!(set.roles().workload, set.by_identifier("workload"));
+}
+
+#[test]
+fn reports_action_problems_at_their_fields() {
+    let text = "\
+identifier: widget
+title: Widget
+sources:
+  - { group: example.com, version: v1, kind: Widget }
+  - group: example.com
+    version: v1
+    kind: Gadget
+    actions: { scale: { template: .spec.x } }
+properties:
+  - { id: size, path: .spec.size }
+  - { id: names, path: '.spec.containers[*].name', type: list }
+actions:
+  scale: { replicas: size }
+  restart: { template: '.spec.containers[0]', paused: nope }
+  redeploy: { containers: names }
+  logs: {}
+---
+identifier: cron
+title: Cron
+sources:
+  - { group: example.com, version: v1, kind: Cron }
+actions: [restart, restat]
+";
+    let l = lines(&user_error(&[("w.yaml", text)]));
+    let expect = [
+        "w.yaml:8:",
+        "w.yaml:13:",
+        "w.yaml:14:",
+        "w.yaml:14:",
+        "w.yaml:15:",
+        "w.yaml:16:",
+    ];
+    let messages = [
+        "action scale: `template` is not a setting of scale (its settings: replicas)",
+        "action scale: replicas: property \"size\" must be type: integer",
+        "action restart: template \".spec.containers[0]\" must be a plain field path like .spec.template",
+        "action restart: paused: \"nope\" is not a property of this blueprint",
+        "action redeploy needs a list property \"images\" (or name one with `images:`)",
+        "action logs: no pods relate to this blueprint: the pod blueprint \"pod\" has no `via: controller` relation to \"widget\"",
+    ];
+    // The unknown action name is a parse error of the second document.
+    assert!(
+        l.iter()
+            .any(|x| x.starts_with("w.yaml:22:20:") && x.contains("unknown variant `restat`")),
+        "{l:#?}"
+    );
+    for (want_at, want) in expect.iter().zip(messages) {
+        assert!(
+            l.iter()
+                .any(|x| x.starts_with(want_at) && x.ends_with(want)),
+            "missing {want_at} {want}\n{l:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_role_is_claimed_once() {
+    let text = "\
+identifier: jobset
+title: JobSet
+role: workload
+sources:
+  - { group: example.com, version: v1, kind: JobSet }
+";
+    let l = lines(&user_error(&[("j.yaml", text)]));
+    assert_eq!(
+        l,
+        ["j.yaml:3:7: role: workload is already the role of blueprint \"workload\""]
+    );
+}
+
+#[test]
+fn actions_on_blueprints_without_objects_are_refused_at_load() {
+    let text = "\
+identifier: region
+title: Region
+derived: { kind: environment, from: workload }
+actions: [delete]
+---
+identifier: sky
+title: Sky
+role: cluster
+actions: [scale]
+";
+    let l = lines(&user_error(&[("r.yaml", text)]));
+    assert!(
+        l.iter().any(|x| x.starts_with("r.yaml:4:")
+            && x.ends_with(
+                "action delete: blueprint \"workload\" (derived from) has no such action"
+            )),
+        "{l:#?}"
+    );
+    assert!(
+        l.iter().any(|x| x.starts_with("r.yaml:9:")
+            && x.ends_with("actions: this blueprint reads no API object to act on")),
+        "{l:#?}"
+    );
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::{all_ready, start};
 use kubeatlas::catalog::ClusterStatus;
-use kubeatlas::sim::SimFleet;
+use kubeatlas_sim::SimFleet;
 use proptest::prelude::*;
 use std::time::{Duration, Instant};
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::{all_ready, start};
 use kubeatlas::catalog::{ClusterStatus, SourceStatus};
-use kubeatlas::sim::{PatchKind, SimFleet, SimResource};
+use kubeatlas_sim::{PatchKind, SimFleet, SimResource};
 use serde_json::json;
 use std::time::Duration;
 

@@ -8,8 +8,8 @@ mod common;
 use common::{Env, all_ready, start};
 use kubeatlas::blueprint::{BlueprintSet, Record};
 use kubeatlas::catalog::{Catalog, Health, health};
-use kubeatlas::sim::{MAX_READY_ANNOTATION, PatchKind, SimCluster, SimFleet, SimResource};
 use kubeatlas::tui::fixture;
+use kubeatlas_sim::{MAX_READY_ANNOTATION, PatchKind, SimCluster, SimFleet, SimResource};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -506,8 +506,10 @@ async fn a_rollout_that_never_becomes_available_fails_only_after_its_progress_de
         watch_until(&mut env, "stuck", Health::Failed, &mut seen).await,
         "{seen:?}"
     );
+    // Condition times are whole seconds (as on a real server): the deadline counts from the
+    // second the rollout last progressed in.
     assert!(
-        created.elapsed() >= Duration::from_secs(2),
+        created.elapsed() >= Duration::from_secs(1),
         "failed after {:?}, before the 2 s deadline",
         created.elapsed()
     );
@@ -601,5 +603,40 @@ async fn pausing_a_deployment_shows_paused_and_resuming_rolls_on() {
     assert!(
         watch_until(&mut env, "cart", Health::Healthy, &mut seen).await,
         "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_a_timed_out_rollout_keeps_its_deadline_verdict_as_a_real_server_does() {
+    let mut env = ready().await;
+    let prod = env.sim.cluster("prod").expect("prod").clone();
+    prod.create(new_deployment(
+        &prod,
+        "late",
+        json!({"progressDeadlineSeconds": 1}),
+        json!({MAX_READY_ANNOTATION: "0"}),
+    ))
+    .expect("created");
+    let mut seen = vec![];
+    assert!(
+        watch_until(&mut env, "late", Health::Failed, &mut seen).await,
+        "{seen:?}"
+    );
+    prod.patch(
+        SimResource::Deployments,
+        Some("shop"),
+        "late",
+        PatchKind::Merge,
+        &json!({"spec": {"paused": true}}),
+    )
+    .expect("patched");
+    assert!(
+        watch_until(&mut env, "late", Health::Paused, &mut seen).await,
+        "{seen:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        progressing_reason(&prod, "shop", "late"),
+        "ProgressDeadlineExceeded"
     );
 }

@@ -7,7 +7,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubeatlas::actions::progress::RolloutState;
 use kubeatlas::actions::{Action, Outcome};
-use kubeatlas::blueprint::{ActionKind, BlueprintSet};
+use kubeatlas::blueprint::{ActionKind, ActionsSpec, BlueprintSet};
 use kubeatlas::catalog::{Catalog, EntityRef};
 use kubeatlas::tui::act::dialog::{Dialog, Step};
 use kubeatlas::tui::app::Overlay;
@@ -287,7 +287,7 @@ fn ctrl_d_deletes_a_pod_and_only_a_pod() {
     );
     let (names, action) = act_of(&press(&mut a, &cat, KeyCode::Char('y')));
     assert_eq!(names, ["dev/shop/cart-5c6d7e8f9-kkkkk"]);
-    assert_eq!(action, Action::DeletePod);
+    assert_eq!(action, Action::Delete);
     // The pod blueprint lists no restart; the workload blueprint no delete.
     assert!(press(&mut a, &cat, KeyCode::Char('r')).is_empty());
     assert!(a.overlay.is_none());
@@ -492,7 +492,7 @@ fn refusals_are_shown_before_asking() {
     press(&mut a, &cat, KeyCode::Char('s'));
     assert!(a.overlay.is_none());
     assert!(
-        message(&a).contains("DaemonSet has no scale subresource"),
+        message(&a).contains("scale does not apply to a DaemonSet"),
         "{}",
         message(&a)
     );
@@ -717,7 +717,7 @@ fn the_blueprints_actions_list_decides_what_is_offered() {
         .find(|b| b.spec.identifier == "workload")
         .map(|b| {
             let mut s = b.spec.clone();
-            s.actions = vec![ActionKind::Restart];
+            s.actions = ActionsSpec(vec![(ActionKind::Restart, Default::default())]);
             serde_yaml::to_string(&s).expect("yaml")
         })
         .expect("workload");

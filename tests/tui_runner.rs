@@ -10,9 +10,9 @@ use kubeatlas::actions::logs::LogRequest;
 use kubeatlas::actions::{Action, Executor, Target};
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
-use kubeatlas::sim::SimFleet;
 use kubeatlas::tui::effects::Runner;
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
+use kubeatlas_sim::SimFleet;
 use std::time::Duration;
 use tokio::sync::mpsc;
 

@@ -1,7 +1,7 @@
 //! The terminal stays responsive while one context is slow (5 s per request) and another is
 //! unreachable: the real binary in a pseudo-terminal against a simulator run by this test.
 
-use kubeatlas::sim::SimFleet;
+use kubeatlas_sim::SimFleet;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::sync::mpsc::{Receiver, channel};

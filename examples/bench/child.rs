@@ -6,7 +6,7 @@
 //!   container's `restartCount` goes up by one), then print `burst-done <seconds>`;
 //! - end of input (the parent exited or closed it): stop.
 
-use kubeatlas::sim::{SimCluster, SimFleet, SimResource};
+use kubeatlas_sim::{SimCluster, SimFleet, SimResource};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;

@@ -272,6 +272,11 @@ impl AccessCache {
         });
     }
 
+    /// Forgets the questions whose review failed (they are asked again next time).
+    pub fn forget_unanswered(&mut self) {
+        self.known.retain(|_, k| !matches!(k, Known::Unanswered(_)));
+    }
+
     /// Why `attrs` may not be done in `context`, in words (`None` unless denied):
     /// `viewer may not patch deployments in shop`.
     pub fn denial(&self, context: &str, attrs: &Attributes) -> Option<String> {
@@ -447,6 +452,9 @@ mod tests {
         assert_eq!(c.denial("prod", &scale), None);
         c.answer("dev", patch.clone(), Err("timeout".into()));
         assert_eq!(c.denial("dev", &patch), None, "unanswered: not denied");
+        c.forget_unanswered();
+        assert_eq!(c.get("dev", &patch), None, "asked again next time");
+        assert!(c.get("prod", &scale).is_some());
     }
 
     #[test]

@@ -1,76 +1,96 @@
-//! Actions on clusters: restart, redeploy (set image), scale, delete pod. Planned as pure data
-//! ([`plan`]), sent by one [`Executor`] that refuses every mutation in read-only mode, words
-//! API errors so a user can act on them, and appends each run to the audit log.
+//! Actions on clusters: restart, redeploy (set image), scale, delete. How each is sent for each
+//! kind is blueprint data ([`crate::blueprint::ActionRule`]); [`plan`] turns a [`Target`] and an
+//! [`Action`] into the exact request (or a typed [`Refusal`]); one [`Executor`] sends it,
+//! refusing every mutation in read-only mode, words API errors ([`ApiFailure`]) so a user can
+//! act on them, and appends each run to the audit log.
 
 pub mod access;
+pub mod address;
 pub mod audit;
+pub mod error;
 pub mod logs;
 pub mod plan;
 pub mod progress;
 pub mod run;
 pub mod words;
 
-pub use run::{Executor, Outcome};
+pub use address::ObjectAddress;
+pub use error::{ActionError, ApiFailure, Refusal};
+pub use run::{Done, Executor, Outcome};
 
+use crate::blueprint::{ActionKind, ActionRule};
 use crate::catalog::{Catalog, EntityRef};
 use serde::Serialize;
+use std::sync::Arc;
 
-/// The object an action targets: exactly one object, in one context.
+/// An object to act on: its address, how its kind takes each action (from its blueprint
+/// source), and the state a refusal depends on. Reads as its [`ObjectAddress`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
-    /// Kubeconfig context name.
-    pub context: String,
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    /// Resource plural (`deployments`).
-    pub plural: String,
-    pub namespace: Option<String>,
-    pub name: String,
-    pub uid: String,
-    /// `spec.paused` of a Deployment (a paused one is not restarted).
+    #[serde(flatten)]
+    pub object: ObjectAddress,
+    /// The actions the object's kind takes, and how each is sent.
+    #[serde(skip)]
+    pub rules: Arc<[ActionRule]>,
+    /// The object is paused (the restart rule's `paused` property is true).
     #[serde(skip)]
     pub paused: bool,
 }
 
+impl std::ops::Deref for Target {
+    type Target = ObjectAddress;
+    fn deref(&self) -> &ObjectAddress {
+        &self.object
+    }
+}
+
+impl std::ops::DerefMut for Target {
+    fn deref_mut(&mut self) -> &mut ObjectAddress {
+        &mut self.object
+    }
+}
+
 impl Target {
-    /// The target for a catalog entity: its kind from the blueprint source it was read from.
+    /// The target for a catalog entity: address, rules and state from its blueprint source.
     pub fn of(catalog: &Catalog, e: &EntityRef) -> Option<Target> {
+        let object = ObjectAddress::of(catalog, e)?;
         let r = catalog.get(e)?;
-        let bp = catalog.blueprint(e.bp);
-        let src = bp.spec.sources.get(r.source as usize)?;
-        let plural = src.plural.clone().unwrap_or_else(|| {
-            let gvk = kube::api::GroupVersionKind::gvk(&src.group, &src.version, &src.kind);
-            kube::api::ApiResource::from_gvk(&gvk).plural
-        });
-        let paused = bp
-            .prop_index("paused")
+        let rules: Arc<[ActionRule]> = catalog
+            .blueprint(e.bp)
+            .source_actions(r.source as usize)
+            .into();
+        let paused = rules
+            .iter()
+            .find(|x| x.kind == ActionKind::Restart)
+            .and_then(|x| x.paused)
             .and_then(|i| r.props.get(i))
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
         Some(Target {
-            context: catalog.cluster(e.cluster)?.name.clone(),
-            group: src.group.clone(),
-            version: src.version.clone(),
-            kind: src.kind.clone(),
-            plural,
-            namespace: r.namespace.as_deref().map(str::to_string),
-            name: r.name.to_string(),
-            uid: r.uid.to_string(),
+            object,
+            rules,
             paused,
         })
     }
 
-    /// `context/namespace/kind/name`, for dialogs and messages.
-    pub fn describe(&self) -> String {
-        format!(
-            "{} › {} › {} {}",
-            self.context,
-            self.namespace.as_deref().unwrap_or("-"),
-            self.kind,
-            self.name
-        )
+    /// How this object's kind takes `kind`, if it does.
+    pub fn rule(&self, kind: ActionKind) -> Option<&ActionRule> {
+        self.rules.iter().find(|r| r.kind == kind)
     }
+}
+
+/// The actions an entity's kind takes (its source's, in the blueprint's order).
+pub fn applicable(catalog: &Catalog, e: &EntityRef) -> Vec<ActionKind> {
+    let Some(r) = catalog.get(e) else {
+        return vec![];
+    };
+    let bp = catalog.blueprint(e.bp);
+    let own = bp.source_actions(r.source as usize);
+    bp.actions()
+        .iter()
+        .copied()
+        .filter(|k| own.iter().any(|x| x.kind == *k))
+        .collect()
 }
 
 /// What to do.
@@ -83,17 +103,27 @@ pub enum Action {
     SetImage { container: String, image: String },
     /// `kubectl scale` through the scale subresource.
     Scale { replicas: i64 },
-    /// Delete a pod, with a uid precondition.
-    DeletePod,
+    /// Delete the object, with a uid precondition.
+    Delete,
 }
 
 impl Action {
+    /// The blueprint action this is.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Restart => ActionKind::Restart,
+            Action::SetImage { .. } => ActionKind::Redeploy,
+            Action::Scale { .. } => ActionKind::Scale,
+            Action::Delete => ActionKind::Delete,
+        }
+    }
+
     pub fn verb(&self) -> &'static str {
         match self {
             Action::Restart => "restart",
             Action::SetImage { .. } => "set-image",
             Action::Scale { .. } => "scale",
-            Action::DeletePod => "delete",
+            Action::Delete => "delete",
         }
     }
 
@@ -103,7 +133,7 @@ impl Action {
             Action::Restart => "restart (rollout)".into(),
             Action::SetImage { container, image } => format!("set image {container}={image}"),
             Action::Scale { replicas } => format!("scale to {replicas}"),
-            Action::DeletePod => "delete".into(),
+            Action::Delete => "delete".into(),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! Pure request planning: what exact HTTP request each action sends (method, path, content
-//! type, body). The executor sends exactly this, so tests of the plan are tests of the wire.
+//! type, body), shaped by the blueprint's [`ActionRule`] for the object's kind. The executor
+//! sends exactly this, so tests of the plan are tests of the wire.
 
+use super::error::Refusal;
 use super::{Action, Target};
-use serde_json::{Value, json};
+use crate::blueprint::{ActionRule, PatchType};
+use serde_json::{Map, Value, json};
 
 /// One planned HTTP request.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,71 +23,63 @@ pub const JSON: &str = "application/json";
 /// The annotation `kubectl rollout restart` sets on the pod template.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 
-/// Kinds with a pod template that `kubectl rollout restart` / `set image` accept.
-const ROLLABLE: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
-/// Kinds with a scale subresource.
-const SCALABLE: &[&str] = &["Deployment", "StatefulSet", "ReplicaSet"];
+/// Why an action cannot apply to a target, if it cannot (checked before asking to confirm).
+pub fn refusal(t: &Target, action: &Action) -> Option<Refusal> {
+    rule_for(t, action).err()
+}
 
-/// The object's REST path: `/apis/apps/v1/namespaces/ns/deployments/name`.
-pub fn object_path(t: &Target) -> String {
-    let base = if t.group.is_empty() {
-        format!("/api/{}", t.version)
-    } else {
-        format!("/apis/{}/{}", t.group, t.version)
-    };
-    match &t.namespace {
-        Some(ns) => format!("{base}/namespaces/{ns}/{}/{}", t.plural, t.name),
-        None => format!("{base}/{}/{}", t.plural, t.name),
+fn rule_for<'t>(t: &'t Target, action: &Action) -> Result<&'t ActionRule, Refusal> {
+    let rule = t.rule(action.kind()).ok_or_else(|| Refusal::NotOffered {
+        action: action.kind().name(),
+        kind: t.kind.clone(),
+    })?;
+    match action {
+        Action::Restart if t.paused => Err(Refusal::Paused {
+            kind: t.kind.clone(),
+            name: t.name.clone(),
+        }),
+        Action::Scale { replicas } if *replicas < 0 => Err(Refusal::NegativeReplicas(*replicas)),
+        Action::SetImage { image, .. } if image.trim().is_empty() => Err(Refusal::EmptyImage),
+        _ => Ok(rule),
     }
 }
 
-/// Why an action cannot apply to a target, if it cannot (checked before asking to confirm).
-pub fn refusal(t: &Target, action: &Action) -> Option<String> {
-    let kind = t.kind.as_str();
-    match action {
-        Action::Restart | Action::SetImage { .. } if !ROLLABLE.contains(&kind) => Some(format!(
-            "{kind} cannot be rolled out (only Deployment, StatefulSet, DaemonSet)"
-        )),
-        Action::Restart if t.paused => Some(format!(
-            "{kind} {} is paused: resume it first (kubectl rollout resume), a restart would not roll",
-            t.name
-        )),
-        Action::Scale { .. } if !SCALABLE.contains(&kind) => {
-            Some(format!("{kind} has no scale subresource"))
-        }
-        Action::Scale { replicas } if *replicas < 0 => {
-            Some(format!("replicas must be 0 or more, not {replicas}"))
-        }
-        Action::DeletePod if kind != "Pod" => {
-            Some(format!("only pods can be deleted here, not a {kind}"))
-        }
-        Action::SetImage { image, .. } if image.trim().is_empty() => {
-            Some("the image is empty".into())
-        }
-        _ => None,
-    }
+/// `leaf` nested under the field names of `path` (`["spec", "template"]`).
+fn nest(path: &[Box<str>], leaf: Value) -> Value {
+    path.iter().rev().fold(leaf, |inner, key| {
+        let mut m = Map::new();
+        m.insert(key.to_string(), inner);
+        Value::Object(m)
+    })
 }
 
 /// Plan the request for an action. `now` is RFC 3339 (the restart annotation's value).
-pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, String> {
-    if let Some(why) = refusal(t, action) {
-        return Err(why);
-    }
-    let path = object_path(t);
+pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, Refusal> {
+    let rule = rule_for(t, action)?;
+    let path = t.path();
     Ok(match action {
-        // Exactly what `kubectl rollout restart` sends.
+        // Exactly what `kubectl rollout restart` sends (a merge patch for custom resources).
         Action::Restart => Planned {
             method: http::Method::PATCH,
             path,
-            content_type: STRATEGIC,
-            body: json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}}),
+            content_type: match rule.patch {
+                PatchType::Strategic => STRATEGIC,
+                PatchType::Merge => MERGE,
+            },
+            body: nest(
+                &rule.template,
+                json!({"metadata": {"annotations": {RESTARTED_AT: now}}}),
+            ),
         },
         // What `kubectl set image kind/name container=image` sends: containers merge by name.
         Action::SetImage { container, image } => Planned {
             method: http::Method::PATCH,
             path,
             content_type: STRATEGIC,
-            body: json!({"spec": {"template": {"spec": {"containers": [{"name": container, "image": image}]}}}}),
+            body: nest(
+                &rule.template,
+                json!({"spec": {"containers": [{"name": container, "image": image}]}}),
+            ),
         },
         // `kubectl scale` patches the scale subresource.
         Action::Scale { replicas } => Planned {
@@ -93,8 +88,9 @@ pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, String> {
             content_type: MERGE,
             body: json!({"spec": {"replicas": replicas}}),
         },
-        // The uid precondition: a pod recreated under the same name is never the one deleted.
-        Action::DeletePod => Planned {
+        // The uid precondition: an object recreated under the same name is never the one
+        // deleted.
+        Action::Delete => Planned {
             method: http::Method::DELETE,
             path,
             content_type: JSON,
@@ -106,19 +102,46 @@ pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actions::ObjectAddress;
+    use crate::blueprint::ActionKind;
+    use crate::catalog::ClusterId;
 
-    fn deploy() -> Target {
+    fn rule(kind: ActionKind, template: &[&str]) -> ActionRule {
+        ActionRule {
+            kind,
+            template: template.iter().map(|s| (*s).into()).collect(),
+            patch: PatchType::Strategic,
+            paused: None,
+            containers: None,
+            images: None,
+            replicas: None,
+        }
+    }
+
+    fn target(kind: &str, rules: Vec<ActionRule>) -> Target {
         Target {
-            context: "prod".into(),
-            group: "apps".into(),
-            version: "v1".into(),
-            kind: "Deployment".into(),
-            plural: "deployments".into(),
-            namespace: Some("shop".into()),
-            name: "checkout".into(),
-            uid: "u-1".into(),
+            object: ObjectAddress {
+                cluster: ClusterId(0),
+                context: "prod".into(),
+                group: "apps".into(),
+                version: "v1".into(),
+                kind: kind.into(),
+                plural: "deployments".into(),
+                namespace: Some("shop".into()),
+                name: "checkout".into(),
+                uid: "u-1".into(),
+            },
+            rules: rules.into(),
             paused: false,
         }
+    }
+
+    fn deploy() -> Target {
+        let t = &["spec", "template"];
+        target(
+            "Deployment",
+            ActionKind::ALL.iter().map(|k| rule(*k, t)).collect(),
+        )
     }
 
     #[test]
@@ -134,18 +157,61 @@ mod tests {
     }
 
     #[test]
-    fn paused_and_wrong_kinds_are_refused() {
+    fn the_rule_places_the_template_and_picks_the_patch_type() {
+        let mut r = rule(
+            ActionKind::Restart,
+            &["spec", "jobTemplate", "spec", "template"],
+        );
+        r.patch = PatchType::Merge;
+        let p = plan(&target("Widget", vec![r]), &Action::Restart, "t").expect("plan");
+        assert_eq!(p.content_type, MERGE);
+        assert_eq!(
+            p.body.to_string(),
+            r#"{"spec":{"jobTemplate":{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"t"}}}}}}}"#
+        );
+    }
+
+    #[test]
+    fn actions_the_kind_does_not_take_are_refused_with_the_reason() {
+        let job = target("Job", vec![]);
+        for a in [
+            Action::Restart,
+            Action::Scale { replicas: 1 },
+            Action::Delete,
+        ] {
+            assert_eq!(
+                refusal(&job, &a),
+                Some(Refusal::NotOffered {
+                    action: a.kind().name(),
+                    kind: "Job".into()
+                })
+            );
+        }
+        assert_eq!(
+            refusal(&job, &Action::Restart).map(|r| r.to_string()),
+            Some(
+                "restart does not apply to a Job (its blueprint does not offer it for this kind)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn paused_objects_and_bad_inputs_are_refused() {
         let mut t = deploy();
         t.paused = true;
-        assert!(
-            plan(&t, &Action::Restart, "x")
-                .expect_err("paused")
-                .contains("paused")
+        let why = plan(&t, &Action::Restart, "x").expect_err("paused");
+        assert!(matches!(why, Refusal::Paused { .. }));
+        assert!(why.to_string().contains("kubectl rollout resume"), "{why}");
+        assert_eq!(
+            refusal(&deploy(), &Action::Scale { replicas: -1 }),
+            Some(Refusal::NegativeReplicas(-1))
         );
-        t.kind = "CronJob".into();
-        assert!(refusal(&t, &Action::Scale { replicas: 1 }).is_some());
-        assert!(refusal(&deploy(), &Action::Scale { replicas: -1 }).is_some());
-        assert!(refusal(&deploy(), &Action::DeletePod).is_some());
+        let empty = Action::SetImage {
+            container: "app".into(),
+            image: " ".into(),
+        };
+        assert_eq!(refusal(&deploy(), &empty), Some(Refusal::EmptyImage));
     }
 
     #[test]
@@ -160,16 +226,13 @@ mod tests {
     }
 
     #[test]
-    fn delete_pod_carries_the_uid() {
-        let t = Target {
-            group: String::new(),
-            kind: "Pod".into(),
-            plural: "pods".into(),
-            name: "checkout-1".into(),
-            uid: "pod-uid".into(),
-            ..deploy()
-        };
-        let p = plan(&t, &Action::DeletePod, "x").expect("plan");
+    fn delete_carries_the_uid() {
+        let mut t = target("Pod", vec![rule(ActionKind::Delete, &[])]);
+        t.group = String::new();
+        t.plural = "pods".into();
+        t.name = "checkout-1".into();
+        t.uid = "pod-uid".into();
+        let p = plan(&t, &Action::Delete, "x").expect("plan");
         assert_eq!(p.method, http::Method::DELETE);
         assert_eq!(p.path, "/api/v1/namespaces/shop/pods/checkout-1");
         assert_eq!(p.body["preconditions"]["uid"], "pod-uid");

@@ -2,6 +2,7 @@
 //! per context) before anything is sent; otherwise sends exactly the planned request.
 
 use super::audit::AuditLog;
+use super::error::{ActionError, ApiFailure, Refusal};
 use super::plan::{Planned, plan};
 use super::{Action, Target, words};
 use crate::catalog::ClusterId;
@@ -9,22 +10,41 @@ use crate::config::UserConfig;
 use crate::fleet::ClientSet;
 use std::time::Duration;
 
-/// The result of one action run.
+/// An action that was applied.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub ok: bool,
+pub struct Done {
+    /// What was done, in words.
     pub message: String,
     /// `metadata.generation` after the change (rollout progress is done when the controller
     /// observed it).
     pub generation: Option<i64>,
 }
 
-impl Outcome {
-    fn failed(message: String) -> Self {
-        Outcome {
-            ok: false,
-            message,
-            generation: None,
+/// The result of one action run in words, as the UI shows it ([`Executor::act`] gives it
+/// typed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub ok: bool,
+    /// What was done, or why not.
+    pub message: String,
+    /// `metadata.generation` after the change (rollout progress is done when the controller
+    /// observed it).
+    pub generation: Option<i64>,
+}
+
+impl From<Result<Done, ActionError>> for Outcome {
+    fn from(r: Result<Done, ActionError>) -> Self {
+        match r {
+            Ok(d) => Outcome {
+                ok: true,
+                message: d.message,
+                generation: d.generation,
+            },
+            Err(e) => Outcome {
+                ok: false,
+                message: e.to_string(),
+                generation: None,
+            },
         }
     }
 }
@@ -85,24 +105,32 @@ impl Executor {
         self.clients.get(ClusterId(i as u16))
     }
 
-    /// Run one action: check, send, word the outcome, audit.
-    pub async fn execute(&self, t: &Target, a: &Action) -> Outcome {
-        let (outcome, label) = self.send(t, a).await;
-        if let Err(e) = self.audit.append(t, a, label, &outcome.message) {
+    /// Run one action: check, send, audit; the outcome typed.
+    pub async fn act(&self, t: &Target, a: &Action) -> Result<Done, ActionError> {
+        let result = self.send(t, a).await;
+        let (label, message) = match &result {
+            Ok(d) => ("ok", d.message.clone()),
+            Err(e) => (e.audit_label(), e.to_string()),
+        };
+        if let Err(e) = self.audit.append(t, a, label, &message) {
             tracing::error!("audit log {}: {e}", self.audit.path().display());
         }
-        tracing::info!(context = %t.context, kind = %t.kind, name = %t.name, action = a.verb(), outcome = label, "{}", outcome.message);
-        outcome
+        tracing::info!(context = %t.context, kind = %t.kind, name = %t.name, action = a.verb(), outcome = label, "{message}");
+        result
     }
 
-    async fn send(&self, t: &Target, a: &Action) -> (Outcome, &'static str) {
+    /// Run one action ([`Executor::act`]), its outcome in words.
+    pub async fn execute(&self, t: &Target, a: &Action) -> Outcome {
+        self.act(t, a).await.into()
+    }
+
+    async fn send(&self, t: &Target, a: &Action) -> Result<Done, ActionError> {
         if self.is_readonly(&t.context) {
-            let m = format!(
-                "read-only: {} refused in context {}; nothing was sent",
-                a.verb(),
-                t.context
-            );
-            return (Outcome::failed(m), "refused");
+            return Err(Refusal::ReadOnly {
+                action: a.verb(),
+                context: t.context.clone(),
+            }
+            .into());
         }
         let now = jiff::Timestamp::now()
             .round(jiff::Unit::Second)
@@ -110,56 +138,49 @@ impl Executor {
             .unwrap_or_default();
         let planned = match plan(t, a, &now) {
             Ok(p) => p,
-            Err(why) => return (Outcome::failed(why), "refused"),
+            Err(why) => return Err(why.into()),
         };
         let Some(client) = self.client(&t.context) else {
-            return (
-                Outcome::failed(format!("no connection to context {}", t.context)),
-                "failed",
-            );
+            return Err(ApiFailure::NoConnection {
+                context: t.context.clone(),
+            }
+            .into());
         };
         let req = match to_request(&planned) {
             Ok(r) => r,
-            Err(e) => return (Outcome::failed(e), "failed"),
+            Err(e) => return Err(e.into()),
         };
         match tokio::time::timeout(self.timeout, client.request::<serde_json::Value>(req)).await {
             Ok(Ok(v)) => {
                 let generation = v["metadata"]["generation"].as_i64();
                 let message = match a {
-                    Action::DeletePod => format!("deleted pod {}", t.name),
+                    Action::Delete => format!("deleted {} {}", t.kind.to_lowercase(), t.name),
                     _ => format!("{}: {} done", t.describe(), a.describe()),
                 };
-                (
-                    Outcome {
-                        ok: true,
-                        message,
-                        generation,
-                    },
-                    "ok",
-                )
+                Ok(Done {
+                    message,
+                    generation,
+                })
             }
-            Ok(Err(e)) => (Outcome::failed(words::failure(&e, t, a)), "failed"),
-            Err(_) => (
-                Outcome::failed(format!(
-                    "no answer within {} s from context {}: the outcome is unknown — check {} {} before retrying",
-                    self.timeout.as_secs(),
-                    t.context,
-                    t.kind,
-                    t.name
-                )),
-                "failed",
-            ),
+            Ok(Err(e)) => Err(words::failure(&e, t, a).into()),
+            Err(_) => Err(ApiFailure::Timeout {
+                secs: self.timeout.as_secs(),
+                context: t.context.clone(),
+                kind: t.kind.clone(),
+                name: t.name.clone(),
+            }
+            .into()),
         }
     }
 }
 
-fn to_request(p: &Planned) -> Result<http::Request<Vec<u8>>, String> {
-    let body = serde_json::to_vec(&p.body).map_err(|e| e.to_string())?;
+fn to_request(p: &Planned) -> Result<http::Request<Vec<u8>>, ApiFailure> {
+    let body = serde_json::to_vec(&p.body).map_err(|e| ApiFailure::Request(e.to_string()))?;
     http::Request::builder()
         .method(p.method.clone())
         .uri(&p.path)
         .header(http::header::CONTENT_TYPE, p.content_type)
         .header(http::header::ACCEPT, "application/json")
         .body(body)
-        .map_err(|e| e.to_string())
+        .map_err(|e| ApiFailure::Request(e.to_string()))
 }

@@ -1,35 +1,33 @@
-//! API errors in words a user can act on. Never claims an outcome it does not know.
+//! API errors classified into [`ApiFailure`]s, whose words a user can act on. Never claims an
+//! outcome it does not know.
 
+use super::error::ApiFailure;
 use super::{Action, Target};
 
-/// Describe a failed request.
-pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> String {
-    let what = format!(
-        "{} {}/{}",
-        t.kind,
-        t.namespace.as_deref().unwrap_or("-"),
-        t.name
-    );
+/// Classify a failed request.
+pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> ApiFailure {
+    let what = t.what();
     match e {
         kube::Error::Api(s) => match s.code {
-            401 => format!(
-                "unauthorized in context {}: credentials expired or invalid ({}); nothing was changed",
-                t.context, s.message
-            ),
-            403 => format!(
-                "forbidden: your credentials for context {} may not {} {what} ({}); nothing was changed",
-                t.context,
-                a.verb(),
-                s.message
-            ),
-            404 => format!("{what} no longer exists (deleted meanwhile?); nothing was changed"),
-            409 if matches!(a, Action::DeletePod) => format!(
-                "{what} was replaced by a new pod with the same name (uid changed); nothing was deleted — look again and retry"
-            ),
-            409 => format!(
-                "conflict on {what}: {}; nothing was changed — retry",
-                s.message
-            ),
+            401 => ApiFailure::Unauthorized {
+                context: t.context.clone(),
+                message: s.message.clone(),
+            },
+            403 => ApiFailure::Forbidden {
+                context: t.context.clone(),
+                action: a.verb(),
+                what,
+                message: s.message.clone(),
+            },
+            404 => ApiFailure::NotFound { what },
+            409 if matches!(a, Action::Delete) => ApiFailure::Replaced {
+                what,
+                kind: t.kind.clone(),
+            },
+            409 => ApiFailure::Conflict {
+                what,
+                message: s.message.clone(),
+            },
             422 => {
                 let causes = s
                     .details
@@ -43,27 +41,33 @@ pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> String {
                     })
                     .filter(|c| !c.is_empty())
                     .unwrap_or_else(|| s.message.clone());
-                format!("rejected as invalid: {causes}; nothing was changed")
+                ApiFailure::Invalid { causes }
             }
-            code if code >= 500 => format!(
-                "server error {code} ({}): the change may or may not have been applied — check {what} before retrying",
-                s.message
-            ),
-            code => format!("{code} {}: {}", s.reason, s.message),
+            code if code >= 500 => ApiFailure::Server {
+                code,
+                message: s.message.clone(),
+                what,
+            },
+            code => ApiFailure::Status {
+                code,
+                reason: s.reason.clone(),
+                message: s.message.clone(),
+            },
         },
         other => {
             let m = other.to_string();
-            let m: String = m
+            let message: String = m
                 .lines()
                 .next()
                 .unwrap_or_default()
                 .chars()
                 .take(200)
                 .collect();
-            format!(
-                "no answer from context {}: {m}; the outcome is unknown — check {what} before retrying",
-                t.context
-            )
+            ApiFailure::NoAnswer {
+                context: t.context.clone(),
+                message,
+                what,
+            }
         }
     }
 }
@@ -71,6 +75,8 @@ pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actions::ObjectAddress;
+    use crate::catalog::ClusterId;
 
     /// A captured real Status body (the `.txt` captures end with an `HTTP <code>` line).
     fn captured(text: &str) -> kube::Error {
@@ -81,14 +87,18 @@ mod tests {
 
     fn target(kind: &str) -> Target {
         Target {
-            context: "prod".into(),
-            group: "apps".into(),
-            version: "v1".into(),
-            kind: kind.into(),
-            plural: "deployments".into(),
-            namespace: Some("shop".into()),
-            name: "checkout".into(),
-            uid: "u".into(),
+            object: ObjectAddress {
+                cluster: ClusterId(0),
+                context: "prod".into(),
+                group: "apps".into(),
+                version: "v1".into(),
+                kind: kind.into(),
+                plural: "deployments".into(),
+                namespace: Some("shop".into()),
+                name: "checkout".into(),
+                uid: "u".into(),
+            },
+            rules: Vec::new().into(),
             paused: false,
         }
     }
@@ -98,7 +108,9 @@ mod tests {
         let e = captured(include_str!(
             "../../tests/fixtures/k8s-wire/error-403-patch.txt"
         ));
-        let m = failure(&e, &target("Deployment"), &Action::Restart);
+        let f = failure(&e, &target("Deployment"), &Action::Restart);
+        assert!(matches!(f, ApiFailure::Forbidden { .. }), "{f:?}");
+        let m = f.to_string();
         assert!(
             m.starts_with("forbidden: your credentials for context prod may not restart"),
             "{m}"
@@ -106,22 +118,29 @@ mod tests {
         assert!(m.contains("cannot patch resource"), "{m}");
 
         let e = captured(include_str!("../../tests/fixtures/k8s-wire/error-404.txt"));
-        let m = failure(&e, &target("Deployment"), &Action::Restart);
-        assert!(m.contains("no longer exists"), "{m}");
+        let f = failure(&e, &target("Deployment"), &Action::Restart);
+        assert_eq!(
+            f.to_string(),
+            "Deployment shop/checkout no longer exists (deleted meanwhile?); nothing was changed"
+        );
 
         let e = captured(include_str!(
             "../../tests/fixtures/k8s-wire/error-409-precondition.txt"
         ));
-        let m = failure(&e, &target("Pod"), &Action::DeletePod);
+        let m = failure(&e, &target("Pod"), &Action::Delete).to_string();
         assert!(
-            m.contains("uid changed") && m.contains("nothing was deleted"),
+            m.contains("replaced by a new Pod")
+                && m.contains("uid changed")
+                && m.contains("nothing was deleted"),
             "{m}"
         );
 
         let e = captured(include_str!(
             "../../tests/fixtures/k8s-wire/error-422-scale.txt"
         ));
-        let m = failure(&e, &target("Deployment"), &Action::Scale { replicas: -1 });
+        let f = failure(&e, &target("Deployment"), &Action::Scale { replicas: -1 });
+        assert!(!f.outcome_unknown());
+        let m = f.to_string();
         assert!(m.starts_with("rejected as invalid: spec.replicas:"), "{m}");
     }
 }

@@ -1,6 +1,7 @@
 //! Compiling a blueprint spec: parse every path, convert defaults, resolve relation targets
 //! and columns, reporting each problem at its place in the file.
 
+use super::actions::ActionCompiler;
 use super::compiled::{Blueprint, LinkRule, Origin};
 use super::convert::{PropRule, convert_default};
 use super::error::Diagnostic;
@@ -27,6 +28,8 @@ pub(crate) struct Compiler<'a> {
     /// Identifier → id, for relation targets.
     pub index: &'a HashMap<String, BpId>,
     pub diags: Vec<Diagnostic>,
+    /// (blueprint index, action) not offered after all (see `actions::check_set`).
+    pub dropped: &'a [(usize, super::ActionKind)],
 }
 
 impl Compiler<'_> {
@@ -43,6 +46,18 @@ impl Compiler<'_> {
         let links = self.links(&spec);
         let (targets, collapse) = self.targets(&spec);
         let columns = self.columns(&spec);
+        let (action_kinds, action_rules) = ActionCompiler {
+            spec: &spec,
+            loc: self.loc,
+            diags: &mut self.diags,
+            dropped: self
+                .dropped
+                .iter()
+                .filter(|(i, _)| *i == usize::from(id.0))
+                .map(|(_, k)| *k)
+                .collect(),
+        }
+        .compile();
         (self.diags.len() == before).then(|| Blueprint {
             id,
             spec,
@@ -53,6 +68,8 @@ impl Compiler<'_> {
             targets,
             collapse,
             columns,
+            action_kinds,
+            action_rules,
         })
     }
 

@@ -2,9 +2,10 @@
 //! and [`Blueprint::project`], which turns one Kubernetes object into a [`Record`]. Built by
 //! the private `compile` module.
 
+use super::actions::ActionRule;
 use super::convert::{PropRule, parse_time, to_string};
 use super::path::PathExpr;
-use super::{BlueprintSpec, BpId, Link, Record};
+use super::{ActionKind, BlueprintSpec, BpId, Link, Record};
 use serde_json::Value as Json;
 
 /// Where a blueprint was defined.
@@ -38,6 +39,10 @@ pub struct Blueprint {
     pub(super) collapse: Box<[Box<[BpId]>]>,
     /// Property indices shown as columns.
     pub(super) columns: Box<[usize]>,
+    /// The actions the blueprint lists, in order.
+    pub(super) action_kinds: Box<[ActionKind]>,
+    /// Per source: how each of its actions is sent.
+    pub(super) action_rules: Box<[Box<[ActionRule]>]>,
 }
 
 /// How one relation's [`Link`] is read from an object.
@@ -87,6 +92,22 @@ impl Blueprint {
     /// applies).
     pub fn prop_path(&self, source: usize, prop: usize) -> Option<&PathExpr> {
         self.paths.get(source)?.get(prop)?.as_ref()
+    }
+
+    /// The actions the blueprint lists (for a derived blueprint: those taken on the entities
+    /// it is derived from).
+    pub fn actions(&self) -> &[ActionKind] {
+        &self.action_kinds
+    }
+
+    /// How each action of source `source` is sent (only the actions this kind takes).
+    pub fn source_actions(&self, source: usize) -> &[ActionRule] {
+        self.action_rules.get(source).map_or(&[], |r| r)
+    }
+
+    /// How action `kind` is sent for source `source`, if that kind takes it.
+    pub fn action_rule(&self, source: usize, kind: ActionKind) -> Option<&ActionRule> {
+        self.source_actions(source).iter().find(|r| r.kind == kind)
     }
 
     /// Where the blueprint was defined.

@@ -5,7 +5,8 @@ use super::compile::Compiler;
 use super::compiled::Origin;
 use super::error::{BlueprintError, Diagnostic};
 use super::locate::{Locator, Step, duplicate_top_level_key};
-use super::{Blueprint, BlueprintSpec, BpId, validate};
+use super::roles::{self, Roles};
+use super::{Blueprint, BlueprintSpec, BpId, actions, validate};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -75,8 +76,10 @@ struct File {
 }
 
 /// Load `layers` (built-ins, then user files): later layers replace blueprints of earlier ones
-/// by identifier; within a layer an identifier may appear once.
-pub(super) fn build(layers: Vec<Vec<(String, String)>>) -> Result<Vec<Blueprint>, BlueprintError> {
+/// by identifier; within a layer an identifier may appear once. Also resolves the roles.
+pub(super) fn build(
+    layers: Vec<Vec<(String, String)>>,
+) -> Result<(Vec<Blueprint>, Roles), BlueprintError> {
     let builtin_layers = usize::from(layers.len() > 1);
     let mut files = Vec::new();
     let mut diags = Vec::new();
@@ -172,6 +175,15 @@ pub(super) fn build(layers: Vec<Vec<(String, String)>>) -> Result<Vec<Blueprint>
         .map(|&i| (&merged[i].spec, &locs[i]))
         .collect();
     validate::check_set(&ordered, &mut diags);
+    let by_id: Vec<(&BlueprintSpec, &Locator<'_>)> =
+        merged.iter().map(|p| &p.spec).zip(&locs).collect();
+    let roles = roles::resolve(&by_id, &mut diags);
+    let with_origin: Vec<(&BlueprintSpec, &Locator<'_>, bool)> = merged
+        .iter()
+        .zip(&locs)
+        .map(|(p, l)| (&p.spec, l, files[p.file].builtin))
+        .collect();
+    let dropped = actions::check_set(&with_origin, &roles, &mut diags);
 
     let index: HashMap<String, BpId> = merged
         .iter()
@@ -191,6 +203,7 @@ pub(super) fn build(layers: Vec<Vec<(String, String)>>) -> Result<Vec<Blueprint>
             loc,
             index: &index,
             diags: Vec::new(),
+            dropped: &dropped,
         };
         let compiled = compiler.compile(bp_id(i), p.spec, origin);
         diags.append(&mut compiler.diags);
@@ -213,7 +226,7 @@ pub(super) fn build(layers: Vec<Vec<(String, String)>>) -> Result<Vec<Blueprint>
         diags.dedup();
         return Err(BlueprintError { diagnostics: diags });
     }
-    Ok(blueprints)
+    Ok((blueprints, roles))
 }
 
 fn bp_id(i: usize) -> BpId {

@@ -7,8 +7,11 @@
 //!   [`Record`];
 //! - [`BlueprintSet`]: built-ins plus user files, validated with precise errors
 //!   ([`BlueprintError`]);
+//! - [`ActionRule`]: how each action is sent for each source kind; [`Roles`]: which blueprint
+//!   is the cluster, namespace, pod, workload and running-service one;
 //! - [`check_dir`] / [`check_builtin`]: `kubeatlas blueprints check`.
 
+pub mod actions;
 mod check;
 mod compile;
 pub mod compiled;
@@ -21,15 +24,18 @@ pub mod model;
 pub mod path;
 pub mod prune;
 pub mod record;
+pub mod roles;
 pub mod set;
 mod validate;
 pub mod value;
 
+pub use actions::ActionRule;
 pub use check::{check_builtin, check_dir};
 pub use compiled::{Blueprint, Origin};
 pub use error::{BlueprintError, Diagnostic};
 pub use model::*;
 pub use path::{PathError, PathExpr};
 pub use record::{BpId, Link, Record};
+pub use roles::Roles;
 pub use set::{BUILTIN_FILES, BlueprintSet};
 pub use value::{List, Str, Value};

@@ -2,7 +2,9 @@
 //!
 //! A blueprint is data (YAML in `blueprints/`), never per-kind Rust code. Properties are path
 //! expressions over the Kubernetes object; relations say how entities link up; `health` and
-//! `actions` pick from a small fixed vocabulary the rest of the program understands.
+//! `actions` pick from a small fixed vocabulary the rest of the program understands. Each action
+//! is one fixed request shape (see [`ActionKind`]) that a blueprint may tune per source kind:
+//! where the pod template is, which patch type, which properties feed it.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,6 +26,10 @@ pub struct BlueprintSpec {
     /// Internal blueprints (e.g. replicaset) are watched and related through but not listed.
     #[serde(default)]
     pub hidden: bool,
+    /// The part this blueprint plays for the program (see [`Role`]); default: the role named
+    /// like its identifier, if any.
+    #[serde(default)]
+    pub role: Option<Role>,
     /// The Kubernetes kinds entities of this blueprint are read from. Empty for `cluster` and
     /// the derived blueprints.
     #[serde(default)]
@@ -37,9 +43,10 @@ pub struct BlueprintSpec {
     /// How health is judged (see [`HealthRule`]).
     #[serde(default)]
     pub health: HealthRule,
-    /// Which actions apply to entities of this blueprint.
+    /// Which actions apply to entities of this blueprint, with their settings (see
+    /// [`ActionsSpec`]); each source may narrow or tune them.
     #[serde(default)]
-    pub actions: Vec<ActionKind>,
+    pub actions: ActionsSpec,
     /// Property ids shown as table columns (default: every property).
     #[serde(default)]
     pub columns: Vec<String>,
@@ -73,6 +80,10 @@ pub struct SourceSpec {
     /// Per-kind health rule (e.g. `job` for Jobs inside the workload blueprint).
     #[serde(default)]
     pub health: Option<HealthRule>,
+    /// The actions this kind can take, with per-kind settings (`None`: every action of the
+    /// blueprint). An action is offered on objects of this kind when both lists name it.
+    #[serde(default)]
+    pub actions: Option<ActionsSpec>,
 }
 
 impl SourceSpec {
@@ -189,15 +200,142 @@ pub enum HealthRule {
     Job,
 }
 
-/// Actions the TUI offers on an entity.
+/// Actions the TUI offers on an entity; each is one fixed request shape.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "camelCase")]
 pub enum ActionKind {
+    /// `kubectl rollout restart`: a patch setting the pod template annotation
+    /// `kubectl.kubernetes.io/restartedAt`. Settings: `template`, `patch`, `paused`.
     Restart,
+    /// `kubectl set image`: a strategic-merge patch of one container's image in the pod
+    /// template. Settings: `template`, `containers`, `images`.
     Redeploy,
+    /// `kubectl scale`: a merge patch of the object's `scale` subresource. Setting: `replicas`.
     Scale,
+    /// DELETE with a uid precondition. No settings.
     Delete,
+    /// Pod logs: the entity's own (the `pod` role), else those of the pods whose
+    /// `via: controller` relation leads to it. Setting: `containers` (on the pod blueprint).
     Logs,
+}
+
+impl ActionKind {
+    /// Every action, in the order keys and help list them.
+    pub const ALL: [ActionKind; 5] = [
+        ActionKind::Restart,
+        ActionKind::Redeploy,
+        ActionKind::Scale,
+        ActionKind::Delete,
+        ActionKind::Logs,
+    ];
+
+    /// The name used in blueprints and messages: `restart`, `redeploy`, …
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionKind::Restart => "restart",
+            ActionKind::Redeploy => "redeploy",
+            ActionKind::Scale => "scale",
+            ActionKind::Delete => "delete",
+            ActionKind::Logs => "logs",
+        }
+    }
+
+    /// Whether the action changes the cluster (everything but `logs`).
+    pub fn mutating(self) -> bool {
+        self != ActionKind::Logs
+    }
+}
+
+/// The actions of a blueprint or a source: either a list of names (each with its defaults),
+/// `[restart, scale]`, or a mapping from name to settings, `{restart: {patch: merge}, scale: {}}`.
+/// Kept in the order written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActionsSpec(pub Vec<(ActionKind, ActionSettings)>);
+
+impl ActionsSpec {
+    /// The action names, in the order written.
+    pub fn kinds(&self) -> impl Iterator<Item = ActionKind> + '_ {
+        self.0.iter().map(|(k, _)| *k)
+    }
+
+    /// The settings written for `kind`, if it is listed.
+    pub fn get(&self, kind: ActionKind) -> Option<&ActionSettings> {
+        self.0.iter().find(|(k, _)| *k == kind).map(|(_, s)| s)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// How one action is sent for a blueprint or one of its source kinds; every field is optional
+/// and defaults as documented (a source's settings override the blueprint's, field by field).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ActionSettings {
+    /// `restart`, `redeploy`: where the pod template is, a plain field path (default
+    /// `.spec.template`; a CronJob's is `.spec.jobTemplate.spec.template`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// `restart`: the patch type (default `strategic`, as kubectl; custom resources accept
+    /// only `merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<PatchType>,
+    /// `restart`: a boolean property; when true the object is paused and not restarted
+    /// (default `paused`, when the blueprint declares it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<String>,
+    /// `redeploy`, `logs`: the list property of container names (default `containers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub containers: Option<String>,
+    /// `redeploy`: the list property of container images, aligned with `containers` (default
+    /// `images`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<String>,
+    /// `scale`: the integer property of the desired replicas, prefilling the prompt (default
+    /// `desired`, when the blueprint declares it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<String>,
+}
+
+/// The patch content type of a `restart`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum PatchType {
+    /// `application/strategic-merge-patch+json` (built-in kinds; what kubectl sends).
+    #[default]
+    Strategic,
+    /// `application/merge-patch+json` (custom resources).
+    Merge,
+}
+
+/// The part a blueprint plays for the program, resolved once per set
+/// ([`super::BlueprintSet::roles`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The kubeconfig contexts (no sources, no derivation): the fleet's rows.
+    Cluster,
+    /// The target of `via: namespace` relations; holds the environment label.
+    Namespace,
+    /// Objects with logs: `logs` streams the entity's own.
+    Pod,
+    /// The running units services and running services are derived from.
+    Workload,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Cluster, Role::Namespace, Role::Pod, Role::Workload];
+
+    /// The name used in blueprints: `cluster`, `namespace`, `pod`, `workload`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Cluster => "cluster",
+            Role::Namespace => "namespace",
+            Role::Pod => "pod",
+            Role::Workload => "workload",
+        }
+    }
 }
 
 /// Blueprints computed from other entities.
@@ -227,4 +365,52 @@ pub enum DerivedKind {
     Service,
     Environment,
     RunningService,
+}
+
+impl<'de> Deserialize<'de> for ActionsSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ActionsSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of action names or a mapping from action name to settings")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<ActionsSpec, E> {
+                Ok(ActionsSpec::default())
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ActionsSpec, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = seq.next_element::<ActionKind>()? {
+                    out.push((k, ActionSettings::default()));
+                }
+                Ok(ActionsSpec(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ActionsSpec, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<ActionKind>()? {
+                    let s = map.next_value::<Option<ActionSettings>>()?;
+                    out.push((k, s.unwrap_or_default()));
+                }
+                Ok(ActionsSpec(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for ActionsSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }

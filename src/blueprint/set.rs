@@ -3,6 +3,7 @@
 
 use super::error::BlueprintError;
 use super::load::{build, read_dir};
+use super::roles::Roles;
 use super::{Blueprint, BpId, SourceSpec};
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,6 +54,7 @@ pub struct BlueprintSet {
     blueprints: Vec<Blueprint>,
     /// Lower-cased identifier, plural and aliases (hidden blueprints too) → blueprint.
     names: HashMap<String, BpId>,
+    roles: Roles,
 }
 
 impl BlueprintSet {
@@ -85,14 +87,23 @@ impl BlueprintSet {
         build(vec![files]).map(Self::from_blueprints)
     }
 
-    fn from_blueprints(blueprints: Vec<Blueprint>) -> BlueprintSet {
+    fn from_blueprints((blueprints, roles): (Vec<Blueprint>, Roles)) -> BlueprintSet {
         let mut names = HashMap::new();
         for b in &blueprints {
             for n in b.names() {
                 names.entry(n.to_lowercase()).or_insert(b.id);
             }
         }
-        BlueprintSet { blueprints, names }
+        BlueprintSet {
+            blueprints,
+            names,
+            roles,
+        }
+    }
+
+    /// Which blueprint plays each role (resolved once, at load).
+    pub fn roles(&self) -> &Roles {
+        &self.roles
     }
 
     /// Every blueprint; `all()[i].id == BpId(i)`.

@@ -86,10 +86,17 @@ pub(crate) fn check_blueprint(
 
 fn check_sources(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'_>], String)) {
     let has_derived = spec.derived.is_some();
-    if spec.sources.is_empty() && !has_derived && spec.identifier != "cluster" {
+    let cluster = super::roles::claimed(spec) == Some(super::Role::Cluster);
+    if spec.sources.is_empty() && !has_derived && !cluster {
         err(
             &[Step::Key("identifier")],
             "a blueprint needs sources (or derived); only cluster has neither".into(),
+        );
+    }
+    if cluster && (has_derived || !spec.sources.is_empty()) {
+        err(
+            &[Step::Key("identifier")],
+            "the cluster blueprint is filled from the connection: no sources, no derived".into(),
         );
     }
     if !spec.sources.is_empty() && has_derived {

@@ -25,7 +25,7 @@ impl DerivedRules {
     pub fn new(set: &BlueprintSet) -> Self {
         let mut rules = DerivedRules {
             from: None,
-            namespace_bp: set.by_identifier("namespace"),
+            namespace_bp: set.roles().namespace,
             key_props: vec![],
             version_props: vec![],
             images_prop: None,

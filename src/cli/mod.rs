@@ -72,7 +72,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let bp = s
                 .catalog
                 .blueprints()
-                .by_identifier("cluster")
+                .roles()
+                .cluster
                 .ok_or_else(|| anyhow::anyhow!("no cluster blueprint"))?;
             print!("{}", output::render(&s.catalog, bp, args::Format::Table)?);
             s.fleet.shutdown().await;
@@ -167,7 +168,7 @@ async fn run_tui(
     // Stop every watcher (and the demo simulator) before leaving.
     fleet.shutdown().await;
     if let Some(d) = demo_fleet {
-        d.fleet.shutdown().await;
+        d.shutdown().await;
     }
     result.map(|()| ExitCode::SUCCESS)
 }

@@ -42,7 +42,7 @@ pub fn target(
     }
     match kubeconfig::locate(kubeconfig) {
         Located::Files(f) => Ok(Target::Files(f)),
-        Located::Nothing if demo_if_none => {
+        Located::Nothing if demo_if_none && super::demo::AVAILABLE => {
             eprintln!(
                 "kubeatlas: no kubeconfig found (no KUBECONFIG, no ~/.kube/config): opening the built-in demo fleet"
             );

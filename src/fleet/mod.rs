@@ -163,10 +163,11 @@ const CONNECT_LIMIT: Duration = Duration::from_secs(15);
 /// Build a client from a config. Exec credential plugins run here (kube runs them while
 /// building), so this runs on the blocking pool with a time limit.
 pub async fn build_client(config: kube::Config) -> Result<kube::Client, Failure> {
+    let exec = config.auth_info.exec.clone();
     let built = tokio::task::spawn_blocking(move || kube::Client::try_from(config));
     match tokio::time::timeout(PLUGIN_LIMIT, built).await {
         Ok(Ok(Ok(c))) => Ok(c),
-        Ok(Ok(Err(e))) => Err(status::classify(&e)),
+        Ok(Ok(Err(e))) => Err(status::classify_build(&e, exec.as_ref())),
         Ok(Err(e)) => Err(Failure::Other(format!("building the client failed: {e}"))),
         Err(_) => Err(Failure::Credentials(CredentialError::PluginTimeout {
             seconds: PLUGIN_LIMIT.as_secs(),

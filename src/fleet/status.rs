@@ -53,6 +53,13 @@ pub enum CredentialError {
         status: String,
         stderr: String,
     },
+    /// The exec plugin's program is not there (client-go: "executable ... not found"), with
+    /// the kubeconfig's `installHint` when it has one.
+    #[error("exec plugin {program} not found{}", .install_hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    PluginNotFound {
+        program: String,
+        install_hint: Option<String>,
+    },
     /// The exec plugin did not finish in time (waiting for a login that never comes?).
     #[error("the exec plugin gave no answer within {seconds} s")]
     PluginTimeout { seconds: u64 },
@@ -131,6 +138,25 @@ fn of_status(code: u16, reason: &str, message: String) -> Failure {
             message,
         },
     }
+}
+
+/// Classify an error from building a client: as [`classify`], and a credential plugin whose
+/// program cannot be found is named with the kubeconfig's install hint, as kubectl does.
+pub fn classify_build(e: &kube::Error, exec: Option<&kube::config::ExecConfig>) -> Failure {
+    if let kube::Error::Auth(kube::client::AuthError::AuthExecStart(io)) = e
+        && io.kind() == std::io::ErrorKind::NotFound
+        && let Some(command) = exec.and_then(|x| x.command.as_deref())
+    {
+        let hint = exec
+            .and_then(|x| x.install_hint.as_deref())
+            .map(|h| h.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|h| !h.is_empty());
+        return Failure::Credentials(CredentialError::PluginNotFound {
+            program: command.to_string(),
+            install_hint: hint.map(|h| first_line(&h)),
+        });
+    }
+    classify(e)
 }
 
 /// Classify a watcher error (it wraps client errors).
@@ -291,5 +317,33 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_missing_exec_plugin_is_named_with_its_install_hint() {
+        let exec: kube::config::ExecConfig = serde_json::from_value(serde_json::json!({
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": "kubeatlas-no-such-plugin",
+            "installHint": "Install it with:\n  brew install no-such-plugin"
+        }))
+        .expect("exec");
+        let mut config = kube::Config::new("http://127.0.0.1:1".parse().expect("uri"));
+        config.auth_info.exec = Some(exec);
+        let Err(f) = crate::fleet::build_client(config).await else {
+            panic!("a client without its plugin");
+        };
+        assert!(
+            matches!(
+                f,
+                Failure::Credentials(CredentialError::PluginNotFound { .. })
+            ),
+            "{f:?}"
+        );
+        assert_eq!(
+            f.cluster_status(),
+            ClusterStatus::Unauthorized(
+                "credentials failed: exec plugin kubeatlas-no-such-plugin not found (Install it with: brew install no-such-plugin)".into()
+            )
+        );
     }
 }

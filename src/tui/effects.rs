@@ -3,14 +3,13 @@
 //! through the [`Executor`] only; log lines come back in batches over a bounded channel, so a
 //! chatty pod slows its own stream down instead of growing memory.
 
-use super::msg::{Effect, Msg, ObjectTarget, Reply};
+use super::msg::{Effect, Msg, Reply};
 use super::yaml;
-use crate::actions::Executor;
 use crate::actions::access::{self, Attributes, Verdict};
 use crate::actions::logs::{self, LogEvent, LogRequest};
+use crate::actions::{Executor, ObjectAddress};
 use crate::fleet::ClientSet;
 use kube::api::{Api, DynamicObject};
-use kube::core::{ApiResource, GroupVersionKind};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, Sender, UnboundedSender};
 use tokio::task::JoinSet;
@@ -59,7 +58,7 @@ impl Runner {
             .ok_or_else(|| "no API client for this context (yet)".to_string())
     }
 
-    fn client(&self, t: &ObjectTarget) -> Result<kube::Client, String> {
+    fn client(&self, t: &ObjectAddress) -> Result<kube::Client, String> {
         self.client_of(t.cluster)
     }
 
@@ -209,18 +208,9 @@ impl Runner {
     }
 }
 
-/// The `ApiResource` of a target (plural from the blueprint, else guessed from the kind).
-pub fn api_resource(t: &ObjectTarget) -> ApiResource {
-    let gvk = GroupVersionKind::gvk(&t.group, &t.version, &t.kind);
-    match &t.plural {
-        Some(p) => ApiResource::from_gvk_with_plural(&gvk, p),
-        None => ApiResource::from_gvk(&gvk),
-    }
-}
-
 /// GET one object and render it as sanitized YAML.
-pub async fn fetch_yaml(client: kube::Client, t: &ObjectTarget) -> Result<String, String> {
-    let ar = api_resource(t);
+pub async fn fetch_yaml(client: kube::Client, t: &ObjectAddress) -> Result<String, String> {
+    let ar = t.api_resource();
     let api: Api<DynamicObject> = match &t.namespace {
         Some(ns) => Api::namespaced_with(client, ns, &ar),
         None => Api::all_with(client, &ar),
@@ -279,20 +269,21 @@ async fn access_reviews(
     whoami: bool,
     checks: Vec<Attributes>,
 ) -> (Option<String>, Vec<(Attributes, Result<Verdict, String>)>) {
-    let user = if whoami {
+    // All at once: a slow context costs one round trip, not one per question.
+    let user = async {
+        if !whoami {
+            return None;
+        }
         post_review(client, access::WHOAMI_PATH, &access::whoami_body())
             .await
             .ok()
             .and_then(|v| access::parse_whoami(&v))
-    } else {
-        None
     };
-    let mut answers = Vec::with_capacity(checks.len());
-    for a in checks {
+    let answers = futures::future::join_all(checks.into_iter().map(|a| async move {
         let verdict = post_review(client, access::REVIEW_PATH, &access::review_body(&a))
             .await
             .and_then(|v| access::parse_review(&v).map_err(|e| e.to_string()));
-        answers.push((a, verdict));
-    }
-    (user, answers)
+        (a, verdict)
+    }));
+    futures::future::join(user, answers).await
 }

@@ -45,7 +45,7 @@ pub mod view;
 pub mod yaml;
 
 pub use app::App;
-pub use msg::{Effect, Msg, ObjectTarget, Reply};
+pub use msg::{Effect, Msg, Reply};
 pub use runtime::run;
 pub use update::update;
 

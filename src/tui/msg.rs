@@ -3,7 +3,7 @@
 
 use crate::actions::access::{Attributes, Verdict};
 use crate::actions::logs::LogRequest;
-use crate::actions::{Action, Outcome, Target};
+use crate::actions::{Action, ObjectAddress, Outcome, Target};
 use crate::catalog::{ClusterId, EntityRef};
 use crossterm::event::KeyEvent;
 
@@ -23,20 +23,6 @@ pub enum Msg {
     },
 }
 
-/// The API object an effect reads or acts on: everything the runner needs, so it never looks
-/// at the catalog (which only the TUI task owns).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectTarget {
-    pub cluster: ClusterId,
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    /// Resource plural when the blueprint names it; guessed from the kind otherwise.
-    pub plural: Option<String>,
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
 /// Something the state machine wants done outside itself. The runner performs it without
 /// blocking the input loop and answers with [`Msg::EffectDone`].
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +30,7 @@ pub enum Effect {
     /// GET the object and show it as YAML.
     FetchYaml {
         entity: EntityRef,
-        target: ObjectTarget,
+        target: ObjectAddress,
     },
     /// Run one confirmed action on each target through the executor (the only path to a
     /// mutating request); each target answers with [`Reply::Acted`] carrying `batch`.

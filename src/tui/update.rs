@@ -5,11 +5,11 @@ use super::act;
 use super::app::{App, Mode, Overlay, Page, Prompt};
 use super::command::{self, Command};
 use super::logs;
-use super::msg::{Effect, Msg, ObjectTarget, Reply};
+use super::msg::{Effect, Msg, Reply};
 use super::table::Sort;
 use super::view::{self, RowKey, Scope, View};
 use super::yaml::{Content, YamlView};
-use crate::catalog::{Catalog, EntityRef};
+use crate::catalog::Catalog;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Fold one message into the state; return what must be done outside.
@@ -531,21 +531,6 @@ fn widen(app: &mut App, cat: &Catalog) {
     app.refresh(cat);
 }
 
-/// The API object behind an entity.
-pub fn object_target(cat: &Catalog, e: &EntityRef) -> Option<ObjectTarget> {
-    let r = cat.get(e)?;
-    let src = cat.blueprint(e.bp).spec.sources.get(r.source as usize)?;
-    Some(ObjectTarget {
-        cluster: e.cluster,
-        group: src.group.clone(),
-        version: src.version.clone(),
-        kind: src.kind.clone(),
-        plural: src.plural.clone(),
-        namespace: r.namespace.as_deref().map(str::to_string),
-        name: r.name.to_string(),
-    })
-}
-
 /// `y`: open the YAML viewer and ask for the object.
 fn yaml(app: &mut App, cat: &Catalog) -> Vec<Effect> {
     let page = app.page();
@@ -556,7 +541,7 @@ fn yaml(app: &mut App, cat: &Catalog) -> Vec<Effect> {
             _ => return vec![],
         },
     };
-    let Some(target) = object_target(cat, &entity) else {
+    let Some(target) = crate::actions::ObjectAddress::of(cat, &entity) else {
         app.tell("that entity is gone from the catalog", true);
         return vec![];
     };

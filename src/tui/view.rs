@@ -127,7 +127,7 @@ pub fn child_scope(cat: &Catalog, child: BpId, parent: &RowKey) -> Option<Scope>
 
 /// The blueprint of the fleet's rows (`cluster`), if the set has one.
 pub fn cluster_blueprint(cat: &Catalog) -> Option<BpId> {
-    cat.blueprints().by_identifier("cluster")
+    cat.blueprints().roles().cluster
 }
 
 /// The blueprint of namespaces: the target of children's `via: namespace` relations.

@@ -6,7 +6,7 @@ use kubeatlas::blueprint::Record;
 use kubeatlas::catalog::{Catalog, ClusterStatus};
 use kubeatlas::cli::session::{self, Session, Target};
 use kubeatlas::config::{Paths, UserConfig};
-use kubeatlas::sim::{SimFleet, SimResource};
+use kubeatlas_sim::{SimFleet, SimResource};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -197,7 +197,7 @@ fn delete_pod_with_a_stale_uid_deletes_nothing_then_deletes_and_is_replaced() {
 
         let mut stale = t.clone();
         stale.uid = "00000000-0000-0000-0000-000000000000".into();
-        let out = ex.execute(&stale, &Action::DeletePod).await;
+        let out = ex.execute(&stale, &Action::Delete).await;
         assert!(!out.ok);
         assert!(
             out.message.contains("nothing was deleted"),
@@ -207,7 +207,7 @@ fn delete_pod_with_a_stale_uid_deletes_nothing_then_deletes_and_is_replaced() {
         let path = format!("/api/v1/namespaces/{ns}/pods/{}", pod.name);
         assert!(get(&admin, &path).await.is_ok(), "the pod is still there");
 
-        let out = ex.execute(&t, &Action::DeletePod).await;
+        let out = ex.execute(&t, &Action::Delete).await;
         assert!(out.ok, "{}", out.message);
         assert!(
             pump_until(&mut s, T, |c| c.get(&pod_ref).is_none()

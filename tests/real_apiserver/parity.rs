@@ -4,7 +4,7 @@
 
 use crate::envtest::{self, post};
 use crate::support::*;
-use kubeatlas::sim::{SimFleet, SimResource};
+use kubeatlas_sim::{SimFleet, SimResource};
 use serde_json::{Value, json};
 
 /// Send one request; the HTTP status and the JSON body (or the text, as a JSON string).

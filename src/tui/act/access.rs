@@ -28,9 +28,14 @@ impl AccessState {
     /// Effects asking what is not known yet about `(context, attributes)` pairs.
     fn ask(&mut self, cat: &Catalog, wanted: &[(String, Attributes)]) -> Vec<Effect> {
         let mut contexts: Vec<&String> = wanted.iter().map(|(c, _)| c).collect();
+        contexts.sort();
         contexts.dedup();
         let mut out = vec![];
         for ctx in contexts {
+            // A context the catalog does not know has no client to ask: nothing is pending.
+            let Some(cluster) = cat.cluster_by_name(ctx) else {
+                continue;
+            };
             let attrs: Vec<Attributes> = wanted
                 .iter()
                 .filter(|(c, _)| c == ctx)
@@ -38,9 +43,6 @@ impl AccessState {
                 .collect();
             let checks = self.cache.ask(ctx, &attrs);
             let whoami = self.asked_user.insert(ctx.clone());
-            let Some(cluster) = cat.cluster_by_name(ctx) else {
-                continue;
-            };
             if !checks.is_empty() || whoami {
                 out.push(Effect::CheckAccess {
                     cluster,
@@ -123,12 +125,16 @@ pub fn answered(
         app.access.cache.answer(&context, a, verdict);
     }
     app.dirty = true;
-    match app.access.resume.take() {
+    let fx = match app.access.resume.take() {
         Some((kind, s)) if app.overlay.is_none() && subject(app).as_ref() == Some(&s) => {
             super::start(app, cat, kind)
         }
         _ => vec![],
-    }
+    };
+    // A review that got no answer let this key go on (the server decides when the action is
+    // sent); the next key asks again.
+    app.access.cache.forget_unanswered();
+    fx
 }
 
 /// An action failed: the server may have refused it, so the verdicts of its context and

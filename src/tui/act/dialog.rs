@@ -138,7 +138,7 @@ impl Dialog {
         };
         let action = match kind {
             ActionKind::Restart => Some(Action::Restart),
-            ActionKind::Delete => Some(Action::DeletePod),
+            ActionKind::Delete => Some(Action::Delete),
             _ => None,
         };
         Ok(Dialog {
@@ -284,7 +284,9 @@ impl Dialog {
 
     /// The first refusal of `action` by any target.
     fn refused(&self, action: &Action) -> Option<String> {
-        self.targets.iter().find_map(|t| refusal(&t.target, action))
+        self.targets
+            .iter()
+            .find_map(|t| refusal(&t.target, action).map(|r| r.to_string()))
     }
 
     fn ready(&mut self, action: Action) -> (Step, Answer) {

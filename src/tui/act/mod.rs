@@ -13,8 +13,8 @@ use super::logs;
 use super::msg::Effect;
 use super::view::{RowKey, View};
 use crate::actions::plan::refusal;
-use crate::actions::{Action, Outcome, Target};
-use crate::blueprint::{ActionKind, BpId, DerivedKind};
+use crate::actions::{Action, Outcome, Target, applicable};
+use crate::blueprint::{ActionKind, BpId};
 use crate::catalog::{Catalog, EntityRef};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dialog::{Acted, Answer, Dialog};
@@ -75,16 +75,7 @@ pub fn mutating(kind: ActionKind) -> bool {
 
 /// The blueprint of running services (the matrix's rows), if the set has one.
 pub fn running_service_blueprint(cat: &Catalog) -> Option<BpId> {
-    cat.blueprints()
-        .all()
-        .iter()
-        .find(|b| {
-            b.spec
-                .derived
-                .as_ref()
-                .is_some_and(|d| d.kind == DerivedKind::RunningService)
-        })
-        .map(|b| b.id)
+    cat.blueprints().roles().running_service
 }
 
 /// The blueprint whose `actions` apply on the current page.
@@ -100,7 +91,7 @@ fn view_blueprint(app: &App, cat: &Catalog) -> Option<BpId> {
 /// The blueprint's actions on the current page (before read-only and access filtering).
 pub fn actions_here(app: &App, cat: &Catalog) -> Vec<ActionKind> {
     view_blueprint(app, cat)
-        .map(|bp| cat.blueprint(bp).spec.actions.clone())
+        .map(|bp| cat.blueprint(bp).actions().to_vec())
         .unwrap_or_default()
 }
 
@@ -160,21 +151,23 @@ pub fn readonly_here(app: &App, cat: &Catalog) -> Option<String> {
     ctxs.into_iter().find(|c| app.policy.readonly(c))
 }
 
-/// The actions offered on the current page: the blueprint's list, without the mutating ones
-/// where the context is read-only.
+/// The actions offered on the current page: the blueprint's list (for a selected entity, those
+/// its kind takes), without the mutating ones where the context is read-only.
 pub fn offered(app: &App, cat: &Catalog) -> Vec<ActionKind> {
     let Some(bp) = view_blueprint(app, cat) else {
         return vec![];
     };
     let readonly = app.readonly || readonly_here(app, cat).is_some();
-    let actions = &cat.blueprint(bp).spec.actions;
-    let denied: Vec<ActionKind> = access::denied(app, cat, actions)
+    let kinds = match subject(app) {
+        Some(Subject::Entity(e)) if e.bp == bp => applicable(cat, &e),
+        _ => cat.blueprint(bp).actions().to_vec(),
+    };
+    let denied: Vec<ActionKind> = access::denied(app, cat, &kinds)
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    actions
-        .iter()
-        .copied()
+    kinds
+        .into_iter()
         .filter(|k| !(readonly && mutating(*k)))
         .filter(|k| !denied.contains(k))
         .collect()
@@ -186,7 +179,7 @@ pub fn start(app: &mut App, cat: &Catalog, kind: ActionKind) -> Vec<Effect> {
         return vec![];
     };
     let spec = &cat.blueprint(bp).spec;
-    if !spec.actions.contains(&kind) {
+    if !cat.blueprint(bp).actions().contains(&kind) {
         let what = spec.plural.as_deref().unwrap_or(&spec.identifier);
         app.tell(format!("{} does not apply to {what}", word(kind)), false);
         return vec![];
@@ -194,6 +187,17 @@ pub fn start(app: &mut App, cat: &Catalog, kind: ActionKind) -> Vec<Effect> {
     let Some(subject) = subject(app) else {
         return vec![];
     };
+    if let Subject::Entity(e) = &subject
+        && !applicable(cat, e).contains(&kind)
+        && let Some(r) = cat.get(e)
+    {
+        let why = crate::actions::Refusal::NotOffered {
+            action: kind.name(),
+            kind: super::view::kind_of(cat, r).to_string(),
+        };
+        app.tell(why.to_string(), false);
+        return vec![];
+    }
     if kind == ActionKind::Logs {
         return match subject {
             Subject::Entity(e) => logs::open(app, cat, &e),
@@ -226,7 +230,7 @@ pub fn start(app: &mut App, cat: &Catalog, kind: ActionKind) -> Vec<Effect> {
                 Some(ns) => format!("{} {ns}/{} in context {}", t.kind, t.name, t.context),
                 None => format!("{} {} in context {}", t.kind, t.name, t.context),
             };
-            (vec![e.clone()], what, t.name, false)
+            (vec![e.clone()], what, t.name.clone(), false)
         }
         Subject::Cell { service, env } => {
             let Some(rs) = cat.running_service(service, env) else {
@@ -246,7 +250,7 @@ pub fn start(app: &mut App, cat: &Catalog, kind: ActionKind) -> Vec<Effect> {
         };
         let a = acted(cat, e, t);
         match refusal(&a.target, &probe) {
-            Some(why) => skipped.push((a.label(), why)),
+            Some(why) => skipped.push((a.label(), why.to_string())),
             None => targets.push(a),
         }
     }
@@ -286,27 +290,26 @@ fn probe(kind: ActionKind) -> Action {
             image: "probe".into(),
         },
         ActionKind::Scale => Action::Scale { replicas: 0 },
-        ActionKind::Delete | ActionKind::Logs => Action::DeletePod,
+        ActionKind::Delete | ActionKind::Logs => Action::Delete,
     }
 }
 
-/// A target with its containers, images and desired replicas from the catalog.
+/// A target with its containers, images and desired replicas from the catalog: the
+/// properties its kind's redeploy and scale rules name.
 fn acted(cat: &Catalog, entity: EntityRef, target: Target) -> Acted {
-    let bp = cat.blueprint(entity.bp);
     let r = cat.get(&entity);
-    let prop = |id: &str| {
-        bp.prop_index(id)
-            .and_then(|i| r.and_then(|r| r.props.get(i)))
-    };
-    let list = |id: &str| -> Vec<String> {
-        prop(id)
+    let prop = |i: Option<usize>| i.and_then(|i| r.and_then(|r| r.props.get(i)));
+    let list = |i: Option<usize>| -> Vec<String> {
+        prop(i)
             .map(|v| v.as_list().iter().map(|s| s.to_string()).collect())
             .unwrap_or_default()
     };
+    let redeploy = target.rule(ActionKind::Redeploy);
+    let scale = target.rule(ActionKind::Scale);
     Acted {
-        containers: list("containers"),
-        images: list("images"),
-        desired: prop("desired").and_then(|v| v.as_int()),
+        containers: list(redeploy.and_then(|x| x.containers)),
+        images: list(redeploy.and_then(|x| x.images)),
+        desired: prop(scale.and_then(|x| x.replicas)).and_then(|v| v.as_int()),
         entity,
         target,
     }

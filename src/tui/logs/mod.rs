@@ -333,18 +333,9 @@ fn matches(text: &str, pat: &str) -> bool {
     text.to_lowercase().contains(&pat.to_lowercase())
 }
 
-/// The pods blueprint: the one read from core `Pod`s (the only kind with logs).
+/// The pods blueprint: the one with role `pod` (the only objects with logs).
 fn pod_blueprint(cat: &Catalog) -> Option<crate::blueprint::BpId> {
-    cat.blueprints()
-        .all()
-        .iter()
-        .find(|b| {
-            b.spec
-                .sources
-                .iter()
-                .any(|s| s.group.is_empty() && s.kind == "Pod")
-        })
-        .map(|b| b.id)
+    cat.blueprints().roles().pod
 }
 
 /// `l`: the logs of a pod, or of every pod of a workload.
@@ -372,7 +363,8 @@ pub fn open(app: &mut App, cat: &Catalog, e: &EntityRef) -> Vec<Effect> {
         .map(|p| {
             let bp = cat.blueprint(p.blueprint);
             let containers = bp
-                .prop_index("containers")
+                .action_rule(p.source as usize, crate::blueprint::ActionKind::Logs)
+                .and_then(|rule| rule.containers)
                 .and_then(|i| p.props.get(i))
                 .map(|v| v.as_list().iter().map(|s| s.to_string()).collect())
                 .unwrap_or_default();

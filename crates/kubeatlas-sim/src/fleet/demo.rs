@@ -1,0 +1,198 @@
+//! The demo fleet: `dev`, `staging`, `prod` with version drift, a crash loop and an
+//! under-replicated service.
+
+use serde_json::json;
+
+use super::build::{self, Service};
+use crate::cluster::SimCluster;
+use crate::controller::{CRASHLOOP_ANNOTATION, MAX_READY_ANNOTATION};
+use crate::resource::SimResource;
+use crate::util;
+
+/// Demo environments, in kubeconfig order.
+pub(crate) const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
+
+/// Namespaces of every demo cluster.
+pub(crate) const NAMESPACES: [&str; 6] = [
+    "default",
+    "kube-system",
+    "monitoring",
+    "payments",
+    "platform",
+    "shop",
+];
+
+const ZONES: [&str; 3] = ["eu-1a", "eu-1b", "eu-1c"];
+
+/// `(service, namespace, kind, [dev, staging, prod] versions, sidecar)`.
+const CATALOG: &[(&str, &str, &str, [&str; 3], bool)] = &[
+    (
+        "checkout-api",
+        "shop",
+        "deploy",
+        ["1.6.0-rc.1", "1.5.0", "1.4.2"],
+        true,
+    ),
+    ("cart", "shop", "deploy", ["0.9.2", "0.9.2", "0.9.1"], false),
+    (
+        "catalog",
+        "shop",
+        "deploy",
+        ["3.2.0", "3.1.0", "3.1.0"],
+        false,
+    ),
+    (
+        "search",
+        "shop",
+        "deploy",
+        ["1.12.0", "1.11.3", "1.11.3"],
+        false,
+    ),
+    (
+        "frontend",
+        "shop",
+        "deploy",
+        ["5.3.0-beta.2", "5.2.1", "5.2.0"],
+        false,
+    ),
+    (
+        "payments-api",
+        "payments",
+        "deploy",
+        ["2.4.0", "2.3.1", "2.3.1"],
+        true,
+    ),
+    (
+        "auth",
+        "platform",
+        "deploy",
+        ["4.0.1", "4.0.1", "4.0.1"],
+        false,
+    ),
+    (
+        "notifications",
+        "platform",
+        "deploy",
+        ["1.3.0", "1.3.0", "1.2.0"],
+        false,
+    ),
+    (
+        "postgres",
+        "payments",
+        "sts",
+        ["16.2", "16.2", "15.6"],
+        false,
+    ),
+    (
+        "redis",
+        "platform",
+        "sts",
+        ["7.2.4", "7.2.4", "7.2.4"],
+        false,
+    ),
+    (
+        "node-exporter",
+        "monitoring",
+        "ds",
+        ["1.8.1", "1.8.1", "1.8.1"],
+        false,
+    ),
+    (
+        "fluent-bit",
+        "kube-system",
+        "ds",
+        ["3.0.7", "3.0.4", "3.0.4"],
+        false,
+    ),
+    (
+        "nightly-report",
+        "platform",
+        "cronjob",
+        ["0.4.0", "0.4.0", "0.3.9"],
+        false,
+    ),
+];
+
+fn must(r: Result<serde_json::Value, crate::status::ApiError>, what: &str) {
+    if let Err(e) = r {
+        tracing::warn!("sim demo: creating {what} failed: {e}");
+    }
+}
+
+/// Builds and settles one demo cluster (`env` is one of [`ENVIRONMENTS`]).
+pub(crate) fn cluster(env: &str) -> SimCluster {
+    let idx = ENVIRONMENTS.iter().position(|e| *e == env).unwrap_or(0);
+    let c = SimCluster::new(env);
+    for ns in NAMESPACES {
+        must(c.create(build::namespace(ns, env)), ns);
+    }
+    for i in 0..(3 + idx) {
+        let name = format!("{env}-node-{}", i + 1);
+        must(
+            c.create(build::node(&name, i, idx, ZONES[i % ZONES.len()])),
+            &name,
+        );
+    }
+    let replicas = [1, 2, 3][idx];
+    for (name, ns, kind, versions, sidecar) in CATALOG {
+        let mut svc = Service::new(name, versions[idx], ns, replicas);
+        if *sidecar {
+            svc = svc.with_envoy();
+        }
+        if env == "staging" && *name == "payments-api" {
+            svc = svc.annotate(CRASHLOOP_ANNOTATION, "envoy");
+        }
+        if env == "prod" && *name == "search" {
+            svc = svc.annotate(MAX_READY_ANNOTATION, "1");
+        }
+        let obj = match *kind {
+            "deploy" => svc.deployment(ns),
+            "sts" => svc.statefulset(ns, if *name == "redis" { 6379 } else { 5432 }),
+            "ds" => svc.daemonset(ns, 9100),
+            _ => svc.cronjob(ns, "0 2 * * *"),
+        };
+        must(c.create(build::applied(obj)), name);
+        if *kind == "cronjob" {
+            last_run(&c, ns, name);
+        }
+    }
+    c.settle();
+    c
+}
+
+/// Gives a CronJob the Job of its last scheduled run (the controller runs it to completion).
+fn last_run(c: &SimCluster, ns: &str, name: &str) {
+    let Some(cj) = c.get(SimResource::CronJobs, Some(ns), name) else {
+        return;
+    };
+    let now = jiff::Timestamp::now();
+    let minutes = now.as_second() / 60 - 60;
+    let scheduled = util::rfc3339(jiff::Timestamp::from_second(minutes * 60).unwrap_or(now));
+    let mut spec = cj
+        .pointer("/spec/jobTemplate/spec")
+        .cloned()
+        .unwrap_or(json!({}));
+    if let Some(t) = spec.get_mut("template") {
+        t["metadata"] =
+            json!({"labels": cj.pointer("/metadata/labels").cloned().unwrap_or(json!({}))});
+    }
+    let job = json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": format!("{name}-{minutes}"),
+            "namespace": ns,
+            "labels": cj.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
+            "annotations": {"batch.kubernetes.io/job-tracking": "", "batch.kubernetes.io/cronjob-scheduled-timestamp": scheduled},
+            "ownerReferences": [util::owner_ref(&cj)],
+        },
+        "spec": spec,
+    });
+    must(c.create(job), name);
+    must(
+        c.update(SimResource::CronJobs, Some(ns), name, |v| {
+            v["status"] = json!({"lastScheduleTime": scheduled, "lastSuccessfulTime": scheduled});
+        }),
+        name,
+    );
+}
