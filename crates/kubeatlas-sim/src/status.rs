@@ -261,8 +261,19 @@ impl ApiError {
         )
     }
 
+    /// `415 UnsupportedMediaType` for a PATCH of a custom resource with a content type its
+    /// handler does not take (strategic merge patch, or anything unknown).
+    pub fn unsupported_patch_of_custom_resource() -> Self {
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+        )
+        .with_details(json!({}))
+    }
+
     /// `415 UnsupportedMediaType` for a PATCH content type the server does not take; worded
-    /// as kube-apiserver v1.28 words it (the content type is not echoed).
+    /// as kube-apiserver v1.28 words it for built-in kinds (the content type is not echoed).
     pub fn unsupported_media_type(_content_type: &str) -> Self {
         Self::new(415, "UnsupportedMediaType", "415: Unsupported Media Type")
             .with_details(json!({}))
