@@ -176,8 +176,12 @@ impl SimCluster {
             return Err(ApiError::already_exists(res, &name));
         }
         let uid = util::uuid_v4(&mut store.rng);
+        let now = util::now_rfc3339();
+        let managed = util::managed_fields(&value, &api_version, "kubeatlas-sim", &now);
+        let meta = util::meta_mut(&mut value);
         meta.insert("uid".into(), json!(uid));
-        meta.insert("creationTimestamp".into(), json!(util::now_rfc3339()));
+        meta.insert("creationTimestamp".into(), json!(now));
+        meta.insert("managedFields".into(), managed);
         if res.info().has_generation {
             meta.insert("generation".into(), json!(1));
         }
@@ -256,8 +260,9 @@ impl SimCluster {
             Some(n) => meta.insert("namespace".into(), json!(n)),
             None => meta.remove("namespace"),
         };
-        meta.remove("managedFields");
+        // The server keeps its field-ownership record (a client's copy is not taken).
         let mut keep = IDENTITY.to_vec();
+        keep.push("managedFields");
         if scope != Scope::Full {
             keep.extend(["deletionTimestamp", "deletionGracePeriodSeconds"]);
         }

@@ -109,6 +109,19 @@ impl ApiError {
         .with_details(details(res.group(), res.plural(), name))
     }
 
+    /// `404 NotFound` for a subresource of a missing object:
+    /// `deployments/scale.apps "nope" not found`.
+    pub fn subresource_not_found(res: SimResource, sub: &str, name: &str) -> Self {
+        let plural = format!("{}/{sub}", res.plural());
+        let qualified = if res.group().is_empty() {
+            plural.clone()
+        } else {
+            format!("{plural}.{}", res.group())
+        };
+        Self::new(404, "NotFound", format!("{qualified} \"{name}\" not found"))
+            .with_details(details(res.group(), &plural, name))
+    }
+
     /// `404 NotFound` for a path the server does not serve.
     pub fn path_not_found() -> Self {
         Self::new(
@@ -248,16 +261,22 @@ impl ApiError {
         )
     }
 
-    /// `415 UnsupportedMediaType` for patch types the simulator does not implement.
-    pub fn unsupported_media_type(content_type: &str) -> Self {
+    /// `415 UnsupportedMediaType` for a PATCH of a custom resource with a content type its
+    /// handler does not take (strategic merge patch, or anything unknown).
+    pub fn unsupported_patch_of_custom_resource() -> Self {
         Self::new(
             415,
             "UnsupportedMediaType",
-            format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {content_type:?})"
-            ),
+            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
         )
         .with_details(json!({}))
+    }
+
+    /// `415 UnsupportedMediaType` for a PATCH content type the server does not take; worded
+    /// as kube-apiserver v1.28 words it for built-in kinds (the content type is not echoed).
+    pub fn unsupported_media_type(_content_type: &str) -> Self {
+        Self::new(415, "UnsupportedMediaType", "415: Unsupported Media Type")
+            .with_details(json!({}))
     }
 
     /// `500 InternalError`.

@@ -6,6 +6,50 @@ use serde_json::{Map, Value};
 /// The alphabet Kubernetes uses for generated name suffixes and template hashes.
 const SAFE_ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
+/// `metadata.managedFields` as the real server records a create: one `Update` entry by
+/// `manager` owning every field the request set (lists owned whole: a simplification of
+/// FieldsV1's keyed list items). Real objects always carry it; clients must cope with its size.
+pub(crate) fn managed_fields(obj: &Value, api_version: &str, manager: &str, time: &str) -> Value {
+    fn tree(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (format!("f:{k}"), tree(v))).collect())
+            }
+            _ => Value::Object(Map::new()),
+        }
+    }
+    let mut fields = Map::new();
+    for (k, v) in obj.as_object().into_iter().flatten() {
+        match k.as_str() {
+            "apiVersion" | "kind" => {}
+            "metadata" => {
+                let owned: Map<String, Value> = v
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| {
+                        matches!(
+                            k.as_str(),
+                            "labels" | "annotations" | "ownerReferences" | "finalizers"
+                        )
+                    })
+                    .map(|(k, v)| (format!("f:{k}"), tree(v)))
+                    .collect();
+                if !owned.is_empty() {
+                    fields.insert("f:metadata".into(), Value::Object(owned));
+                }
+            }
+            _ => {
+                fields.insert(format!("f:{k}"), tree(v));
+            }
+        }
+    }
+    serde_json::json!([{
+        "manager": manager, "operation": "Update", "apiVersion": api_version, "time": time,
+        "fieldsType": "FieldsV1", "fieldsV1": fields,
+    }])
+}
+
 /// Formats a timestamp the way the API server does (`2026-11-23T20:22:43Z`).
 pub(crate) fn rfc3339(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()

@@ -147,12 +147,17 @@ pub(crate) fn patch(
     scope: Scope,
     req: &Req,
 ) -> Result<Response, ApiError> {
-    let (kind, doc) = patch_input(req)?;
-    if kind == PatchKind::Strategic && res.is_custom() {
-        return Err(ApiError::unsupported_media_type(
-            req.content_type.as_deref().unwrap_or(""),
-        ));
+    // Custom resources are served by the apiextensions handler, which words its 415 itself
+    // (built-in kinds get the router's short one, see `patch_input`).
+    if res.is_custom()
+        && !matches!(
+            PatchKind::from_content_type(req.content_type.as_deref().unwrap_or("")),
+            Some(PatchKind::Merge | PatchKind::Json)
+        )
+    {
+        return Err(ApiError::unsupported_patch_of_custom_resource());
     }
+    let (kind, doc) = patch_input(req)?;
     let obj = cluster.op_update(res, ns, name, scope, req.query.dry_run()?, |cur| {
         patch::apply(kind, cur, &doc).map_err(patch_error)
     })?;

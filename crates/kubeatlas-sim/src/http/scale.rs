@@ -97,7 +97,15 @@ pub(crate) fn serve(
     req: &Req,
 ) -> Result<Response, ApiError> {
     let dry_run = req.query.dry_run()?;
-    match req.method.as_str() {
+    // A missing object is reported as its missing subresource, as the real server does.
+    let missing = |e: ApiError| {
+        if e.code == 404 {
+            ApiError::subresource_not_found(res, "scale", name)
+        } else {
+            e
+        }
+    };
+    let out = (|| match req.method.as_str() {
         "GET" => {
             let key = store_key(ns, name);
             let obj = lock(&cluster.store)
@@ -133,5 +141,6 @@ pub(crate) fn serve(
             })
         }
         _ => Err(ApiError::method_not_allowed()),
-    }
+    })();
+    out.map_err(missing)
 }
