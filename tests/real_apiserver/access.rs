@@ -7,11 +7,11 @@ use crate::envtest::{self, get};
 use crate::support::*;
 use crossterm::event::KeyCode;
 use kubeatlas::blueprint::ActionKind;
-use kubeatlas::tui::app::Overlay;
 use kubeatlas::tui::effects::Runner;
 use kubeatlas::tui::fixture::{self, press, type_text};
+use kubeatlas::tui::layer::Layer;
+use kubeatlas::tui::update;
 use kubeatlas::tui::view::RowKey;
-use kubeatlas::tui::{act, update};
 use tokio::sync::mpsc;
 
 const CTX: &str = "envtest-viewer";
@@ -35,8 +35,7 @@ fn the_viewer_is_not_offered_a_restart_and_nothing_is_sent() {
         let (log_tx, _lines) = mpsc::channel(16);
         let mut runner = Runner::new(s.clients.clone(), executor(&s, dir.path()), tx, log_tx);
         let cat = &s.catalog;
-        let mut app = fixture::app(cat);
-        app.access.enabled = true;
+        let mut app = fixture::app(cat).with_access(Vec::<(String, String)>::new());
         type_text(&mut app, cat, &format!(":wl {CTX}/{ns}"));
         press(&mut app, cat, KeyCode::Enter);
         type_text(&mut app, cat, "/cart");
@@ -48,12 +47,8 @@ fn the_viewer_is_not_offered_a_restart_and_nothing_is_sent() {
         let path = format!("/apis/apps/v1/namespaces/{ns}/deployments/cart");
         let before = get(&admin, &path).await.expect("cart");
 
-        let message = |a: &kubeatlas::tui::App| {
-            a.message
-                .as_ref()
-                .map(|m| m.text.clone())
-                .unwrap_or_default()
-        };
+        let message =
+            |a: &kubeatlas::tui::App| a.message().map(|m| m.text.clone()).unwrap_or_default();
         let mut fx = press(&mut app, cat, KeyCode::Char('r'));
         while !message(&app).contains("not permitted") {
             for e in fx.drain(..) {
@@ -66,14 +61,14 @@ fn the_viewer_is_not_offered_a_restart_and_nothing_is_sent() {
             fx = update(&mut app, cat, msg);
         }
         assert!(
-            !matches!(app.overlay, Some(Overlay::Dialog(_))),
+            !matches!(app.layers().overlay(), Some(Layer::Dialog(_))),
             "no confirmation"
         );
         assert_eq!(
             message(&app),
             format!("restart: not permitted — viewer may not patch deployments in {ns}")
         );
-        assert!(!act::offered(&app, cat).contains(&ActionKind::Restart));
+        assert!(!app.offered().contains(&ActionKind::Restart));
         let after = get(&admin, &path).await.expect("cart");
         assert_eq!(
             before["metadata"]["generation"],

@@ -133,11 +133,10 @@ pub fn answered(
     for (a, verdict) in answers {
         st.cache.answer(&context, a, verdict);
     }
-    let resume = match st.resume.take() {
+    match st.resume.take() {
         Some((kind, s)) if subject(page).as_ref() == Some(&s) => Some(kind),
         _ => None,
-    };
-    resume
+    }
 }
 
 /// After the key that waited went on: a review that got no answer let it go on (the server
