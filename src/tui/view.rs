@@ -220,8 +220,15 @@ pub fn owner_chain(cat: &Catalog, e: &EntityRef) -> Vec<Owner> {
         r = nr;
     }
     if let Some(ns) = namespace {
+        // Named by the namespace blueprint (its title), not by a kind written here.
+        let kind = cat
+            .blueprints()
+            .roles()
+            .namespace
+            .map(|bp| cat.blueprint(bp).spec.title.clone())
+            .unwrap_or_default();
         out.push(Owner {
-            kind: "Namespace".into(),
+            kind,
             name: ns.to_string(),
             entity: None,
         });

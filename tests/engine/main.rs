@@ -1,0 +1,15 @@
+//! Everything without a terminal, against the simulator and in memory: catalog, blueprints,
+//! kubeconfig and auth, fleet sync and faults, actions, health, the CLI, and the house rules.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod actions;
+mod architecture;
+mod auth;
+mod blueprints;
+mod catalog;
+mod cli;
+mod faults;
+mod fleet_sync;
+mod health;

@@ -1,0 +1,4 @@
+//! The real binary in a pseudo-terminal, as a person uses it: keys in, screen out (a VT parser).
+
+mod slow_context;
+mod terminal;

@@ -1,0 +1,15 @@
+//! The TUI in process: keys → state → effects against catalogs built in memory or synced from
+//! the simulator; snapshots of every view; logs; access reviews; fuzzing patched rows.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod access;
+mod actions;
+mod crd_scale;
+mod fuzz;
+mod logs;
+mod render;
+mod runner;
+mod scale;
+mod state;
