@@ -3,8 +3,8 @@
 //! property, a setting of another action or an action a kind cannot take is an error naming
 //! file:line, never a refusal at run time.
 
-use super::compile::nth_of;
 use super::error::Diagnostic;
+use super::locate::nth_of;
 use super::locate::{Locator, Step};
 use super::roles::Roles;
 use super::{ActionKind, ActionSettings, ActionsSpec, BlueprintSpec, PatchType, PropType};

@@ -5,21 +5,13 @@ use super::actions::ActionCompiler;
 use super::compiled::{Blueprint, LinkRule, Origin};
 use super::convert::{PropRule, convert_default};
 use super::error::Diagnostic;
-use super::locate::{Locator, Step};
+use super::locate::{Locator, Step, nth_of};
 use super::path::PathExpr;
 use super::{BlueprintSpec, BpId, RelationVia, SourceSpec, Value};
 use std::collections::HashMap;
 
 /// Per relation: the target blueprint, and the `collapse` blueprints.
 type Targets = (Box<[BpId]>, Box<[Box<[BpId]>]>);
-
-/// How many earlier items of `items` have the same key as item `i` (for [`Step::Item`]).
-pub(crate) fn nth_of<T>(items: &[T], i: usize, key: impl Fn(&T) -> &str) -> usize {
-    items[..i]
-        .iter()
-        .filter(|x| key(x) == key(&items[i]))
-        .count()
-}
 
 /// Compiles a blueprint: parses every path, converts defaults, resolves relation targets and
 /// columns. Every problem becomes a [`Diagnostic`] placed by `loc`.

@@ -282,6 +282,14 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')
 }
 
+/// How many earlier items of `items` have the same key as item `i` (for [`Step::Item`]).
+pub(crate) fn nth_of<T>(items: &[T], i: usize, key: impl Fn(&T) -> &str) -> usize {
+    items[..i]
+        .iter()
+        .filter(|x| key(x) == key(&items[i]))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,8 @@
 //! requirements, reductions, derived references, collapse, and name/kind collisions between
 //! blueprints.
 
-use super::compile::nth_of;
 use super::error::Diagnostic;
+use super::locate::nth_of;
 use super::locate::{Locator, Step};
 use super::{BlueprintSpec, HealthRule, PropType, Reduce, RelationVia};
 use std::collections::HashMap;

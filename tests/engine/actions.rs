@@ -3,9 +3,8 @@
 //! read-only refusing everything before it is sent, the audit log, and API errors in words.
 
 use crate::support::{Env, all_ready, start};
-use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::actions::progress::{RolloutState, progress};
-use kubeatlas::actions::{Action, ActionError, ApiFailure, Executor, Refusal, Target};
+use kubeatlas::actions::{Action, ActionError, ApiFailure, Refusal, Target};
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
 use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
@@ -20,38 +19,6 @@ async fn ready_env() -> Env {
     let mut env = start(SimFleet::demo(), &[]).await;
     assert!(env.pump_until(T, |c| all_ready(c, ENVS)).await);
     env
-}
-
-fn executor(env: &Env, readonly: bool, user: UserConfig) -> Executor {
-    let contexts = env
-        .session
-        .catalog
-        .clusters()
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    Executor::new(
-        contexts,
-        env.session.clients.clone(),
-        readonly,
-        user,
-        AuditLog::new(env.dir.path().join("audit.jsonl")),
-    )
-}
-
-fn entity(env: &Env, context: &str, bp: &str, name: &str) -> EntityRef {
-    let c = &env.session.catalog;
-    let cluster = c.cluster_by_name(context).expect("context");
-    let bp = c.blueprints().by_identifier(bp).expect("blueprint");
-    let r = c
-        .entities_in(cluster, bp)
-        .find(|r| &*r.name == name)
-        .unwrap_or_else(|| panic!("{name} in {context}"));
-    EntityRef {
-        cluster,
-        bp,
-        uid: r.uid.clone(),
-    }
 }
 
 fn target(env: &Env, e: &EntityRef) -> Target {
@@ -91,7 +58,7 @@ fn replicaset_names(env: &Env, ctx: &str, ns: &str, owner: &str) -> BTreeSet<Str
 async fn restart_sends_kubectls_patch_and_rolls_new_pods() {
     let mut env = ready_env().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
-    let e = entity(&env, "prod", "workload", "checkout-api");
+    let e = env.entity("prod", "workload", "checkout-api");
     let t = target(&env, &e);
     let pod_bp = env
         .session
@@ -110,7 +77,8 @@ async fn restart_sends_kubectls_patch_and_rolls_new_pods() {
     let old_rs = replicaset_names(&env, "prod", "shop", "checkout-api");
     prod.clear_journal();
 
-    let out = executor(&env, false, UserConfig::default())
+    let out = env
+        .executor(false, UserConfig::default())
         .execute(&t, &Action::Restart)
         .await;
     assert!(out.ok, "{}", out.message);
@@ -176,7 +144,7 @@ async fn restart_sends_kubectls_patch_and_rolls_new_pods() {
 async fn redeploy_changes_one_containers_image_and_rolls() {
     let mut env = ready_env().await;
     let staging = env.sim.cluster("staging").expect("staging").clone();
-    let e = entity(&env, "staging", "workload", "cart");
+    let e = env.entity("staging", "workload", "cart");
     let t = target(&env, &e);
     let old_rs = replicaset_names(&env, "staging", "shop", "cart");
     staging.clear_journal();
@@ -184,7 +152,8 @@ async fn redeploy_changes_one_containers_image_and_rolls() {
         container: "app".into(),
         image: "registry.example/cart:0.9.3".into(),
     };
-    let out = executor(&env, false, UserConfig::default())
+    let out = env
+        .executor(false, UserConfig::default())
         .execute(&t, &action)
         .await;
     assert!(out.ok, "{}", out.message);
@@ -247,10 +216,11 @@ async fn redeploy_changes_one_containers_image_and_rolls() {
 async fn scale_goes_through_the_scale_subresource() {
     let mut env = ready_env().await;
     let dev = env.sim.cluster("dev").expect("dev").clone();
-    let e = entity(&env, "dev", "workload", "search");
+    let e = env.entity("dev", "workload", "search");
     let t = target(&env, &e);
     dev.clear_journal();
-    let out = executor(&env, false, UserConfig::default())
+    let out = env
+        .executor(false, UserConfig::default())
         .execute(&t, &Action::Scale { replicas: 4 })
         .await;
     assert!(out.ok, "{}", out.message);
@@ -285,7 +255,7 @@ async fn scale_goes_through_the_scale_subresource() {
 async fn delete_pod_carries_a_uid_precondition() {
     let mut env = ready_env().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
-    let wl = entity(&env, "prod", "workload", "frontend");
+    let wl = env.entity("prod", "workload", "frontend");
     let pod_bp = env
         .session
         .catalog
@@ -294,7 +264,7 @@ async fn delete_pod_carries_a_uid_precondition() {
         .expect("pod");
     let pod = env.session.catalog.children(&wl, pod_bp).remove(0);
     let t = target(&env, &pod);
-    let ex = executor(&env, false, UserConfig::default());
+    let ex = env.executor(false, UserConfig::default());
 
     // A stale uid (the pod was recreated under the same name): 409, nothing deleted.
     let mut stale = t.clone();
@@ -341,7 +311,7 @@ async fn delete_pod_carries_a_uid_precondition() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_sends_no_mutating_request_whatever_is_asked() {
     let env = ready_env().await;
-    let wl = entity(&env, "prod", "workload", "cart");
+    let wl = env.entity("prod", "workload", "cart");
     let pod_bp = env
         .session
         .catalog
@@ -351,10 +321,10 @@ async fn read_only_sends_no_mutating_request_whatever_is_asked() {
     let pod = env.session.catalog.children(&wl, pod_bp).remove(0);
     let user = UserConfig::parse("contexts:\n  staging: {readonly: true}\n").expect("config");
     for (ex, ctx) in [
-        (executor(&env, true, UserConfig::default()), "prod"),
-        (executor(&env, false, user), "staging"),
+        (env.executor(true, UserConfig::default()), "prod"),
+        (env.executor(false, user), "staging"),
     ] {
-        let wl = entity(&env, ctx, "workload", "cart");
+        let wl = env.entity(ctx, "workload", "cart");
         let pod = if ctx == "prod" {
             pod.clone()
         } else {
@@ -397,8 +367,8 @@ async fn forbidden_and_missing_objects_are_explained() {
     let env = ready_env().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     prod.forbid(SimResource::Deployments, &["patch"]);
-    let e = entity(&env, "prod", "workload", "auth");
-    let ex = executor(&env, false, UserConfig::default());
+    let e = env.entity("prod", "workload", "auth");
+    let ex = env.executor(false, UserConfig::default());
     let out = ex.execute(&target(&env, &e), &Action::Restart).await;
     assert!(!out.ok);
     assert!(
@@ -407,12 +377,12 @@ async fn forbidden_and_missing_objects_are_explained() {
         out.message
     );
 
-    let mut gone = target(&env, &entity(&env, "dev", "workload", "auth"));
+    let mut gone = target(&env, &env.entity("dev", "workload", "auth"));
     gone.name = "no-such-deployment".into();
     let out = ex.execute(&gone, &Action::Restart).await;
     assert!(out.message.contains("no longer exists"), "{}", out.message);
 
-    let mut paused = target(&env, &entity(&env, "dev", "workload", "auth"));
+    let mut paused = target(&env, &env.entity("dev", "workload", "auth"));
     paused.paused = true;
     let out = ex.execute(&paused, &Action::Restart).await;
     assert!(out.message.contains("paused"), "{}", out.message);
@@ -448,8 +418,8 @@ async fn forbidden_and_missing_objects_are_explained() {
 async fn jobs_and_cronjobs_are_not_restarted_or_scaled_and_nothing_is_sent() {
     let env = ready_env().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
-    let ex = executor(&env, false, UserConfig::default());
-    let cron = entity(&env, "prod", "workload", "nightly-report");
+    let ex = env.executor(false, UserConfig::default());
+    let cron = env.entity("prod", "workload", "nightly-report");
     let c = &env.session.catalog;
     let job = c
         .entities_in(cron.cluster, cron.bp)
@@ -494,8 +464,8 @@ async fn jobs_and_cronjobs_are_not_restarted_or_scaled_and_nothing_is_sent() {
 async fn server_errors_and_timeouts_never_claim_success() {
     let env = ready_env().await;
     let staging = env.sim.cluster("staging").expect("staging").clone();
-    let e = entity(&env, "staging", "workload", "auth");
-    let ex = executor(&env, false, UserConfig::default());
+    let e = env.entity("staging", "workload", "auth");
+    let ex = env.executor(false, UserConfig::default());
     staging.set_fail_all(true);
     let out = ex
         .execute(&target(&env, &e), &Action::Scale { replicas: 3 })

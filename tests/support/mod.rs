@@ -2,8 +2,10 @@
 //! session (the same code path as the binary) whose catalog is compared with the server's truth.
 #![allow(dead_code)]
 
+use kubeatlas::actions::Executor;
+use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::blueprint::Record;
-use kubeatlas::catalog::{Catalog, ClusterStatus};
+use kubeatlas::catalog::{Catalog, ClusterStatus, EntityRef};
 use kubeatlas::cli::session::{self, Session, Target};
 use kubeatlas::config::{Paths, UserConfig};
 use kubeatlas_sim::{SimFleet, SimResource};
@@ -44,6 +46,40 @@ pub async fn start(mut sim: SimFleet, unreachable: &[&str]) -> Env {
 }
 
 impl Env {
+    /// The one executor over this session's clients, auditing to `audit.jsonl` in the temp dir.
+    pub fn executor(&self, readonly: bool, user: UserConfig) -> Executor {
+        let contexts = self
+            .session
+            .catalog
+            .clusters()
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        Executor::new(
+            contexts,
+            self.session.clients.clone(),
+            readonly,
+            user,
+            AuditLog::new(self.dir.path().join("audit.jsonl")),
+        )
+    }
+
+    /// The entity of blueprint `bp` in `context` whose name starts with `name` (the first).
+    pub fn entity(&self, context: &str, bp: &str, name: &str) -> EntityRef {
+        let c = &self.session.catalog;
+        let cluster = c.cluster_by_name(context).expect("context");
+        let bp = c.blueprints().by_identifier(bp).expect("blueprint");
+        let r = c
+            .entities_in(cluster, bp)
+            .find(|r| r.name.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {context}"));
+        EntityRef {
+            cluster,
+            bp,
+            uid: r.uid.clone(),
+        }
+    }
+
     /// Fold changes until `pred` holds (checked after each batch) or the timeout passes.
     pub async fn pump_until(&mut self, timeout: Duration, pred: impl Fn(&Catalog) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;

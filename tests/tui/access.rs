@@ -5,8 +5,6 @@
 
 use crate::support::{Env, all_ready, start};
 use crossterm::event::KeyCode;
-use kubeatlas::actions::Executor;
-use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::blueprint::ActionKind;
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
@@ -39,20 +37,7 @@ async fn rig() -> Rig {
         env.pump_until(T, |c| all_ready(c, &["dev", "staging", "prod"]))
             .await
     );
-    let contexts = env
-        .session
-        .catalog
-        .clusters()
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    let executor = Executor::new(
-        contexts,
-        env.session.clients.clone(),
-        false,
-        UserConfig::default(),
-        AuditLog::new(env.dir.path().join("audit.jsonl")),
-    );
+    let executor = env.executor(false, UserConfig::default());
     let (tx, replies) = mpsc::unbounded_channel();
     let (log_tx, lines) = mpsc::channel(16);
     let runner = Runner::new(env.session.clients.clone(), executor, tx, log_tx);

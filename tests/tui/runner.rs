@@ -3,10 +3,8 @@
 //! executor only, so read-only refuses them before anything reaches the server.
 
 use crate::support::{Env, all_ready, start};
-use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::actions::logs::LogRequest;
-use kubeatlas::actions::{Action, Executor, Target};
-use kubeatlas::catalog::EntityRef;
+use kubeatlas::actions::{Action, Target};
 use kubeatlas::config::UserConfig;
 use kubeatlas::tui::effects::Runner;
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
@@ -25,48 +23,16 @@ async fn ready() -> Env {
     env
 }
 
-fn executor(env: &Env, readonly: bool) -> Executor {
-    let contexts = env
-        .session
-        .catalog
-        .clusters()
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    Executor::new(
-        contexts,
-        env.session.clients.clone(),
-        readonly,
-        UserConfig::default(),
-        AuditLog::new(env.dir.path().join("audit.jsonl")),
-    )
-}
-
-fn entity(env: &Env, ctx: &str, bp: &str, name_prefix: &str) -> EntityRef {
-    let c = &env.session.catalog;
-    let cluster = c.cluster_by_name(ctx).expect("context");
-    let bp = c.blueprints().by_identifier(bp).expect("blueprint");
-    let r = c
-        .entities_in(cluster, bp)
-        .find(|r| r.name.starts_with(name_prefix))
-        .expect("entity");
-    EntityRef {
-        cluster,
-        bp,
-        uid: r.uid.clone(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_lines_arrive_in_batches_and_stop_when_the_view_closes() {
     let env = ready().await;
-    let pod = entity(&env, "dev", "pod", "cart-");
+    let pod = env.entity("dev", "pod", "cart-");
     let name = env.session.catalog.get(&pod).expect("pod").name.to_string();
     let (tx, _replies) = mpsc::unbounded_channel();
     let (log_tx, mut lines) = mpsc::channel(4);
     let mut runner = Runner::new(
         env.session.clients.clone(),
-        executor(&env, false),
+        env.executor(false, UserConfig::default()),
         tx,
         log_tx,
     );
@@ -118,7 +84,7 @@ async fn log_lines_arrive_in_batches_and_stop_when_the_view_closes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actions_go_through_the_executor_and_read_only_sends_nothing() {
     let env = ready().await;
-    let wl = entity(&env, "staging", "workload", "cart");
+    let wl = env.entity("staging", "workload", "cart");
     let target = Target::of(&env.session.catalog, &wl).expect("target");
     let staging = env.sim.cluster("staging").expect("staging").clone();
     for readonly in [true, false] {
@@ -127,7 +93,7 @@ async fn actions_go_through_the_executor_and_read_only_sends_nothing() {
         let (log_tx, _lines) = mpsc::channel(4);
         let mut runner = Runner::new(
             env.session.clients.clone(),
-            executor(&env, readonly),
+            env.executor(readonly, UserConfig::default()),
             tx,
             log_tx,
         );
