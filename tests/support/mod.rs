@@ -21,13 +21,28 @@ pub struct Env {
 }
 
 /// Start `sim`, write its kubeconfig (plus contexts pointing at closed ports), open a session.
-pub async fn start(mut sim: SimFleet, unreachable: &[&str]) -> Env {
+pub async fn start(sim: SimFleet, unreachable: &[&str]) -> Env {
+    start_with_blueprints(sim, unreachable, &[]).await
+}
+
+/// As [`start`], with user blueprint files (`name`, YAML) in the user's blueprint folder.
+pub async fn start_with_blueprints(
+    mut sim: SimFleet,
+    unreachable: &[&str],
+    blueprints: &[(&str, &str)],
+) -> Env {
     sim.start().expect("simulator starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let kubeconfig = dir.path().join("kubeconfig");
     sim.write_kubeconfig_with(&kubeconfig, unreachable)
         .expect("kubeconfig written");
     let paths = Paths::under(dir.path().join("home"));
+    if !blueprints.is_empty() {
+        std::fs::create_dir_all(&paths.blueprints_dir).expect("blueprints dir");
+    }
+    for (name, yaml) in blueprints {
+        std::fs::write(paths.blueprints_dir.join(name), yaml).expect("user blueprint written");
+    }
     let session = session::open(
         Target::Files(vec![kubeconfig.clone()]),
         &[],

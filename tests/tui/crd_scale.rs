@@ -3,13 +3,12 @@
 //! `patch: merge`, since custom resources take no strategic-merge patch), and both the
 //! executor and the TUI's `s` key send the request to the CRD's `/scale` subresource.
 
+use crate::support::{Env, start_with_blueprints};
 use crossterm::event::KeyCode;
-use kubeatlas::actions::audit::AuditLog;
-use kubeatlas::actions::{Action, ActionError, ApiFailure, Executor, Target};
+use kubeatlas::actions::{Action, ActionError, ApiFailure, Target};
 use kubeatlas::blueprint::ActionKind;
 use kubeatlas::catalog::{Catalog, EntityRef};
-use kubeatlas::cli::session::{self, Session};
-use kubeatlas::config::{Paths, UserConfig};
+use kubeatlas::config::UserConfig;
 use kubeatlas::tui::Effect;
 use kubeatlas::tui::act::dialog::Step;
 use kubeatlas::tui::fixture::{app, press, type_text};
@@ -37,49 +36,9 @@ actions:
   restart: { patch: merge }
 ";
 
-struct Env {
-    sim: SimFleet,
-    dir: tempfile::TempDir,
-    session: Session,
-}
-
-impl Env {
-    async fn pump_until(&mut self, pred: impl Fn(&Catalog) -> bool) -> bool {
-        let deadline = tokio::time::Instant::now() + T;
-        loop {
-            if pred(&self.session.catalog) {
-                return true;
-            }
-            match tokio::time::timeout_at(deadline, self.session.changes.recv()).await {
-                Ok(Some(c)) => {
-                    self.session.catalog.apply(c);
-                }
-                Ok(None) | Err(_) => return pred(&self.session.catalog),
-            }
-        }
-    }
-
-    fn executor(&self) -> Executor {
-        let contexts = self
-            .session
-            .catalog
-            .clusters()
-            .iter()
-            .map(|c| c.name.clone())
-            .collect();
-        Executor::new(
-            contexts,
-            self.session.clients.clone(),
-            false,
-            UserConfig::default(),
-            AuditLog::new(self.dir.path().join("audit.jsonl")),
-        )
-    }
-}
-
 /// The demo fleet plus one `Worker` in dev, and a session with the user blueprint for it.
-async fn start() -> Env {
-    let mut sim = SimFleet::demo();
+async fn start_worker() -> Env {
+    let sim = SimFleet::demo();
     let dev = sim.cluster("dev").expect("dev").clone();
     dev.create(json!({
         "apiVersion": "demo.kubeatlas.dev/v1",
@@ -91,26 +50,8 @@ async fn start() -> Env {
         }
     }))
     .expect("the CRD's object is created");
-    sim.start().expect("simulator starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig_with(&kubeconfig, &[])
-        .expect("kubeconfig written");
-    let paths = Paths::under(dir.path().join("home"));
-    std::fs::create_dir_all(&paths.blueprints_dir).expect("blueprints dir");
-    std::fs::write(paths.blueprints_dir.join("worker.yaml"), WORKER_BLUEPRINT)
-        .expect("user blueprint written");
-    let session = session::open(
-        session::Target::Files(vec![kubeconfig]),
-        &[],
-        UserConfig::default(),
-        &paths,
-        true,
-    )
-    .await
-    .expect("session opens");
-    let mut env = Env { sim, dir, session };
-    let seen = env.pump_until(|c| worker(c).is_some()).await;
+    let mut env = start_with_blueprints(sim, &[], &[("worker.yaml", WORKER_BLUEPRINT)]).await;
+    let seen = env.pump_until(T, |c| worker(c).is_some()).await;
     let dev = env.sim.cluster("dev").expect("dev");
     let asked: Vec<String> = dev
         .journal()
@@ -150,7 +91,7 @@ const SCALE_PATH: &str = "/apis/demo.kubeatlas.dev/v1/namespaces/shop/workers/ba
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scale_of_a_custom_resource_goes_to_its_scale_subresource() {
-    let mut env = start().await;
+    let mut env = start_worker().await;
     let dev = env.sim.cluster("dev").expect("dev").clone();
     let e = worker(&env.session.catalog).expect("worker");
     let t = Target::of(&env.session.catalog, &e).expect("target");
@@ -158,7 +99,7 @@ async fn scale_of_a_custom_resource_goes_to_its_scale_subresource() {
     dev.clear_journal();
 
     let done = env
-        .executor()
+        .executor(false, UserConfig::default())
         .act(&t, &Action::Scale { replicas: 5 })
         .await
         .expect("scaled");
@@ -178,13 +119,13 @@ async fn scale_of_a_custom_resource_goes_to_its_scale_subresource() {
         .expect("worker");
     assert_eq!(obj["spec"]["replicas"], 5);
     assert!(
-        env.pump_until(|c| desired(c, &e) == Some(5)).await,
+        env.pump_until(T, |c| desired(c, &e) == Some(5)).await,
         "the catalog sees 5 desired"
     );
 
     // `restart` with `patch: merge`: the pod template annotation, as a JSON merge patch.
     dev.clear_journal();
-    env.executor()
+    env.executor(false, UserConfig::default())
         .act(&t, &Action::Restart)
         .await
         .expect("restarted");
@@ -208,7 +149,7 @@ async fn scale_of_a_custom_resource_goes_to_its_scale_subresource() {
     // The blueprint does not offer redeploy: refused before anything is sent.
     dev.clear_journal();
     let err = env
-        .executor()
+        .executor(false, UserConfig::default())
         .act(
             &t,
             &Action::SetImage {
@@ -226,7 +167,7 @@ async fn scale_of_a_custom_resource_goes_to_its_scale_subresource() {
 async fn a_strategic_patch_on_a_custom_resource_is_refused_by_the_server() {
     // Without `patch: merge` a restart is kubectl's strategic-merge patch, which a custom
     // resource does not take: the server's 415 comes back typed and in words.
-    let env = start().await;
+    let env = start_worker().await;
     let e = worker(&env.session.catalog).expect("worker");
     let mut t = Target::of(&env.session.catalog, &e).expect("target");
     let rules: Vec<_> = t
@@ -240,7 +181,7 @@ async fn a_strategic_patch_on_a_custom_resource_is_refused_by_the_server() {
         .collect();
     t.rules = rules.into();
     let err = env
-        .executor()
+        .executor(false, UserConfig::default())
         .act(&t, &Action::Restart)
         .await
         .expect_err("415");
@@ -253,7 +194,7 @@ async fn a_strategic_patch_on_a_custom_resource_is_refused_by_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_s_key_is_offered_on_the_custom_resource_and_sends_its_scale_request() {
-    let mut env = start().await;
+    let mut env = start_worker().await;
     let dev = env.sim.cluster("dev").expect("dev").clone();
     let cat = &env.session.catalog;
     let mut a = app(cat);
@@ -293,7 +234,10 @@ async fn the_s_key_is_offered_on_the_custom_resource_and_sends_its_scale_request
 
     // What the effect runner does with it: the executor sends it to the CRD's /scale.
     dev.clear_journal();
-    let out = env.executor().execute(target, action).await;
+    let out = env
+        .executor(false, UserConfig::default())
+        .execute(target, action)
+        .await;
     assert!(out.ok, "{}", out.message);
     let muts = mutations(&dev);
     assert_eq!(muts.len(), 1, "{muts:?}");
@@ -303,5 +247,5 @@ async fn the_s_key_is_offered_on_the_custom_resource_and_sends_its_scale_request
     );
     assert_eq!(muts[0].body, r#"{"spec":{"replicas":3}}"#);
     let e = entity.clone();
-    assert!(env.pump_until(|c| desired(c, &e) == Some(3)).await);
+    assert!(env.pump_until(T, |c| desired(c, &e) == Some(3)).await);
 }
