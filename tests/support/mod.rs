@@ -79,14 +79,19 @@ impl Env {
         )
     }
 
-    /// The entity of blueprint `bp` in `context` whose name starts with `name` (the first).
+    /// The entity of blueprint `bp` in `context` named `name`, else the first whose name starts
+    /// with it (a pod by its workload's name).
     pub fn entity(&self, context: &str, bp: &str, name: &str) -> EntityRef {
         let c = &self.session.catalog;
         let cluster = c.cluster_by_name(context).expect("context");
         let bp = c.blueprints().by_identifier(bp).expect("blueprint");
         let r = c
             .entities_in(cluster, bp)
-            .find(|r| r.name.starts_with(name))
+            .find(|r| &*r.name == name)
+            .or_else(|| {
+                c.entities_in(cluster, bp)
+                    .find(|r| r.name.starts_with(name))
+            })
             .unwrap_or_else(|| panic!("{name} in {context}"));
         EntityRef {
             cluster,
