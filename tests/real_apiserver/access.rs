@@ -74,10 +74,9 @@ fn the_viewer_is_not_offered_a_restart_and_nothing_is_sent() {
             before["metadata"]["generation"],
             after["metadata"]["generation"]
         );
-        assert_eq!(
-            before["metadata"]["resourceVersion"], after["metadata"]["resourceVersion"],
-            "nothing was written"
-        );
+        // The controller-manager may still write status (its resourceVersion moves); the spec,
+        // which a restart would patch, is untouched.
+        assert_eq!(before["spec"], after["spec"], "nothing was written");
         s.fleet.shutdown().await;
     });
 }
