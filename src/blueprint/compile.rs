@@ -50,6 +50,7 @@ impl Compiler<'_> {
                 .collect(),
         }
         .compile();
+        let scorecard = super::scorecard::compile(&spec, self.loc, &mut self.diags);
         (self.diags.len() == before).then(|| Blueprint {
             id,
             spec,
@@ -62,6 +63,7 @@ impl Compiler<'_> {
             columns,
             action_kinds,
             action_rules,
+            scorecard,
         })
     }
 

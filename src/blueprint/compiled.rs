@@ -43,6 +43,8 @@ pub struct Blueprint {
     pub(super) action_kinds: Box<[ActionKind]>,
     /// Per source: how each of its actions is sent.
     pub(super) action_rules: Box<[Box<[ActionRule]>]>,
+    /// The scorecard, when the blueprint declares one.
+    pub scorecard: Option<super::scorecard::Scorecard>,
 }
 
 /// How one relation's [`Link`] is read from an object.
@@ -55,6 +57,14 @@ pub(super) enum LinkRule {
 }
 
 impl Blueprint {
+    /// Whether objects of source `source` read property `prop` (an override of `~` does not).
+    pub fn reads(&self, source: u8, prop: usize) -> bool {
+        self.paths
+            .get(usize::from(source))
+            .and_then(|p| p.get(prop))
+            .is_some_and(Option::is_some)
+    }
+
     /// Index of the property `id` in `spec.properties` (and in [`Record::props`]).
     pub fn prop_index(&self, id: &str) -> Option<usize> {
         self.spec.properties.iter().position(|p| p.id == id)

@@ -25,6 +25,7 @@ pub mod path;
 pub mod prune;
 pub mod record;
 pub mod roles;
+pub mod scorecard;
 pub mod set;
 mod validate;
 pub mod value;

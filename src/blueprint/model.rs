@@ -53,6 +53,9 @@ pub struct BlueprintSpec {
     /// For blueprints computed from other entities rather than read from the API.
     #[serde(default)]
     pub derived: Option<DerivedSpec>,
+    /// Checks over the properties, with levels (see [`super::scorecard`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scorecard: Option<super::scorecard::ScorecardSpec>,
 }
 
 /// A Kubernetes kind an entity is read from.

@@ -49,7 +49,13 @@ fn running_services(catalog: &Catalog) -> (Columns, Vec<Json>) {
     let rows = catalog
         .running_services()
         .iter()
-        .map(|rs| serde_json::to_value(rs).unwrap_or(Json::Null))
+        .map(|rs| {
+            let mut v = serde_json::to_value(rs).unwrap_or(Json::Null);
+            if let Some(score) = crate::score::of_running(catalog, rs) {
+                v["score"] = serde_json::to_value(&score).unwrap_or(Json::Null);
+            }
+            v
+        })
         .collect();
     let cols = vec![
         col("SERVICE", &["service"]),
@@ -58,6 +64,7 @@ fn running_services(catalog: &Catalog) -> (Columns, Vec<Json>) {
         col("READY", &["ready"]),
         col("DESIRED", &["desired"]),
         col("HEALTH", &["health"]),
+        col("SCORE", &["score", "level"]),
         col("WORKLOADS", &["members", "*", "name"]),
     ];
     (cols, rows)
@@ -196,6 +203,9 @@ fn entities(catalog: &Catalog, bp: BpId) -> (Columns, Vec<Json>) {
                 obj["environment"] = json!(catalog.environment_of(cluster, r.namespace.as_deref()));
                 obj["version"] = json!(catalog.version_of(r));
             }
+            if let Some(score) = crate::score::of_record(catalog, cluster, r) {
+                obj["score"] = serde_json::to_value(&score).unwrap_or(Json::Null);
+            }
             obj
         })
         .collect();
@@ -226,6 +236,9 @@ fn entities(catalog: &Catalog, bp: BpId) -> (Columns, Vec<Json>) {
     }
     if spec.health != crate::blueprint::HealthRule::None {
         cols.push(col("HEALTH", &["health"]));
+    }
+    if blueprint.scorecard.is_some() {
+        cols.push(col("SCORE", &["score", "level"]));
     }
     cols.push(col("AGE", &["age"]));
     (cols, rows)

@@ -242,6 +242,8 @@ enum Source {
     Ratio(usize, usize),
     Version,
     Health,
+    /// The scorecard's level (see `crate::score`).
+    Score,
     /// Count of a child blueprint's entities in this one (index into the counts).
     Count(usize),
     Unhealthy,
@@ -313,6 +315,9 @@ fn list_columns(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<(Column, Source)>
     }
     if has_health(cat, bp) {
         cols.push((Column::new("HEALTH", ColKind::Text, 2), Source::Health));
+    }
+    if cat.blueprint(bp).scorecard.is_some() {
+        cols.push((Column::new("SCORE", ColKind::Text, 4), Source::Score));
     }
     let kids = count_children(cat, bp);
     for (k, (c, _, _)) in kids.iter().enumerate() {
@@ -488,6 +493,15 @@ impl Lister {
                 }
                 Source::Version => Cell::text(cat.version_of(r)),
                 Source::Health => Cell::text(health.label()).tone(Tone::Health(health)),
+                Source::Score => {
+                    let levels = cat
+                        .blueprint(r.blueprint)
+                        .scorecard
+                        .as_ref()
+                        .map_or(0, |c| c.levels.len());
+                    crate::score::of_record(cat, cl, r)
+                        .map_or_else(|| Cell::dim("-"), |s| super::score::of_score(&s, levels))
+                }
                 Source::Count(k) => Cell::num(count(k).map_or(0, |c| c.0) as i64),
                 Source::Unhealthy => {
                     unhealthy_cell((0..counts.len()).filter_map(count).map(|c| c.1).sum())

@@ -5,6 +5,7 @@
 use super::format;
 use super::table::Tone;
 use super::view;
+use crate::blueprint::scorecard::Score;
 use crate::blueprint::{PropType, Record, Value};
 use crate::catalog::{Catalog, EntityRef, Health};
 
@@ -258,6 +259,31 @@ fn conditions(cat: &Catalog, r: &Record) -> Option<Section> {
     })
 }
 
+/// The detail section listing every check that applied, failing ones first.
+fn score_section(title: &str, s: &Score) -> Section {
+    let mut checks: Vec<_> = s.checks.iter().collect();
+    checks.sort_by_key(|c| c.passed);
+    Section {
+        title: format!("{title}: {}", s.label()),
+        header: vec!["CHECK".into(), "LEVEL".into(), "RESULT".into()],
+        rows: checks
+            .into_iter()
+            .map(|c| {
+                let (text, tone) = if c.passed {
+                    ("pass", Tone::Health(Health::Healthy))
+                } else {
+                    ("FAIL", Tone::Health(Health::Failed))
+                };
+                vec![
+                    (c.title.clone(), Tone::Plain),
+                    (c.level.clone(), Tone::Plain),
+                    (text.to_string(), tone),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// Build the detail of `e` from the catalog, or from `snapshot` when it is gone.
 pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) -> Option<Detail> {
     let live = cat.get(e);
@@ -299,6 +325,11 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
             fields.push(("Owners".into(), text.join(" → "), Tone::Plain));
         }
     }
+    let score = live.and_then(|r| {
+        let card = bp.scorecard.as_ref()?;
+        let s = crate::score::of_record(cat, e.cluster, r)?;
+        Some(score_section(&card.title, &s))
+    });
     let sections: Vec<Section> = [containers(cat, r, now), conditions(cat, r)]
         .into_iter()
         .flatten()
@@ -335,6 +366,8 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
             Tone::Plain,
         ));
     }
+    let mut sections = sections;
+    sections.extend(score);
     Some(Detail {
         kind: view::kind_of(cat, r).to_string(),
         name: r.name.to_string(),

@@ -24,6 +24,9 @@ pub fn build(cat: &Catalog) -> (Table, Vec<Arc<str>>) {
     for e in &envs {
         columns.push(Column::new(e.to_string(), ColKind::Text, 1));
     }
+    if levels(cat).is_some() {
+        columns.push(Column::new("SCORE", ColKind::Text, 2));
+    }
     let rows = cat
         .services()
         .into_iter()
@@ -82,11 +85,29 @@ pub fn row(cat: &Catalog, envs: &[Arc<str>], svc: Arc<str>) -> Option<Row> {
             _ => Cell::dim("-"),
         });
     }
+    if let Some(n) = levels(cat) {
+        let scores: Vec<_> = running
+            .iter()
+            .flatten()
+            .filter_map(|rs| crate::score::of_running(cat, rs))
+            .collect();
+        cells.push(
+            crate::score::worst(&scores)
+                .map_or_else(|| Cell::dim("-"), |s| super::score::of_service(s, n)),
+        );
+    }
     Some(Row {
         key: RowKey::Service(svc),
         cells,
         health,
     })
+}
+
+/// How many levels the workloads' scorecard has (None: no scorecard, no SCORE column; the
+/// column follows the environments, so theirs keep their places).
+fn levels(cat: &Catalog) -> Option<usize> {
+    let wl = cat.workload_blueprint()?;
+    cat.blueprint(wl).scorecard.as_ref().map(|c| c.levels.len())
 }
 
 /// The service of a matrix row.

@@ -48,6 +48,7 @@ pub mod prompt;
 pub mod render;
 pub mod rows;
 pub mod runtime;
+pub mod score;
 pub mod status;
 pub mod table;
 pub mod terminal;

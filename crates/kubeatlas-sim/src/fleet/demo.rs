@@ -145,12 +145,13 @@ pub(crate) fn cluster(env: &str) -> SimCluster {
         if env == "prod" && *name == "search" {
             svc = svc.annotate(MAX_READY_ANNOTATION, "1");
         }
-        let obj = match *kind {
+        let mut obj = match *kind {
             "deploy" => svc.deployment(ns),
             "sts" => svc.statefulset(ns, if *name == "redis" { 6379 } else { 5432 }),
             "ds" => svc.daemonset(ns, 9100),
             _ => svc.cronjob(ns, "0 2 * * *"),
         };
+        scorecard_material(&mut obj, name, ns);
         must(c.create(build::applied(obj)), name);
         if *kind == "cronjob" {
             last_run(&c, ns, name);
@@ -158,6 +159,23 @@ pub(crate) fn cluster(env: &str) -> SimCluster {
     }
     c.settle();
     c
+}
+
+/// What kubeatlas's built-in scorecard reads, set on most services and missing on a few: an
+/// `owner` label (not on notifications, fluent-bit) and a readiness probe on the main container
+/// (not on redis, node-exporter).
+fn scorecard_material(obj: &mut serde_json::Value, name: &str, ns: &str) {
+    if !matches!(name, "notifications" | "fluent-bit")
+        && let Some(labels) = obj.pointer_mut("/metadata/labels")
+    {
+        labels["owner"] = json!(format!("team-{ns}"));
+    }
+    if !matches!(name, "redis" | "node-exporter")
+        && let Some(c) = obj.pointer_mut("/spec/template/spec/containers/0")
+    {
+        c["readinessProbe"] =
+            json!({"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10});
+    }
 }
 
 /// Gives a CronJob the Job of its last scheduled run (the controller runs it to completion).
