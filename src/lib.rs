@@ -16,6 +16,7 @@ pub mod blueprint;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod fleet;
 pub mod score;
 pub mod tui;

@@ -54,6 +54,26 @@ pub enum Command {
         #[command(subcommand)]
         command: BlueprintsCommand,
     },
+    /// Write the catalog for another catalog once synced: Port bulk-upsert entities, Backstage
+    /// `catalog-info.yaml` documents, or the raw graph as JSON. Deterministic output.
+    Export {
+        /// port | backstage | json
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Seconds to wait for the initial sync.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Port,
+    Backstage,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod demo;
+pub mod export;
 pub mod logging;
 pub mod output;
 pub mod session;
@@ -82,6 +83,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Some(Command::Export {
+            format,
+            output,
+            timeout,
+        }) => {
+            let target = session::target(args.kubeconfig.as_deref(), args.demo, false)?;
+            let s = session::open(target, &args.contexts, user, &paths, false).await?;
+            export::run(s, format, output.as_deref(), Duration::from_secs(timeout)).await
         }
         Some(Command::Blueprints { .. }) => Ok(ExitCode::SUCCESS),
     }

@@ -10,6 +10,7 @@ mod auth;
 mod blueprints;
 mod catalog;
 mod cli;
+mod export;
 mod faults;
 mod fleet_sync;
 mod health;
