@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod export;
 pub mod fleet;
+pub mod rules;
 pub mod score;
 pub mod tui;
 

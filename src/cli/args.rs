@@ -67,6 +67,13 @@ pub enum Command {
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
+    /// Headless: follow the fleet and run the config file's degrade rules, one JSON line per
+    /// firing, hook and action outcome on standard output.
+    Watch {
+        /// Run the `rules:` of the config file (required: the only thing `watch` does).
+        #[arg(long)]
+        rules: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

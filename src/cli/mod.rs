@@ -6,6 +6,7 @@ pub mod export;
 pub mod logging;
 pub mod output;
 pub mod session;
+pub mod watch;
 
 use crate::blueprint::BlueprintSet;
 use crate::config::{Paths, UserConfig};
@@ -92,6 +93,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let target = session::target(args.kubeconfig.as_deref(), args.demo, false)?;
             let s = session::open(target, &args.contexts, user, &paths, false).await?;
             export::run(s, format, output.as_deref(), Duration::from_secs(timeout)).await
+        }
+        Some(Command::Watch { rules }) => {
+            if !rules {
+                anyhow::bail!("watch: nothing to do; run `kubeatlas watch --rules`");
+            }
+            let rules = watch::load_rules(&paths, &user)?;
+            let target = session::target(args.kubeconfig.as_deref(), args.demo, false)?;
+            let s = session::open(target, &args.contexts, user, &paths, false).await?;
+            watch::run(s, rules, args.readonly, &paths).await
         }
         Some(Command::Blueprints { .. }) => Ok(ExitCode::SUCCESS),
     }

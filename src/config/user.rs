@@ -21,6 +21,9 @@ pub struct UserConfig {
     /// Per-context settings by context name (or pattern).
     #[serde(default)]
     pub contexts: BTreeMap<String, ContextSettings>,
+    /// Degrade rules (see [`super::rules`]).
+    #[serde(default)]
+    pub rules: Vec<super::rules::RuleSpec>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -14,4 +14,5 @@ mod export;
 mod faults;
 mod fleet_sync;
 mod health;
+mod rules;
 mod scorecards;
