@@ -12,6 +12,7 @@
 pub mod act;
 pub mod hook;
 pub mod observe;
+pub mod run;
 
 use crate::blueprint::ActionKind;
 use crate::catalog::Health;
