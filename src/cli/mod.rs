@@ -34,10 +34,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let user = UserConfig::load(&paths.config_file)?;
     match args.command {
         None => {
+            let text = std::fs::read_to_string(&paths.config_file).unwrap_or_default();
+            let file = paths.config_file.display().to_string();
+            let rules = crate::rules::compile(&user.rules, &file, &text)?;
             let target = session::target(args.kubeconfig.as_deref(), args.demo, true)?;
             let demo = matches!(target, session::Target::Demo);
             let s = session::open(target, &args.contexts, user, &paths, true).await?;
-            run_tui(s, demo, args.readonly, paths).await
+            run_tui(s, demo, args.readonly, paths, rules).await
         }
         Some(Command::Get {
             blueprint,
@@ -146,6 +149,7 @@ async fn run_tui(
     demo: bool,
     readonly: bool,
     paths: Paths,
+    rules: Vec<crate::rules::Rule>,
 ) -> anyhow::Result<ExitCode> {
     let session::Session {
         catalog,
@@ -183,6 +187,7 @@ async fn run_tui(
         readonly,
         executor,
         users,
+        rules,
     })
     .await;
     // Stop every watcher (and the demo simulator) before leaving.

@@ -6,16 +6,21 @@ use crate::blueprint::BpId;
 use crate::catalog::Catalog;
 
 /// Words that are not blueprint names.
-pub const BUILTIN_WORDS: [&str; 5] = ["ctx", "rs", "q", "quit", "help"];
+pub const BUILTIN_WORDS: [&str; 6] = ["ctx", "rs", "q", "quit", "help", "alerts"];
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Fleet,
     Matrix,
-    List { bp: BpId, scope: Scope },
+    List {
+        bp: BpId,
+        scope: Scope,
+    },
     Quit,
     Help,
+    /// The degrade rules' firings.
+    Alerts,
 }
 
 /// The blueprint a name stands for: identifier, plural or alias, case-insensitive.
@@ -87,6 +92,7 @@ pub fn parse(cat: &Catalog, input: &str) -> Result<Command, String> {
     match word.as_str() {
         "q" | "quit" | "q!" => return Ok(Command::Quit),
         "help" | "?" => return Ok(Command::Help),
+        "alerts" => return Ok(Command::Alerts),
         "ctx" | "fleet" => return Ok(Command::Fleet),
         "rs" | "matrix" => return Ok(Command::Matrix),
         _ => {}

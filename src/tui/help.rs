@@ -14,7 +14,7 @@ pub const GLOBAL: &[Binding] = &[
     ("/", "fuzzy filter (Enter keeps, Esc clears)"),
     (
         ":",
-        "command (Tab completes): :pods [ctx[/ns]] :wl :ns :nodes :ctx :rs :q",
+        "command (Tab completes): :pods [ctx[/ns]] :wl :ns :nodes :ctx :rs :alerts :q",
     ),
     ("< / >", "sort by previous / next column"),
     ("!", "reverse sort"),

@@ -27,6 +27,7 @@
 //! dismisses). `l` opens the [`logs`] view of a pod or of a workload's pods.
 
 pub mod act;
+pub mod alerts;
 pub mod app;
 pub mod build;
 pub mod command;
@@ -83,4 +84,6 @@ pub struct TuiInput {
     pub executor: crate::actions::Executor,
     /// (context, the kubeconfig's user name): who the user is when the server cannot say.
     pub users: Vec<(String, String)>,
+    /// The config file's degrade rules (empty: none run).
+    pub rules: Vec<crate::rules::Rule>,
 }

@@ -25,6 +25,9 @@ pub enum Msg {
     Clock {
         now: i64,
     },
+    /// A degrade rule fired, or its hook or action finished (the event as `watch --rules`
+    /// writes it).
+    Alert(serde_json::Value),
 }
 
 /// Something the state machine wants done outside itself. The runner performs it without

@@ -53,7 +53,16 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         readonly,
         executor,
         users,
+        rules,
     } = input;
+    // Degrade rules: evaluated once a second, only when the config file has some.
+    let (mut rules, mut rule_events) =
+        match super::alerts::Rules::new(rules, executor.clone(), clients.clone()) {
+            Some((r, rx)) => (Some(r), Some(rx)),
+            None => (None, None),
+        };
+    let mut rules_tick = tokio::time::interval(Duration::from_secs(1));
+    rules_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let app = App::new(Theme::from_env(), demo, readonly, now_secs())
         .with_policy(super::act::policy::Policy::of(&executor))
         .with_access(users);
@@ -151,6 +160,14 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 apply_effects(&mut runner, fx);
             }
             _ = sleep_until(draw_at), if draw_at.is_some() => {}
+            _ = rules_tick.tick(), if rules.is_some() => {
+                if let Some(r) = rules.as_mut() {
+                    r.tick(&catalog, jiff::Timestamp::now().as_millisecond());
+                }
+            }
+            Some(v) = recv_rule(&mut rule_events), if rule_events.is_some() => {
+                update(&mut app, &catalog, Msg::Alert(v));
+            }
             _ = sleep_until(tick_at), if tick_at.is_some() => {
                 tick_at = None;
                 update(&mut app, &catalog, Msg::Tick { now: now_secs() });
@@ -159,6 +176,16 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
     }
     drop(runner);
     Ok(())
+}
+
+/// The next rule event, when rules run.
+async fn recv_rule(
+    rx: &mut Option<mpsc::UnboundedReceiver<serde_json::Value>>,
+) -> Option<serde_json::Value> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn sleep_until(t: Option<Instant>) {

@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod actions;
+mod alerts;
 mod crd_scale;
 mod fuzz;
 mod logs;

@@ -43,6 +43,8 @@ pub struct App {
     layers: Layers,
     actions: Actions,
     status: Status,
+    /// Degrade rule firings and outcomes (`:alerts`, the status badge).
+    alerts: super::alerts::Alerts,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -68,6 +70,7 @@ impl App {
             layers: Layers::default(),
             actions: Actions::new(readonly),
             status: Status::default(),
+            alerts: Default::default(),
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,
@@ -123,6 +126,11 @@ impl App {
     /// Show the DEMO badge.
     pub fn demo(&self) -> bool {
         self.demo
+    }
+
+    /// The degrade rules' firings and outcomes.
+    pub fn alerts(&self) -> &super::alerts::Alerts {
+        &self.alerts
     }
 
     pub fn page(&self) -> &Page {

@@ -41,6 +41,11 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
             app.now = now;
             vec![]
         }
+        Msg::Alert(v) => {
+            app.alerts.push(&v);
+            app.dirty = true;
+            vec![]
+        }
     };
     if app.actions.refresh_rollouts(cat, app.now) {
         app.dirty = true;
@@ -196,6 +201,7 @@ impl App {
                 return vec![Effect::Quit];
             }
             Ok(Command::Help) => self.layers.push(Layer::Help(Default::default())),
+            Ok(Command::Alerts) => self.layers.push(Layer::Yaml(self.alerts.view())),
             Ok(Command::Fleet) => self.nav.to_first(),
             Ok(Command::Matrix) => self.nav.open_top(View::Matrix),
             Ok(Command::List { bp, scope }) => self.nav.open_top(View::List { bp, scope }),

@@ -58,6 +58,17 @@ pub fn line<'a>(app: &App, width: usize) -> Line<'a> {
         push(&mut spans, Span::styled(" DEMO ", theme.badge()));
         push(&mut spans, Span::raw(" "));
     }
+    if app.alerts().firings() > 0 {
+        let n = app.alerts().firings();
+        push(
+            &mut spans,
+            Span::styled(
+                format!(" {n} ALERT{} ", if n == 1 { "" } else { "S" }),
+                theme.error(),
+            ),
+        );
+        push(&mut spans, Span::raw(" "));
+    }
     if app.readonly_badge() {
         push(&mut spans, Span::styled(" READ-ONLY ", theme.badge()));
         push(&mut spans, Span::raw(" "));
