@@ -26,6 +26,7 @@ pub mod prune;
 pub mod record;
 pub mod roles;
 pub mod set;
+pub mod timeline;
 mod validate;
 pub mod value;
 

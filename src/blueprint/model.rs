@@ -53,6 +53,9 @@ pub struct BlueprintSpec {
     /// For blueprints computed from other entities rather than read from the API.
     #[serde(default)]
     pub derived: Option<DerivedSpec>,
+    /// Which changes the change timeline records (see [`super::timeline::TimelineSpec`]).
+    #[serde(default)]
+    pub timeline: Option<super::timeline::TimelineSpec>,
 }
 
 /// A Kubernetes kind an entity is read from.

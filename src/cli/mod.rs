@@ -5,6 +5,7 @@ pub mod demo;
 pub mod logging;
 pub mod output;
 pub mod session;
+pub mod timeline;
 
 use crate::blueprint::BlueprintSet;
 use crate::config::{Paths, UserConfig};
@@ -30,6 +31,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let user = UserConfig::load(&paths.config_file)?;
+    paths.timeline_db = timeline::db_path(args.timeline_db.as_deref(), &user, &paths);
     match args.command {
         None => {
             let target = session::target(args.kubeconfig.as_deref(), args.demo, true)?;
@@ -82,6 +84,23 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Some(Command::Timeline {
+            service,
+            env,
+            since,
+            reached,
+            limit,
+            output,
+        }) => {
+            let q = timeline::Ask {
+                service,
+                env,
+                since,
+                reached,
+                limit,
+            };
+            timeline::print(&paths.timeline_db, q, output).await
         }
         Some(Command::Blueprints { .. }) => Ok(ExitCode::SUCCESS),
     }

@@ -5,6 +5,7 @@ pub mod error;
 pub mod kubeconfig;
 pub mod paths;
 pub mod resolve;
+pub mod timeline;
 pub mod user;
 
 pub use error::{ContextError, KubeconfigError, PathField, UserConfigError};

@@ -21,6 +21,9 @@ pub struct UserConfig {
     /// Per-context settings by context name (or pattern).
     #[serde(default)]
     pub contexts: BTreeMap<String, ContextSettings>,
+    /// The change timeline's store.
+    #[serde(default)]
+    pub timeline: super::timeline::TimelineSettings,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

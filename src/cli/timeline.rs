@@ -1,0 +1,71 @@
+//! `kubeatlas timeline`: read the change timeline's store (no cluster is contacted, so it
+//! answers at once, with or without a kubeatlas running) and print it.
+
+use super::args::Format;
+use crate::config::{Paths, UserConfig};
+use crate::timeline::{Query, Store, format, parse_since};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The store's file: `--timeline-db`, else the config's `timeline.file`, else the state dir's.
+pub fn db_path(flag: Option<&Path>, user: &UserConfig, paths: &Paths) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| user.timeline.file.clone())
+        .unwrap_or_else(|| paths.timeline_db.clone())
+}
+
+/// What was asked on the command line.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub service: Option<String>,
+    pub env: Option<String>,
+    pub since: Option<String>,
+    pub reached: Option<String>,
+    pub limit: usize,
+}
+
+pub async fn print(db: &Path, ask: Ask, output: Format) -> anyhow::Result<ExitCode> {
+    let now = jiff::Timestamp::now().as_second();
+    let since = match &ask.since {
+        Some(s) => Some(now - parse_since(s).map_err(|e| anyhow::anyhow!("--since {e}"))?),
+        None => None,
+    };
+    if !db.exists() {
+        eprintln!(
+            "kubeatlas: no timeline yet at {} (it is recorded while kubeatlas runs)",
+            db.display()
+        );
+        if output == Format::Json {
+            println!("[]");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let db = db.to_path_buf();
+    let text = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+        let store = Store::open(&db)?;
+        if let (Some(service), Some(version)) = (&ask.service, &ask.reached) {
+            let r = store.reached(service, version)?;
+            return Ok(match output {
+                Format::Json => serde_json::to_string_pretty(&r)? + "\n",
+                Format::Yaml => serde_yaml::to_string(&r)?,
+                Format::Table => format::reached(version, &r, now) + "\n",
+            });
+        }
+        let q = Query {
+            service: ask.service,
+            env: ask.env,
+            since,
+            limit: ask.limit,
+            ..Query::default()
+        };
+        let entries = store.query(&q)?;
+        Ok(match output {
+            Format::Json => serde_json::to_string_pretty(&entries)? + "\n",
+            Format::Yaml => serde_yaml::to_string(&entries)?,
+            Format::Table => format::table(&entries, now),
+        })
+    })
+    .await??;
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
