@@ -36,8 +36,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => {
             let target = session::target(args.kubeconfig.as_deref(), args.demo, true)?;
             let demo = matches!(target, session::Target::Demo);
+            let timeline = user.timeline.clone();
             let s = session::open(target, &args.contexts, user, &paths, true).await?;
-            run_tui(s, demo, args.readonly, paths).await
+            run_tui(s, demo, args.readonly, paths, timeline).await
         }
         Some(Command::Get {
             blueprint,
@@ -145,6 +146,7 @@ async fn run_tui(
     demo: bool,
     readonly: bool,
     paths: Paths,
+    settings: crate::config::timeline::TimelineSettings,
 ) -> anyhow::Result<ExitCode> {
     let session::Session {
         catalog,
@@ -173,6 +175,14 @@ async fn run_tui(
         user,
         crate::actions::audit::AuditLog::new(paths.audit_log.clone()),
     );
+    let timeline_settings = settings.enabled.then(|| crate::timeline::writer::Settings {
+        path: paths.timeline_db.clone(),
+        bounds: crate::timeline::store::Bounds {
+            max_age_days: settings.max_age_days,
+            max_entries: settings.max_entries,
+        },
+        audit_log: Some(paths.audit_log.clone()),
+    });
     let result = crate::tui::run(crate::tui::TuiInput {
         catalog,
         changes,
@@ -182,6 +192,7 @@ async fn run_tui(
         readonly,
         executor,
         users,
+        timeline: timeline_settings,
     })
     .await;
     // Stop every watcher (and the demo simulator) before leaving.

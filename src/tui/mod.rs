@@ -52,6 +52,7 @@ pub mod status;
 pub mod table;
 pub mod terminal;
 pub mod theme;
+pub mod timeline;
 pub mod view;
 pub mod yaml;
 
@@ -82,4 +83,6 @@ pub struct TuiInput {
     pub executor: crate::actions::Executor,
     /// (context, the kubeconfig's user name): who the user is when the server cannot say.
     pub users: Vec<(String, String)>,
+    /// The change timeline's store (None: off), started by the TUI on its own thread.
+    pub timeline: Option<crate::timeline::writer::Settings>,
 }

@@ -53,6 +53,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         readonly,
         executor,
         users,
+        timeline,
     } = input;
     let app = App::new(Theme::from_env(), demo, readonly, now_secs())
         .with_policy(super::act::policy::Policy::of(&executor))
@@ -64,7 +65,22 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
     update(&mut app, &catalog, Msg::Resize(size.width, size.height));
     let (reply_tx, mut replies) = mpsc::unbounded_channel::<Msg>();
     let (log_tx, mut log_lines) = mpsc::channel::<Msg>(LOG_QUEUE);
+    // The change timeline: its store on its own thread (a file that cannot be used says so
+    // in the status line), the recorder here, on the catalog's owner, once per frame.
+    let timeline = timeline.map(|settings| {
+        let tx = reply_tx.clone();
+        crate::timeline::Timeline::start(settings, move |n| {
+            let _ = tx.send(Msg::EffectDone(super::Reply::Done {
+                message: n.message,
+                error: n.error,
+            }));
+        })
+    });
+    let mut recorder = crate::timeline::Recorder::new(&catalog);
     let mut runner = Runner::new(clients, executor, reply_tx, log_tx);
+    if let Some(t) = &timeline {
+        runner.set_timeline(t.clone());
+    }
     let mut events = EventStream::new();
     let crash = terminal::crash_signal();
     let mut changes_open = true;
@@ -86,6 +102,9 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 update(&mut app, &catalog, Msg::Clock { now: now_secs() });
                 let fx = update(&mut app, &catalog, Msg::Catalog);
                 apply_effects(&mut runner, fx);
+                if let Some(t) = &timeline {
+                    t.record(recorder.observe(&catalog, now_secs()));
+                }
             }
             if app.dirty() {
                 // Ages on screen are computed against the clock of the frame.

@@ -13,3 +13,4 @@ mod render;
 mod runner;
 mod scale;
 mod state;
+mod timeline;
