@@ -360,6 +360,24 @@ fn words(v: &Value, tags: bool) -> String {
     }
 }
 
+/// Of two lists of the same length (one item per container), only the items that differ;
+/// anything else as it is.
+fn changed_items(a: &Value, b: &Value) -> (Value, Value) {
+    let (x, y) = (a.as_list(), b.as_list());
+    if matches!((a, b), (Value::List(_), Value::List(_))) && x.len() == y.len() && x.len() > 1 {
+        let (p, q): (Vec<Box<str>>, Vec<Box<str>>) = x
+            .iter()
+            .zip(y)
+            .filter(|(i, j)| i != j)
+            .map(|(i, j)| (i.clone(), j.clone()))
+            .unzip();
+        if !p.is_empty() {
+            return (Value::List(p.into()), Value::List(q.into()));
+        }
+    }
+    (a.clone(), b.clone())
+}
+
 fn changes(
     catalog: &Catalog,
     plan: &Plan,
@@ -385,7 +403,8 @@ fn changes(
         } else if p.zero.is_some() && b.as_int() == Some(0) && a.as_int().is_some_and(|n| n != 0) {
             p.zero.clone().unwrap_or_default()
         } else {
-            let (a, b) = (words(a, p.tags), words(b, p.tags));
+            let (a, b) = changed_items(a, b);
+            let (a, b) = (words(&a, p.tags), words(&b, p.tags));
             if a == b {
                 // Same tags, other registry or digest: say the whole references.
                 format!("{} {a} → {b} (reference)", p.label())
@@ -464,8 +483,8 @@ fn revision(
     let n = number
         .and_then(|i| r.props.get(i))
         .and_then(|v| v.non_empty_str())
-        .map(|n| format!("revision {n}: "))
+        .map(|n| format!("revision {n} "))
         .unwrap_or_default();
-    let text = format!("{n}{} live", words(imgs, true));
+    let text = format!("{n}live: {}", words(imgs, true));
     Some(entry(place, r, r.created, "revision", text, Some(version)))
 }

@@ -75,15 +75,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, v: &TimelineView) {
             *w = (*w).max(format::width(c));
         }
     }
-    // The object column gives way first on a narrow screen.
-    let total: usize = width.iter().sum::<usize>() + 2 * 4;
-    if total > w as usize {
-        width[2] = width[2].saturating_sub(total - w as usize).max(12);
-    }
+    // The object column at most 40 wide; what changed takes the rest (cut at the edge).
+    width[2] = width[2].min(40);
+    let fixed = width[0] + width[1] + width[2] + width[4] + 2 * 4;
+    width[3] = width[3].min((w as usize).saturating_sub(fixed).max(12));
     let line = |cells: &[String], style| {
         let mut spans = vec![];
         for (i, (c, wd)) in cells.iter().zip(width).enumerate() {
-            let text = if i + 1 == cells.len() {
+            let text = if i + 1 == cells.len() || (i == 3 && cells[4].is_empty()) {
                 c.clone()
             } else {
                 let t = format::truncate(c, wd);
