@@ -6,8 +6,9 @@
 use super::Entry;
 use crate::blueprint::{BpId, Record, Value, timeline::TimelineSpec};
 use crate::catalog::{Catalog, ClusterStatus, EntityRef, Health, Since, image_tag};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What a blueprint's timeline section resolves to (property indices).
 #[derive(Debug)]
@@ -48,6 +49,8 @@ pub struct Recorder {
     plans: Vec<Option<Plan>>,
     seen: HashMap<EntityRef, Snap>,
     interned: HashSet<Arc<str>>,
+    /// Entities touched and not compared yet (a budget ran out).
+    pending: VecDeque<EntityRef>,
 }
 
 impl Recorder {
@@ -102,8 +105,19 @@ impl Recorder {
     /// What changed since the last call, at `now` (seconds since the epoch). The first call
     /// only learns what is there (and says when things were created, from the objects).
     pub fn observe(&mut self, catalog: &Catalog, now: i64) -> Vec<Entry> {
-        let mut out = vec![];
-        let touched: Option<Vec<EntityRef>> = match self.rev.map(|r| catalog.changes_since(r)) {
+        self.observe_within(catalog, now, None)
+    }
+
+    /// As [`Recorder::observe`], comparing for at most `budget`: what is left waits for the
+    /// next call ([`Recorder::behind`]), so a first look at 100k pods is spread over frames.
+    pub fn observe_within(
+        &mut self,
+        catalog: &Catalog,
+        now: i64,
+        budget: Option<Duration>,
+    ) -> Vec<Entry> {
+        let start = Instant::now();
+        match self.rev.map(|r| catalog.changes_since(r)) {
             Some(Since::Steps(s)) if !s.wide() => {
                 let mut uniq: Vec<EntityRef> = s
                     .entities()
@@ -112,20 +126,26 @@ impl Recorder {
                     .collect();
                 uniq.sort();
                 uniq.dedup();
-                Some(uniq)
+                self.pending.extend(uniq);
             }
-            _ => None,
-        };
+            Some(Since::Steps(_)) | Some(Since::Everything) | None => self.everything(catalog),
+        }
         self.rev = Some(catalog.revision());
-        match touched {
-            Some(list) => {
-                for e in list {
-                    self.one(catalog, &e, now, &mut out);
-                }
+        let mut out = vec![];
+        let mut n = 0u32;
+        while let Some(e) = self.pending.pop_front() {
+            self.one(catalog, &e, now, &mut out);
+            n += 1;
+            if n.is_multiple_of(64) && budget.is_some_and(|b| start.elapsed() >= b) {
+                break;
             }
-            None => self.everything(catalog, now, &mut out),
         }
         out
+    }
+
+    /// Entities wait to be compared: call again soon.
+    pub fn behind(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// The property a blueprint's timeline shows as image tags.
@@ -142,8 +162,9 @@ impl Recorder {
         self.plans.get(bp.0 as usize).and_then(Option::as_ref)
     }
 
-    /// Compare every followed entity (first look, a journal overrun, a resync).
-    fn everything(&mut self, catalog: &Catalog, now: i64, out: &mut Vec<Entry>) {
+    /// Queue every followed entity (first look, a journal overrun, a resync), and those seen
+    /// before that are gone.
+    fn everything(&mut self, catalog: &Catalog) {
         let mut present: HashSet<EntityRef> = HashSet::new();
         for (i, plan) in self.plans.iter().enumerate() {
             if plan.is_none() {
@@ -158,9 +179,7 @@ impl Recorder {
                 });
             }
         }
-        for e in &present {
-            self.one(catalog, e, now, out);
-        }
+        self.pending.clear();
         // Gone while we were not looking: deleted, unless their cluster is not listening.
         let gone: Vec<EntityRef> = self
             .seen
@@ -173,9 +192,8 @@ impl Recorder {
             })
             .cloned()
             .collect();
-        for e in gone {
-            self.one(catalog, &e, now, out);
-        }
+        self.pending.extend(present);
+        self.pending.extend(gone);
     }
 
     fn one(&mut self, catalog: &Catalog, e: &EntityRef, now: i64, out: &mut Vec<Entry>) {

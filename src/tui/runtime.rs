@@ -19,6 +19,8 @@ use tokio::sync::mpsc;
 pub const FRAME: Duration = Duration::from_millis(33);
 /// Changes folded per loop turn before input gets a chance again.
 const DRAIN_LIMIT: usize = 20_000;
+/// Time the change timeline's recorder may take per frame on this task.
+const RECORD_BUDGET: Duration = Duration::from_millis(4);
 /// Batches of log lines in flight to the loop before the streams wait.
 const LOG_QUEUE: usize = 64;
 
@@ -103,7 +105,9 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 let fx = update(&mut app, &catalog, Msg::Catalog);
                 apply_effects(&mut runner, fx);
                 if let Some(t) = &timeline {
-                    t.record(recorder.observe(&catalog, now_secs()));
+                    t.record(recorder.observe_within(&catalog, now_secs(), Some(RECORD_BUDGET)));
+                    // A first look at a big fleet goes on next frame.
+                    catalog_pending |= recorder.behind();
                 }
             }
             if app.dirty() {

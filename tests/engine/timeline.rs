@@ -561,3 +561,33 @@ fn kubeatlas_timeline_prints_a_service_across_environments_from_the_store_alone(
         2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_look_spread_over_frames_by_a_budget_records_the_same_entries() {
+    let env = ready().await;
+    let cat = &env.session.catalog;
+    let key = |e: &Entry| format!("{} {} {} {} {}", e.uid, e.change, e.at, e.text, e.env);
+    let mut whole: Vec<String> = Recorder::new(cat)
+        .observe(cat, now())
+        .iter()
+        .map(key)
+        .collect();
+    let mut rec = Recorder::new(cat);
+    let (mut spread, mut calls) = (vec![], 0);
+    loop {
+        spread.extend(
+            rec.observe_within(cat, now(), Some(Duration::ZERO))
+                .iter()
+                .map(key),
+        );
+        calls += 1;
+        if !rec.behind() {
+            break;
+        }
+    }
+    assert!(calls > 1, "a zero budget stops after each slice");
+    whole.sort();
+    spread.sort();
+    assert!(!whole.is_empty());
+    assert_eq!(whole, spread);
+}
