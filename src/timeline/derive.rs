@@ -165,35 +165,27 @@ impl Recorder {
     /// Queue every followed entity (first look, a journal overrun, a resync), and those seen
     /// before that are gone.
     fn everything(&mut self, catalog: &Catalog) {
-        let mut present: HashSet<EntityRef> = HashSet::new();
+        self.pending.clear();
         for (i, plan) in self.plans.iter().enumerate() {
             if plan.is_none() {
                 continue;
             }
             let bp = BpId(i as u16);
-            for (cluster, r) in catalog.entities(bp) {
-                present.insert(EntityRef {
+            self.pending
+                .extend(catalog.entities(bp).map(|(cluster, r)| EntityRef {
                     cluster,
                     bp,
                     uid: r.uid.clone(),
-                });
-            }
+                }));
         }
-        self.pending.clear();
         // Gone while we were not looking: deleted, unless their cluster is not listening.
-        let gone: Vec<EntityRef> = self
-            .seen
-            .keys()
-            .filter(|e| !present.contains(*e))
-            .filter(|e| {
-                catalog
+        let gone = self.seen.keys().filter(|e| {
+            catalog.get(e).is_none()
+                && catalog
                     .cluster(e.cluster)
                     .is_some_and(|c| c.status == ClusterStatus::Ready)
-            })
-            .cloned()
-            .collect();
-        self.pending.extend(present);
-        self.pending.extend(gone);
+        });
+        self.pending.extend(gone.cloned());
     }
 
     fn one(&mut self, catalog: &Catalog, e: &EntityRef, now: i64, out: &mut Vec<Entry>) {
