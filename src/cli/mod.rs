@@ -31,11 +31,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let user = UserConfig::load(&paths.config_file)?;
-    paths.timeline_db = timeline::db_path(args.timeline_db.as_deref(), &user, &paths);
+    paths.timeline_db = timeline::db_path(args.timeline_db.as_deref(), &user, &paths, args.demo);
     match args.command {
         None => {
             let target = session::target(args.kubeconfig.as_deref(), args.demo, true)?;
             let demo = matches!(target, session::Target::Demo);
+            if demo && args.timeline_db.is_none() {
+                // The demo fleet (also when there is no kubeconfig) keeps its own timeline.
+                paths.timeline_db = timeline::db_path(None, &user, &paths, true);
+            }
             let timeline = user.timeline.clone();
             let s = session::open(target, &args.contexts, user, &paths, true).await?;
             run_tui(s, demo, args.readonly, paths, timeline).await

@@ -7,10 +7,18 @@ use crate::timeline::{Query, Store, format, parse_since};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The store's file: `--timeline-db`, else the config's `timeline.file`, else the state dir's.
-pub fn db_path(flag: Option<&Path>, user: &UserConfig, paths: &Paths) -> PathBuf {
-    flag.map(Path::to_path_buf)
-        .or_else(|| user.timeline.file.clone())
+/// The store's file: `--timeline-db`, else the config's `timeline.file`, else the state dir's
+/// (`timeline-demo.db` for the demo fleet, whose changes never mix with real ones).
+pub fn db_path(flag: Option<&Path>, user: &UserConfig, paths: &Paths, demo: bool) -> PathBuf {
+    if let Some(f) = flag {
+        return f.to_path_buf();
+    }
+    if demo {
+        return paths.timeline_db.with_file_name("timeline-demo.db");
+    }
+    user.timeline
+        .file
+        .clone()
         .unwrap_or_else(|| paths.timeline_db.clone())
 }
 
