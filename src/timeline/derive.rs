@@ -196,7 +196,7 @@ impl Recorder {
             (None, None) => {}
             (None, Some(r)) => {
                 let place = self.place(catalog, e, r);
-                let plan = self.plan(e.bp).expect("plan checked above");
+                let Some(plan) = self.plan(e.bp) else { return };
                 let snap = snapshot(catalog, plan, r, place);
                 if plan.spec.lifecycle && r.created > 0 {
                     // No version: what it runs now did not necessarily run then (the
@@ -245,7 +245,9 @@ impl Recorder {
                 let place = old.place.clone();
                 let snap = snapshot(catalog, plan, r, place);
                 changes(catalog, plan, old, &snap, r, now, out);
-                self.seen.insert(e.clone(), snap);
+                if let Some(slot) = self.seen.get_mut(e) {
+                    *slot = snap;
+                }
             }
         }
     }
