@@ -595,13 +595,11 @@ async fn a_first_look_spread_over_frames_by_a_budget_records_the_same_entries() 
 #[test]
 fn a_timeline_section_naming_an_undeclared_property_is_refused_with_its_line() {
     let yaml = "identifier: widget\ntitle: Widget\nsources:\n  - { version: v1, kind: Widget }\nproperties:\n  - { id: size, path: .spec.size, type: integer }\ntimeline:\n  properties:\n    - { property: colour }\n";
-    let err = kubeatlas::blueprint::BlueprintSet::with_user_sources(vec![(
-        "widget.yaml".into(),
-        yaml.into(),
-    )])
-    .err()
-    .expect("refused")
-    .to_string();
+    let files = vec![("widget.yaml".to_string(), yaml.to_string())];
+    let Err(err) = kubeatlas::blueprint::BlueprintSet::with_user_sources(files) else {
+        panic!("refused")
+    };
+    let err = err.to_string();
     assert!(
         err.contains("widget.yaml:9")
             && err.contains("timeline: property \"colour\" is not declared"),
