@@ -104,6 +104,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 since,
                 reached,
                 limit,
+                contexts: args.contexts.clone(),
             };
             timeline::print(&paths.timeline_db, q, output).await
         }

@@ -30,6 +30,8 @@ pub struct Ask {
     pub since: Option<String>,
     pub reached: Option<String>,
     pub limit: usize,
+    /// `--context` (repeatable): only these contexts.
+    pub contexts: Vec<String>,
 }
 
 pub async fn print(db: &Path, ask: Ask, output: Format) -> anyhow::Result<ExitCode> {
@@ -59,14 +61,27 @@ pub async fn print(db: &Path, ask: Ask, output: Format) -> anyhow::Result<ExitCo
                 Format::Table => format::reached(version, &r, now) + "\n",
             });
         }
+        let one = match ask.contexts.as_slice() {
+            [c] => Some(c.clone()),
+            _ => None,
+        };
         let q = Query {
             service: ask.service,
             env: ask.env,
+            context: one,
             since,
-            limit: ask.limit,
+            limit: if ask.contexts.len() > 1 {
+                1_000_000
+            } else {
+                ask.limit
+            },
             ..Query::default()
         };
-        let entries = store.query(&q)?;
+        let mut entries = store.query(&q)?;
+        if ask.contexts.len() > 1 {
+            entries.retain(|e| ask.contexts.contains(&e.context));
+            entries.truncate(ask.limit);
+        }
         Ok(match output {
             Format::Json => serde_json::to_string_pretty(&entries)? + "\n",
             Format::Yaml => serde_yaml::to_string(&entries)?,

@@ -560,6 +560,9 @@ fn kubeatlas_timeline_prints_a_service_across_environments_from_the_store_alone(
             .len(),
         2
     );
+    let staging = run(&["timeline", "--context", "staging", "-o", "json"]);
+    let staging: Vec<Entry> = serde_json::from_str(&staging).expect("json");
+    assert!(staging.len() == 1 && staging[0].context == "staging");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
