@@ -20,6 +20,7 @@ pub mod export;
 pub mod fleet;
 pub mod rules;
 pub mod score;
+pub mod timeline;
 pub mod tui;
 
 pub use blueprint::{BlueprintError, BlueprintSet, BpId, Record};

@@ -27,6 +27,7 @@ pub mod record;
 pub mod roles;
 pub mod scorecard;
 pub mod set;
+pub mod timeline;
 mod validate;
 pub mod value;
 

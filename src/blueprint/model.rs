@@ -56,6 +56,9 @@ pub struct BlueprintSpec {
     /// Checks over the properties, with levels (see [`super::scorecard`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scorecard: Option<super::scorecard::ScorecardSpec>,
+    /// Which changes the change timeline records (see [`super::timeline::TimelineSpec`]).
+    #[serde(default)]
+    pub timeline: Option<super::timeline::TimelineSpec>,
 }
 
 /// A Kubernetes kind an entity is read from.

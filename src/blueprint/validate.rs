@@ -82,6 +82,7 @@ pub(crate) fn check_blueprint(
     check_sources(spec, &mut err);
     check_health(spec, &mut err);
     check_derived(spec, all, &mut err);
+    super::timeline::check_timeline(spec, &mut err);
 }
 
 fn check_sources(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'_>], String)) {

@@ -27,6 +27,10 @@ pub struct Args {
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
+    /// The change timeline's database (default: timeline.db in the platform state dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub timeline_db: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -48,6 +52,26 @@ pub enum Command {
     Contexts {
         #[arg(long, default_value_t = 15)]
         timeout: u64,
+    },
+    /// Print the change timeline (newest first) from its store; no cluster is contacted.
+    Timeline {
+        /// Only this service (across environments).
+        service: Option<String>,
+        /// Only this environment.
+        #[arg(long, value_name = "E")]
+        env: Option<String>,
+        /// Only changes this recent: 90s, 30m, 2h, 3d, 1w.
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+        /// With SERVICE: when this version first reached each environment.
+        #[arg(long, value_name = "VERSION", requires = "service")]
+        reached: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        output: Format,
     },
     /// Blueprint files.
     Blueprints {

@@ -7,6 +7,7 @@ pub mod logging;
 pub mod output;
 pub mod session;
 pub mod watch;
+pub mod timeline;
 
 use crate::blueprint::BlueprintSet;
 use crate::config::{Paths, UserConfig};
@@ -32,6 +33,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let user = UserConfig::load(&paths.config_file)?;
+    paths.timeline_db = timeline::db_path(args.timeline_db.as_deref(), &user, &paths, args.demo);
     match args.command {
         None => {
             let text = std::fs::read_to_string(&paths.config_file).unwrap_or_default();
@@ -39,8 +41,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let rules = crate::rules::compile(&user.rules, &file, &text)?;
             let target = session::target(args.kubeconfig.as_deref(), args.demo, true)?;
             let demo = matches!(target, session::Target::Demo);
+            if demo && args.timeline_db.is_none() {
+                // The demo fleet (also when there is no kubeconfig) keeps its own timeline.
+                paths.timeline_db = timeline::db_path(None, &user, &paths, true);
+            }
+            let timeline = user.timeline.clone();
             let s = session::open(target, &args.contexts, user, &paths, true).await?;
-            run_tui(s, demo, args.readonly, paths, rules).await
+            run_tui(s, demo, args.readonly, paths, rules, timeline).await
         }
         Some(Command::Get {
             blueprint,
@@ -106,6 +113,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let s = session::open(target, &args.contexts, user, &paths, false).await?;
             watch::run(s, rules, args.readonly, &paths).await
         }
+        Some(Command::Timeline {
+            service,
+            env,
+            since,
+            reached,
+            limit,
+            output,
+        }) => {
+            let q = timeline::Ask {
+                service,
+                env,
+                since,
+                reached,
+                limit,
+                contexts: args.contexts.clone(),
+            };
+            timeline::print(&paths.timeline_db, q, output).await
+        }
         Some(Command::Blueprints { .. }) => Ok(ExitCode::SUCCESS),
     }
 }
@@ -150,6 +175,7 @@ async fn run_tui(
     readonly: bool,
     paths: Paths,
     rules: Vec<crate::rules::Rule>,
+    settings: crate::config::timeline::TimelineSettings,
 ) -> anyhow::Result<ExitCode> {
     let session::Session {
         catalog,
@@ -178,6 +204,14 @@ async fn run_tui(
         user,
         crate::actions::audit::AuditLog::new(paths.audit_log.clone()),
     );
+    let timeline_settings = settings.enabled.then(|| crate::timeline::writer::Settings {
+        path: paths.timeline_db.clone(),
+        bounds: crate::timeline::store::Bounds {
+            max_age_days: settings.max_age_days,
+            max_entries: settings.max_entries,
+        },
+        audit_log: Some(paths.audit_log.clone()),
+    });
     let result = crate::tui::run(crate::tui::TuiInput {
         catalog,
         changes,
@@ -188,6 +222,7 @@ async fn run_tui(
         executor,
         users,
         rules,
+        timeline: timeline_settings,
     })
     .await;
     // Stop every watcher (and the demo simulator) before leaving.

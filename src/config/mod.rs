@@ -6,6 +6,7 @@ pub mod kubeconfig;
 pub mod paths;
 pub mod resolve;
 pub mod rules;
+pub mod timeline;
 pub mod user;
 
 pub use error::{ContextError, KubeconfigError, PathField, UserConfigError};

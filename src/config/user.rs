@@ -24,6 +24,9 @@ pub struct UserConfig {
     /// Degrade rules (see [`super::rules`]).
     #[serde(default)]
     pub rules: Vec<super::rules::RuleSpec>,
+    /// The change timeline's store.
+    #[serde(default)]
+    pub timeline: super::timeline::TimelineSettings,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

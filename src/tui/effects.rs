@@ -33,6 +33,8 @@ pub struct Runner {
     tasks: JoinSet<()>,
     /// The streams of the logs view; dropping the set aborts them.
     logs: JoinSet<()>,
+    /// The change timeline's store, when it is on.
+    timeline: Option<crate::timeline::Timeline>,
 }
 
 impl Runner {
@@ -49,7 +51,13 @@ impl Runner {
             log_replies,
             tasks: JoinSet::new(),
             logs: JoinSet::new(),
+            timeline: None,
         }
+    }
+
+    /// Answer [`Effect::Timeline`] from this store.
+    pub fn set_timeline(&mut self, timeline: crate::timeline::Timeline) {
+        self.timeline = Some(timeline);
     }
 
     fn client_of(&self, cluster: crate::catalog::ClusterId) -> Result<kube::Client, String> {
@@ -115,6 +123,17 @@ impl Runner {
                 }
             }
             Effect::StopLogs => self.logs = JoinSet::new(),
+            Effect::Timeline { view, query } => {
+                let replies = self.replies.clone();
+                let timeline = self.timeline.clone();
+                self.tasks.spawn(async move {
+                    let result = match timeline {
+                        Some(t) => t.query(query).await.map_err(|e| e.to_string()),
+                        None => Err("the timeline is off (timeline.enabled: false)".into()),
+                    };
+                    let _ = replies.send(Msg::EffectDone(Reply::Timeline { view, result }));
+                });
+            }
             Effect::CheckAccess {
                 cluster,
                 context,

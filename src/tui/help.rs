@@ -19,6 +19,10 @@ pub const GLOBAL: &[Binding] = &[
     ("< / >", "sort by previous / next column"),
     ("!", "reverse sort"),
     ("Esc", "clear filter, else go back"),
+    (
+        "t",
+        "change timeline of the selection (a matrix row: every environment)",
+    ),
     ("?", "this help"),
     ("q ^c", "quit"),
 ];

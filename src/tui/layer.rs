@@ -7,6 +7,7 @@ use super::act::word;
 use super::help::{self, Binding, Showing};
 use super::logs::{self, LogView};
 use super::outcome::{Ids, Outcome};
+use super::timeline::TimelineView;
 use super::view::View;
 use super::yaml::{Content, YamlView};
 use crate::actions::{Action, Target};
@@ -31,6 +32,8 @@ pub enum Layer {
     /// Inputs and confirmation of a mutating action.
     Dialog(Dialog),
     Help(HelpView),
+    /// The change timeline of the selection (`t`).
+    Timeline(TimelineView),
 }
 
 /// A confirmed action, for the app to send.
@@ -82,6 +85,13 @@ impl Layers {
     pub fn yaml_mut(&mut self) -> Option<&mut YamlView> {
         self.stack.iter_mut().find_map(|l| match l {
             Layer::Yaml(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    pub fn timeline_mut(&mut self) -> Option<&mut TimelineView> {
+        self.stack.iter_mut().find_map(|l| match l {
+            Layer::Timeline(v) => Some(v),
             _ => None,
         })
     }
@@ -145,6 +155,7 @@ impl Layers {
                 (if keep { out } else { out.close() }, None)
             }
             Layer::Logs(v) => (logs::key(v, k, ids, size.0, size.1), None),
+            Layer::Timeline(v) => (v.key(k, ids, size.1), None),
             Layer::Dialog(d) => match d.key(k) {
                 Answer::Keep => (Outcome::none(), None),
                 Answer::Cancel => (

@@ -54,6 +54,7 @@ pub mod status;
 pub mod table;
 pub mod terminal;
 pub mod theme;
+pub mod timeline;
 pub mod view;
 pub mod yaml;
 
@@ -86,4 +87,6 @@ pub struct TuiInput {
     pub users: Vec<(String, String)>,
     /// The config file's degrade rules (empty: none run).
     pub rules: Vec<crate::rules::Rule>,
+    /// The change timeline's store (None: off), started by the TUI on its own thread.
+    pub timeline: Option<crate::timeline::writer::Settings>,
 }

@@ -63,6 +63,11 @@ pub enum Effect {
         checks: Vec<Attributes>,
         whoami: bool,
     },
+    /// Read the change timeline; answers as [`Reply::Timeline`] for the layer `view`.
+    Timeline {
+        view: u64,
+        query: crate::timeline::Query,
+    },
     /// Leave the program.
     Quit,
 }
@@ -102,6 +107,11 @@ pub enum Reply {
         context: String,
         user: Option<String>,
         answers: Vec<(Attributes, Result<Verdict, String>)>,
+    },
+    /// The entries of an [`Effect::Timeline`], newest first, or why there are none.
+    Timeline {
+        view: u64,
+        result: Result<Vec<crate::timeline::Entry>, String>,
     },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },

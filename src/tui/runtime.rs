@@ -19,6 +19,8 @@ use tokio::sync::mpsc;
 pub const FRAME: Duration = Duration::from_millis(33);
 /// Changes folded per loop turn before input gets a chance again.
 const DRAIN_LIMIT: usize = 20_000;
+/// Time the change timeline's recorder may take per frame on this task.
+const RECORD_BUDGET: Duration = Duration::from_millis(4);
 /// Batches of log lines in flight to the loop before the streams wait.
 const LOG_QUEUE: usize = 64;
 
@@ -54,6 +56,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         executor,
         users,
         rules,
+        timeline,
     } = input;
     // Degrade rules: evaluated once a second, only when the config file has some.
     let (mut rules, mut rule_events) =
@@ -73,7 +76,22 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
     update(&mut app, &catalog, Msg::Resize(size.width, size.height));
     let (reply_tx, mut replies) = mpsc::unbounded_channel::<Msg>();
     let (log_tx, mut log_lines) = mpsc::channel::<Msg>(LOG_QUEUE);
+    // The change timeline: its store on its own thread (a file that cannot be used says so
+    // in the status line), the recorder here, on the catalog's owner, once per frame.
+    let timeline = timeline.map(|settings| {
+        let tx = reply_tx.clone();
+        crate::timeline::Timeline::start(settings, move |n| {
+            let _ = tx.send(Msg::EffectDone(super::Reply::Done {
+                message: n.message,
+                error: n.error,
+            }));
+        })
+    });
+    let mut recorder = crate::timeline::Recorder::new(&catalog);
     let mut runner = Runner::new(clients, executor, reply_tx, log_tx);
+    if let Some(t) = &timeline {
+        runner.set_timeline(t.clone());
+    }
     let mut events = EventStream::new();
     let crash = terminal::crash_signal();
     let mut changes_open = true;
@@ -95,6 +113,11 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 update(&mut app, &catalog, Msg::Clock { now: now_secs() });
                 let fx = update(&mut app, &catalog, Msg::Catalog);
                 apply_effects(&mut runner, fx);
+                if let Some(t) = &timeline {
+                    t.record(recorder.observe_within(&catalog, now_secs(), Some(RECORD_BUDGET)));
+                    // A first look at a big fleet goes on next frame.
+                    catalog_pending |= recorder.behind();
+                }
             }
             if app.dirty() {
                 // Ages on screen are computed against the clock of the frame.

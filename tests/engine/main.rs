@@ -16,3 +16,4 @@ mod fleet_sync;
 mod health;
 mod rules;
 mod scorecards;
+mod timeline;

@@ -14,3 +14,4 @@ mod render;
 mod runner;
 mod scale;
 mod state;
+mod timeline;

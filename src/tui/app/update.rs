@@ -122,6 +122,15 @@ impl App {
                     self.dirty = true;
                 }
             }
+            Reply::Timeline { view, result } => {
+                if self
+                    .layers
+                    .timeline_mut()
+                    .is_some_and(|v| v.answered(view, result))
+                {
+                    self.dirty = true;
+                }
+            }
             Reply::Done { message, error } => self.tell(Message::new(message, error)),
         }
         vec![]
@@ -246,6 +255,7 @@ impl App {
                 vec![]
             }
             KeyCode::Char('y') => self.yaml(cat),
+            KeyCode::Char('t') => self.timeline(cat),
             KeyCode::Char('x') if !self.actions.rollouts().is_empty() => {
                 self.actions.dismiss();
                 self.tell(Message::new("rollout lines dismissed", false));
@@ -254,6 +264,20 @@ impl App {
             _ => {
                 let out = self.nav.key(cat, k, room);
                 self.fold(out)
+            }
+        }
+    }
+
+    /// `t`: open the change timeline of the selection and ask the store.
+    fn timeline(&mut self, cat: &Catalog) -> Vec<Effect> {
+        match crate::tui::timeline::open(cat, self.nav.page(), &mut self.ids) {
+            Ok((view, fx)) => {
+                self.layers.push(Layer::Timeline(view));
+                vec![fx]
+            }
+            Err(m) => {
+                self.tell(Message::new(m, false));
+                vec![]
             }
         }
     }

@@ -9,6 +9,7 @@ mod logs;
 mod rollouts;
 mod status;
 mod table;
+mod timeline;
 mod yaml;
 
 use super::app::App;
@@ -73,6 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::Yaml(y) => yaml::draw(frame, body, app, y),
             Layer::Help(h) => help::draw(frame, body, app, h),
             Layer::Dialog(d) => dialog::draw(frame, body, app, d),
+            Layer::Timeline(v) => timeline::draw(frame, body, app, v),
         }
     }
     frame.render_widget(status::line(app, area.width as usize), footer);
