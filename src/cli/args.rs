@@ -12,7 +12,7 @@ pub struct Args {
     pub kubeconfig: Option<PathBuf>,
 
     /// Context to read (repeatable; default: every context).
-    #[arg(long = "context", global = true, value_name = "NAME")]
+    #[arg(long = "context", global = true, value_name = "NAME", add = super::complete::contexts())]
     pub contexts: Vec<String>,
 
     /// Run against the built-in simulated fleet (dev, staging, prod) instead of a kubeconfig.
@@ -27,6 +27,10 @@ pub struct Args {
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
+    /// kubectl's -n/-A/-l/--field-selector (see `cli::scope`).
+    #[command(flatten)]
+    pub scope: super::scope::ScopeArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -36,6 +40,7 @@ pub enum Command {
     /// Print the entities of a blueprint once synced (e.g. `get running-services`, `get pods`).
     Get {
         /// Blueprint identifier, plural or alias.
+        #[arg(add = super::complete::blueprints())]
         blueprint: String,
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
@@ -54,6 +59,13 @@ pub enum Command {
         #[command(subcommand)]
         command: BlueprintsCommand,
     },
+    /// Print a shell completion script (`source <(kubeatlas completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: super::complete::Shell,
+    },
+    /// Print the man page (roff; `kubeatlas man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,5 @@
 //! Where kubeatlas keeps its files: config dir (config.yaml, blueprints/), data dir (audit log),
-//! state dir (log file).
+//! state dir (log file, namespace cache).
 
 use std::path::PathBuf;
 
@@ -9,6 +9,8 @@ pub struct Paths {
     pub blueprints_dir: PathBuf,
     pub log_file: PathBuf,
     pub audit_log: PathBuf,
+    /// Namespace names seen per context (state dir), for shell completion of `-n`.
+    pub namespace_cache: PathBuf,
 }
 
 impl Paths {
@@ -24,6 +26,7 @@ impl Paths {
                     config_file: d.config_dir().join("config.yaml"),
                     blueprints_dir: d.config_dir().join("blueprints"),
                     log_file: state.join("kubeatlas.log"),
+                    namespace_cache: state.join("namespaces.json"),
                     audit_log: d.data_dir().join("audit.jsonl"),
                 }
             }
@@ -38,6 +41,7 @@ impl Paths {
             blueprints_dir: dir.join("blueprints"),
             log_file: dir.join("kubeatlas.log"),
             audit_log: dir.join("audit.jsonl"),
+            namespace_cache: dir.join("namespaces.json"),
         }
     }
 }

@@ -10,6 +10,8 @@ mod auth;
 mod blueprints;
 mod catalog;
 mod cli;
+mod completions;
 mod faults;
 mod fleet_sync;
 mod health;
+mod kubectl_flags;
