@@ -15,3 +15,4 @@ mod faults;
 mod fleet_sync;
 mod health;
 mod kubectl_flags;
+mod metrics;
