@@ -1,14 +1,15 @@
 //! `kubeatlas completions bash|zsh|fish` and `kubeatlas man`, both from the one clap
 //! definition in `cli::args`. The scripts call the binary back
-//! (`COMPLETE=<shell> kubeatlas -- <words>`, clap_complete's dynamic engine), so values are
+//! (`KUBEATLAS_COMPLETE=<shell> kubeatlas -- <words>`, clap_complete's dynamic engine), so values are
 //! completed from what is there at the time (`cli::complete`); the man page is clap_mangen's.
 
 use super::complete::Shell;
 use clap::CommandFactory as _;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 
-/// The environment variable that turns a run of the binary into a completion request.
-pub const VAR: &str = "COMPLETE";
+/// The environment variable that turns a run of the binary into a completion request (named
+/// for this program: a stray `COMPLETE=1` in a user's environment must not hijack a run).
+pub const VAR: &str = "KUBEATLAS_COMPLETE";
 
 /// Answer a completion request (the scripts set [`VAR`]) and exit; otherwise return at once.
 /// Call before anything is written to stdout.
