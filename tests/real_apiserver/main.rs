@@ -12,6 +12,7 @@ mod crd;
 mod envtest;
 mod health;
 mod kubectl_flags;
+mod metrics;
 mod outage;
 mod parity;
 mod support;
