@@ -177,50 +177,47 @@ pub fn fleet(cat: &Catalog) -> Table {
         .map(|k| k.0)
         .filter(|&c| has_health(cat, c))
         .collect();
-    let rows = cat
-        .cluster_ids()
-        .filter_map(|id| {
-            let info = cat.cluster(id)?;
-            let mut health = status_health(&info.status);
-            if info.sources.iter().any(|(_, _, s)| {
-                matches!(
-                    s,
-                    SourceStatus::Forbidden(_) | SourceStatus::Error(_) | SourceStatus::Refused(_)
-                )
-            }) {
-                health = health.worst(Health::Degraded);
-            }
-            let mut cells = vec![
-                Cell::text(info.name.as_str()),
-                Cell::text(cluster_status_text(cat, info)).tone(Tone::Health(health)),
-                match &info.version {
-                    Some(v) => Cell::text(v.as_str()),
-                    None => Cell::dim("-"),
-                },
-            ];
-            for (c, _, _) in &kids {
-                cells.push(Cell::num(cat.count(id, *c) as i64));
-            }
-            let bad: usize = healthy_kids
-                .iter()
-                .map(|&c| {
-                    cat.entities_in(id, c)
-                        .filter(|r| cat.health(r).is_unhealthy())
-                        .count()
+    let rows =
+        cat.cluster_ids()
+            .filter_map(|id| {
+                let info = cat.cluster(id)?;
+                let mut health = status_health(&info.status);
+                if info.sources.iter().any(|(_, _, s)| {
+                    matches!(s, SourceStatus::Forbidden(_) | SourceStatus::Error(_))
+                }) {
+                    health = health.worst(Health::Degraded);
+                }
+                let mut cells = vec![
+                    Cell::text(info.name.as_str()),
+                    Cell::text(cluster_status_text(cat, info)).tone(Tone::Health(health)),
+                    match &info.version {
+                        Some(v) => Cell::text(v.as_str()),
+                        None => Cell::dim("-"),
+                    },
+                ];
+                for (c, _, _) in &kids {
+                    cells.push(Cell::num(cat.count(id, *c) as i64));
+                }
+                let bad: usize = healthy_kids
+                    .iter()
+                    .map(|&c| {
+                        cat.entities_in(id, c)
+                            .filter(|r| cat.health(r).is_unhealthy())
+                            .count()
+                    })
+                    .sum();
+                cells.push(unhealthy_cell(bad));
+                cells.push(Cell::text(
+                    info.environment.as_deref().unwrap_or(info.name.as_str()),
+                ));
+                cells.push(Cell::text(info.server.as_str()));
+                Some(Row {
+                    key: RowKey::Cluster(id),
+                    cells,
+                    health,
                 })
-                .sum();
-            cells.push(unhealthy_cell(bad));
-            cells.push(Cell::text(
-                info.environment.as_deref().unwrap_or(info.name.as_str()),
-            ));
-            cells.push(Cell::text(info.server.as_str()));
-            Some(Row {
-                key: RowKey::Cluster(id),
-                cells,
-                health,
             })
-        })
-        .collect();
+            .collect();
     let mut t = Table { columns, rows };
     t.measure();
     t
