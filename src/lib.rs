@@ -21,6 +21,7 @@ pub mod fleet;
 pub mod rules;
 pub mod score;
 pub mod timeline;
+pub mod metrics;
 pub mod tui;
 
 pub use blueprint::{BlueprintError, BlueprintSet, BpId, Record};

@@ -4,6 +4,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (the `completions` scripts) is answered here, and exits.
+    kubeatlas::cli::scripts::answer_if_asked();
     let args = kubeatlas::cli::args::Args::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -81,6 +81,9 @@ pub enum SourceStatus {
     /// An optional kind (CRD) the server does not have.
     Absent,
     Error(String),
+    /// The server refused the request as such (400: a selector it cannot parse, a field
+    /// selector it does not support); retrying cannot help.
+    Refused(String),
 }
 
 /// What the fleet tells the catalog.

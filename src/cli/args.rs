@@ -12,7 +12,7 @@ pub struct Args {
     pub kubeconfig: Option<PathBuf>,
 
     /// Context to read (repeatable; default: every context).
-    #[arg(long = "context", global = true, value_name = "NAME")]
+    #[arg(long = "context", global = true, value_name = "NAME", add = super::complete::contexts())]
     pub contexts: Vec<String>,
 
     /// Run against the built-in simulated fleet (dev, staging, prod) instead of a kubeconfig.
@@ -27,6 +27,9 @@ pub struct Args {
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
+    /// kubectl's -n/-A/-l/--field-selector (see `cli::scope`).
+    #[command(flatten)]
+    pub scope: super::scope::ScopeArgs,
     /// The change timeline's database (default: timeline.db in the platform state dir).
     #[arg(long, global = true, value_name = "FILE")]
     pub timeline_db: Option<PathBuf>,
@@ -40,6 +43,7 @@ pub enum Command {
     /// Print the entities of a blueprint once synced (e.g. `get running-services`, `get pods`).
     Get {
         /// Blueprint identifier, plural or alias.
+        #[arg(add = super::complete::blueprints())]
         blueprint: String,
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
@@ -78,6 +82,13 @@ pub enum Command {
         #[command(subcommand)]
         command: BlueprintsCommand,
     },
+    /// Print a shell completion script (`source <(kubeatlas completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: super::complete::Shell,
+    },
+    /// Print the man page (roff; `kubeatlas man | man -l -`).
+    Man,
     /// Write the catalog for another catalog once synced: Port bulk-upsert entities, Backstage
     /// `catalog-info.yaml` documents, or the raw graph as JSON. Deterministic output.
     Export {

@@ -1,10 +1,14 @@
 //! The command line: parse arguments, open a session, and run the TUI or a one-shot command.
 
 pub mod args;
+pub mod complete;
 pub mod demo;
 pub mod export;
 pub mod logging;
+pub mod nscache;
 pub mod output;
+pub mod scope;
+pub mod scripts;
 pub mod session;
 pub mod watch;
 pub mod timeline;
@@ -12,6 +16,7 @@ pub mod timeline;
 use crate::blueprint::BlueprintSet;
 use crate::config::{Paths, UserConfig};
 use args::{Args, BlueprintsCommand, Command};
+use scope::Unflagged;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -23,6 +28,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     match &args.command {
         Some(Command::Blueprints { command }) => return blueprints(command, &paths),
+        Some(Command::Completions { shell }) => {
+            scripts::write_script(*shell, &mut std::io::stdout().lock())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            scripts::write_man(&mut std::io::stdout().lock())?;
+            return Ok(ExitCode::SUCCESS);
+        }
         None => {
             // The TUI: logs must never reach the screen.
             logging::init(&paths.log_file)?;
@@ -46,7 +59,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 paths.timeline_db = timeline::db_path(None, &user, &paths, true);
             }
             let timeline = user.timeline.clone();
-            let s = session::open(target, &args.contexts, user, &paths, true).await?;
+            let flags = &args.scope;
+            let s = session::open_scoped(target, &args.contexts, user, &paths, true, |b, k, n| {
+                flags.resolve(Unflagged::AllNamespaces, None, b, k, n)
+            })
+            .await?;
             run_tui(s, demo, args.readonly, paths, rules, timeline).await
         }
         Some(Command::Get {
@@ -55,7 +72,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             timeout,
         }) => {
             let target = session::target(args.kubeconfig.as_deref(), args.demo, false)?;
-            let mut s = session::open(target, &args.contexts, user, &paths, false).await?;
+            let flags = &args.scope;
+            let mut s =
+                session::open_scoped(target, &args.contexts, user, &paths, false, |b, k, n| {
+                    flags.resolve(Unflagged::ContextNamespace, b.resolve(&blueprint), b, k, n)
+                })
+                .await?;
             let Some(bp) = s.catalog.blueprints().resolve(&blueprint) else {
                 anyhow::bail!(
                     "unknown blueprint {blueprint:?}; known: {}",
@@ -67,11 +89,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             for (ctx, kind, msg) in s.forbidden() {
                 eprintln!("kubeatlas: context {ctx:?}: {kind} forbidden: {msg}");
             }
+            // Requests the server refused as such (a selector it cannot parse): kubectl's words.
+            let refused = s.refused();
+            for (ctx, kind, msg) in &refused {
+                eprintln!("kubeatlas: context {ctx:?}: {kind}: {msg}");
+            }
             for (ctx, why) in &failed {
                 eprintln!("kubeatlas: context {ctx:?}: {why}");
             }
+            s.record_namespaces(&paths);
             s.fleet.shutdown().await;
-            Ok(if failed.is_empty() {
+            Ok(if failed.is_empty() && refused.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
@@ -88,6 +116,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .cluster
                 .ok_or_else(|| anyhow::anyhow!("no cluster blueprint"))?;
             print!("{}", output::render(&s.catalog, bp, args::Format::Table)?);
+            s.record_namespaces(&paths);
             s.fleet.shutdown().await;
             Ok(if failed.is_empty() {
                 ExitCode::SUCCESS
@@ -131,7 +160,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             timeline::print(&paths.timeline_db, q, output).await
         }
-        Some(Command::Blueprints { .. }) => Ok(ExitCode::SUCCESS),
+        Some(Command::Blueprints { .. } | Command::Completions { .. } | Command::Man) => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -185,8 +216,23 @@ async fn run_tui(
         demo: demo_fleet,
         user,
         kubeconfig,
+        scope,
         ..
     } = s;
+    // Namespace lists going by are kept for shell completion (written off the input loop).
+    let changes = match catalog.blueprints().roles().namespace {
+        Some(ns) => {
+            let ids = (0..catalog.clusters().len()).map(|i| crate::catalog::ClusterId(i as u16));
+            nscache::tee(
+                changes,
+                ns,
+                catalog.clusters().iter().map(|c| c.name.clone()).collect(),
+                ids.map(|id| scope.namespace_of(id).is_some()).collect(),
+                paths.namespace_cache.clone(),
+            )
+        }
+        None => changes,
+    };
     // Each context's user name in the kubeconfig (who the user is if the server cannot say).
     let users = kubeconfig
         .kubeconfig

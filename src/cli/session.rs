@@ -4,7 +4,7 @@
 use crate::blueprint::BlueprintSet;
 use crate::catalog::{Catalog, Change, ClusterId, ClusterInfo};
 use crate::config::{Loaded, Located, Paths, UserConfig, kubeconfig};
-use crate::fleet::{ClientSet, ContextConn, Fleet, build_client};
+use crate::fleet::{ClientSet, ContextConn, Fleet, Scope, build_client};
 use anyhow::Context as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +22,8 @@ pub struct Session {
     pub user: UserConfig,
     /// Keeps the demo simulator (and its kubeconfig file) alive.
     pub demo: Option<super::demo::Demo>,
+    /// What the fleet reads (namespace, selectors).
+    pub scope: Scope,
 }
 
 /// Where the clusters come from.
@@ -62,6 +64,22 @@ pub async fn open(
     paths: &Paths,
     non_interactive: bool,
 ) -> anyhow::Result<Session> {
+    open_scoped(target, contexts, user, paths, non_interactive, |_, _, _| {
+        Scope::all()
+    })
+    .await
+}
+
+/// As [`open`], the fleet reading what `scope` decides from the blueprints, the kubeconfig and
+/// the chosen context names (kubectl's `-n`/`-A`/`-l`/`--field-selector`, see `cli::scope`).
+pub async fn open_scoped(
+    target: Target,
+    contexts: &[String],
+    user: UserConfig,
+    paths: &Paths,
+    non_interactive: bool,
+    scope: impl FnOnce(&BlueprintSet, &Loaded, &[String]) -> Scope,
+) -> anyhow::Result<Session> {
     let blueprints = Arc::new(BlueprintSet::load(Some(&paths.blueprints_dir))?);
     let (demo, files) = match target {
         Target::Demo => {
@@ -75,6 +93,7 @@ pub async fn open(
     };
     let loaded = kubeconfig::load(&files)?;
     let names = loaded.select(contexts)?;
+    let scope = scope(&blueprints, &loaded, &names);
     let mut infos = vec![];
     let mut configs = vec![];
     for name in &names {
@@ -114,7 +133,7 @@ pub async fn open(
     }
     let catalog = Catalog::new(blueprints.clone(), infos);
     let (tx, changes) = mpsc::channel(4096);
-    let fleet = Fleet::spawn(conns, blueprints, tx, clients.clone());
+    let fleet = Fleet::spawn_scoped(conns, blueprints, tx, clients.clone(), scope.clone());
     Ok(Session {
         catalog,
         changes,
@@ -123,6 +142,7 @@ pub async fn open(
         kubeconfig: loaded,
         user,
         demo,
+        scope,
     })
 }
 

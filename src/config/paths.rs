@@ -1,5 +1,5 @@
 //! Where kubeatlas keeps its files: config dir (config.yaml, blueprints/), data dir (audit log),
-//! state dir (log file, change timeline).
+//! state dir (log file, change timeline, namespace cache).
 
 use std::path::PathBuf;
 
@@ -11,6 +11,8 @@ pub struct Paths {
     pub audit_log: PathBuf,
     /// The change timeline's SQLite file (state dir).
     pub timeline_db: PathBuf,
+    /// Namespace names seen per context (state dir), for shell completion of `-n`.
+    pub namespace_cache: PathBuf,
 }
 
 impl Paths {
@@ -27,6 +29,7 @@ impl Paths {
                     blueprints_dir: d.config_dir().join("blueprints"),
                     log_file: state.join("kubeatlas.log"),
                     timeline_db: state.join("timeline.db"),
+                    namespace_cache: state.join("namespaces.json"),
                     audit_log: d.data_dir().join("audit.jsonl"),
                 }
             }
@@ -42,6 +45,7 @@ impl Paths {
             log_file: dir.join("kubeatlas.log"),
             audit_log: dir.join("audit.jsonl"),
             timeline_db: dir.join("timeline.db"),
+            namespace_cache: dir.join("namespaces.json"),
         }
     }
 }

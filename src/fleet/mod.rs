@@ -5,10 +5,12 @@
 pub mod clients;
 pub mod memory;
 pub mod object;
+pub mod scope;
 pub mod source;
 pub mod status;
 
 pub use clients::ClientSet;
+pub use scope::{Scope, SourceScope};
 pub use status::{CredentialError, Failure};
 
 use crate::blueprint::BlueprintSet;
@@ -131,6 +133,18 @@ impl Fleet {
         tx: Sender<Change>,
         clients: ClientSet,
     ) -> Fleet {
+        Fleet::spawn_scoped(contexts, blueprints, tx, clients, Scope::all())
+    }
+
+    /// As [`Fleet::spawn`], reading only what `scope` selects (namespace, selectors).
+    pub fn spawn_scoped(
+        contexts: Vec<ContextConn>,
+        blueprints: Arc<BlueprintSet>,
+        tx: Sender<Change>,
+        clients: ClientSet,
+        scope: Scope,
+    ) -> Fleet {
+        let scope = Arc::new(scope);
         let mut tasks = JoinSet::new();
         for ctx in contexts {
             tasks.spawn(run_context(
@@ -138,6 +152,7 @@ impl Fleet {
                 blueprints.clone(),
                 tx.clone(),
                 clients.clone(),
+                scope.clone(),
             ));
         }
         Fleet { tasks }
@@ -183,6 +198,7 @@ async fn run_context(
     blueprints: Arc<BlueprintSet>,
     tx: Sender<Change>,
     clients: ClientSet,
+    scope: Arc<Scope>,
 ) {
     let cluster = ctx.cluster;
     let send = |status: ClusterStatus| {
@@ -267,6 +283,7 @@ async fn run_context(
             tx: tx.clone(),
             readiness: readiness.clone(),
             slot,
+            scope: scope.source(&blueprints, cluster, bp, source),
         };
         watchers.spawn(task.run());
     }

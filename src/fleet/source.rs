@@ -29,6 +29,8 @@ pub struct SourceTask {
     pub readiness: Arc<Readiness>,
     /// This source's slot in `readiness`.
     pub slot: usize,
+    /// The namespace and selectors it is read with (pushed down to the server).
+    pub scope: super::SourceScope,
 }
 
 impl SourceTask {
@@ -93,8 +95,17 @@ impl SourceTask {
                 }
             }
         };
-        let api: Api<RawObject> = Api::all_with(self.client.clone(), &ar);
-        let cfg = watcher::Config::default().page_size(PAGE_SIZE);
+        let api: Api<RawObject> = match &self.scope.namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            None => Api::all_with(self.client.clone(), &ar),
+        };
+        let mut cfg = watcher::Config::default().page_size(PAGE_SIZE);
+        if let Some(l) = &self.scope.labels {
+            cfg = cfg.labels(l);
+        }
+        if let Some(f) = &self.scope.fields {
+            cfg = cfg.fields(f);
+        }
         // Objects are decoded pruned to what this source's projection reads.
         let tree = Arc::new(
             self.blueprints
@@ -191,6 +202,14 @@ impl SourceTask {
                 .synced(self.slot, &self.tx, self.cluster)
                 .await;
             return self.set_status(SourceStatus::Forbidden(f.message())).await;
+        }
+        if let Failure::Api { code: 400, .. } = f {
+            // The request itself is refused (a selector the server cannot parse, a field it
+            // does not support): retrying cannot help, so it does not hold up readiness either.
+            self.readiness
+                .synced(self.slot, &self.tx, self.cluster)
+                .await;
+            return self.set_status(SourceStatus::Refused(f.message())).await;
         }
         self.set_status(SourceStatus::Error(f.message())).await
     }

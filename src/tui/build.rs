@@ -45,6 +45,7 @@ pub fn cluster_status_text(cat: &Catalog, info: &ClusterInfo) -> String {
         let what = match st {
             SourceStatus::Forbidden(_) => "forbidden",
             SourceStatus::Error(_) => "failing",
+            SourceStatus::Refused(_) => "refused",
             _ => continue,
         };
         s.push_str(&format!(" · {} {what}", source_plural(cat, *bp, *src)));
@@ -68,6 +69,7 @@ pub fn source_notices(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<String> {
             let (what, msg) = match st {
                 SourceStatus::Forbidden(m) => ("forbidden", m),
                 SourceStatus::Error(m) => ("failing", m),
+                SourceStatus::Refused(m) => ("refused", m),
                 _ => continue,
             };
             if *b != bp {

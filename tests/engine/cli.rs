@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn kubeatlas(home: &Path, args: &[&str]) -> Output {
+pub fn kubeatlas(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
         .args(args)
         .env("HOME", home)

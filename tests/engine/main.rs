@@ -17,3 +17,6 @@ mod health;
 mod rules;
 mod scorecards;
 mod timeline;
+mod completions;
+mod kubectl_flags;
+mod metrics;

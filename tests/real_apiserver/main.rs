@@ -11,6 +11,8 @@ mod auth;
 mod crd;
 mod envtest;
 mod health;
+mod kubectl_flags;
+mod metrics;
 mod outage;
 mod parity;
 mod support;

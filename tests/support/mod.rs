@@ -60,6 +60,48 @@ pub async fn start_with_blueprints(
     }
 }
 
+/// As [`start`], reading what `scope` decides (kubectl's -n/-A/-l/--field-selector), with
+/// `namespaces` set as (context, namespace) in the kubeconfig's context entries.
+pub async fn start_scoped(
+    mut sim: SimFleet,
+    namespaces: &[(&str, &str)],
+    scope: impl FnOnce(
+        &kubeatlas::blueprint::BlueprintSet,
+        &kubeatlas::config::Loaded,
+        &[String],
+    ) -> kubeatlas::fleet::Scope,
+) -> Env {
+    sim.start().expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut kc: serde_yaml::Value =
+        serde_yaml::from_str(&sim.kubeconfig_yaml(&[]).expect("kubeconfig")).expect("yaml");
+    for c in kc["contexts"].as_sequence_mut().expect("contexts") {
+        let name = c["name"].as_str().unwrap_or_default().to_string();
+        if let Some((_, ns)) = namespaces.iter().find(|(n, _)| *n == name) {
+            c["context"]["namespace"] = serde_yaml::Value::from(*ns);
+        }
+    }
+    std::fs::write(&kubeconfig, serde_yaml::to_string(&kc).expect("yaml")).expect("written");
+    let paths = Paths::under(dir.path().join("home"));
+    let session = session::open_scoped(
+        Target::Files(vec![kubeconfig.clone()]),
+        &[],
+        UserConfig::default(),
+        &paths,
+        true,
+        scope,
+    )
+    .await
+    .expect("session opens");
+    Env {
+        sim,
+        dir,
+        kubeconfig,
+        session,
+    }
+}
+
 impl Env {
     /// The one executor over this session's clients, auditing to `audit.jsonl` in the temp dir.
     pub fn executor(&self, readonly: bool, user: UserConfig) -> Executor {

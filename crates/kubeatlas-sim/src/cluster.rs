@@ -78,6 +78,11 @@ impl SimCluster {
 
     // ---- auth and faults -------------------------------------------------------------------
 
+    /// Serve the metrics API (metrics-server), leave it out (404), or forbid it (403).
+    pub fn set_metrics(&self, mode: crate::MetricsMode) {
+        lock(&self.faults).metrics = mode;
+    }
+
     /// Requires `Authorization: Bearer <token>` on every request (`None`: no auth).
     pub fn set_token(&self, token: Option<String>) {
         lock(&self.faults).token = token;

@@ -23,6 +23,8 @@ pub(crate) struct Faults {
     pub forbidden: Vec<ForbidRule>,
     pub latency: Duration,
     pub fail_all: bool,
+    /// Whether the metrics API (metrics-server) is served, absent or forbidden.
+    pub metrics: crate::http::metrics::MetricsMode,
 }
 
 impl Default for Faults {
@@ -34,6 +36,7 @@ impl Default for Faults {
             forbidden: Vec::new(),
             latency: Duration::ZERO,
             fail_all: false,
+            metrics: Default::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod discovery;
 mod list;
 mod logs;
+pub(crate) mod metrics;
 mod objects;
 mod path;
 mod query;
@@ -111,6 +112,11 @@ fn dispatch(
         return Err(ApiError::internal("simulated failure (fail_all)"));
     }
     if let Some(answer) = review::serve(faults, path, req) {
+        return answer;
+    }
+    if req.method == Method::GET
+        && let Some(answer) = metrics::serve(&ctx.cluster, faults.metrics, &faults.user, path)
+    {
         return answer;
     }
     let target = path::parse(path).ok_or_else(ApiError::path_not_found)?;
