@@ -50,6 +50,9 @@ impl Compiler<'_> {
                 .collect(),
         }
         .compile();
+        let history = super::history::compile(&spec, self.loc, &mut self.diags, |i| {
+            super::history::takes_undo(&action_rules, i)
+        });
         (self.diags.len() == before).then(|| Blueprint {
             id,
             spec,
@@ -62,6 +65,7 @@ impl Compiler<'_> {
             columns,
             action_kinds,
             action_rules,
+            history,
         })
     }
 

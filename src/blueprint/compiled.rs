@@ -43,6 +43,8 @@ pub struct Blueprint {
     pub(super) action_kinds: Box<[ActionKind]>,
     /// Per source: how each of its actions is sent.
     pub(super) action_rules: Box<[Box<[ActionRule]>]>,
+    /// Per source: where its rollout history is read from, if it has one.
+    pub(super) history: Box<[Option<super::history::HistoryRule>]>,
 }
 
 /// How one relation's [`Link`] is read from an object.
@@ -108,6 +110,11 @@ impl Blueprint {
     /// How action `kind` is sent for source `source`, if that kind takes it.
     pub fn action_rule(&self, source: usize, kind: ActionKind) -> Option<&ActionRule> {
         self.source_actions(source).iter().find(|r| r.kind == kind)
+    }
+
+    /// Where source `source`'s rollout history is read from, and how `undo` restores it.
+    pub fn history(&self, source: usize) -> Option<&super::history::HistoryRule> {
+        self.history.get(source)?.as_ref()
     }
 
     /// Where the blueprint was defined.

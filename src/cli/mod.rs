@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod demo;
+pub mod history;
 pub mod logging;
 pub mod output;
 pub mod session;
@@ -82,6 +83,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Some(Command::History {
+            ref object,
+            ref namespace,
+            output,
+        }) => history::history(&args, object, namespace.as_deref(), output, &paths).await,
+        Some(Command::Undo {
+            ref object,
+            ref namespace,
+            to_revision,
+            yes,
+        }) => {
+            let ns = namespace.as_deref();
+            history::undo(&args, object, ns, to_revision, yes, user, &paths).await
         }
         Some(Command::Blueprints { .. }) => Ok(ExitCode::SUCCESS),
     }

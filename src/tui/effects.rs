@@ -139,6 +139,21 @@ impl Runner {
                     let _ = replies.send(Msg::EffectDone(reply));
                 });
             }
+            Effect::FetchHistory { entity, target } => {
+                let replies = self.replies.clone();
+                let client = self.client(&target);
+                self.tasks.spawn(async move {
+                    let result = match (client, &target.history) {
+                        (Ok(c), Some(rule)) => crate::actions::history::fetch(&c, &target, rule)
+                            .await
+                            .map(|h| h.revisions)
+                            .map_err(|e| e.to_string()),
+                        (Err(e), _) => Err(e),
+                        (_, None) => Err(format!("{}: no rollout history", target.what())),
+                    };
+                    let _ = replies.send(Msg::EffectDone(Reply::History { entity, result }));
+                });
+            }
             Effect::Quit => {}
         }
     }

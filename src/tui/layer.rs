@@ -5,6 +5,7 @@
 use super::act::dialog::{Answer, Dialog};
 use super::act::word;
 use super::help::{self, Binding, Showing};
+use super::history::{self as hist, HistoryView, Keyed};
 use super::logs::{self, LogView};
 use super::outcome::{Ids, Outcome};
 use super::view::View;
@@ -31,6 +32,8 @@ pub enum Layer {
     /// Inputs and confirmation of a mutating action.
     Dialog(Dialog),
     Help(HelpView),
+    /// A workload's rollout history (`u`).
+    History(HistoryView),
 }
 
 /// A confirmed action, for the app to send.
@@ -86,11 +89,20 @@ impl Layers {
         })
     }
 
-    /// A YAML fetch is in flight.
+    pub fn history_mut(&mut self) -> Option<&mut HistoryView> {
+        self.stack.iter_mut().find_map(|l| match l {
+            Layer::History(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// A YAML or history fetch is in flight.
     pub fn loading(&self) -> bool {
-        self.stack
-            .iter()
-            .any(|l| matches!(l, Layer::Yaml(y) if y.content == Content::Loading))
+        self.stack.iter().any(|l| match l {
+            Layer::Yaml(y) => y.content == Content::Loading,
+            Layer::History(h) => h.content == hist::Content::Loading,
+            _ => false,
+        })
     }
 
     /// Recompute the help's bindings: the logs' keys over the logs view, else the page's
@@ -145,6 +157,14 @@ impl Layers {
                 (if keep { out } else { out.close() }, None)
             }
             Layer::Logs(v) => (logs::key(v, k, ids, size.0, size.1), None),
+            Layer::History(h) => match h.key(k) {
+                Keyed::Keep(out) => (out, None),
+                Keyed::Close => (Outcome::none().close(), None),
+                Keyed::Confirm(d) => {
+                    self.stack.push(Layer::Dialog(d));
+                    return Some((Outcome::none(), None));
+                }
+            },
             Layer::Dialog(d) => match d.key(k) {
                 Answer::Keep => (Outcome::none(), None),
                 Answer::Cancel => (
@@ -162,6 +182,12 @@ impl Layers {
         };
         if out.close {
             self.stack.pop();
+            // An undo confirmed from the history: the history closes too (the rollout shows).
+            if matches!(confirmed, Some((_, Action::Undo { .. })))
+                && matches!(self.stack.last(), Some(Layer::History(_)))
+            {
+                self.stack.pop();
+            }
         }
         Some((out, confirmed))
     }

@@ -37,6 +37,7 @@ pub mod filter;
 pub mod fixture;
 pub mod format;
 pub mod help;
+pub mod history;
 pub mod layer;
 pub mod logs;
 pub mod matrix;

@@ -60,6 +60,9 @@ pub enum Effect {
         checks: Vec<Attributes>,
         whoami: bool,
     },
+    /// Read the rollout history of `target` (its blueprint source's `history:`); answers as
+    /// [`Reply::History`].
+    FetchHistory { entity: EntityRef, target: Target },
     /// Leave the program.
     Quit,
 }
@@ -99,6 +102,11 @@ pub enum Reply {
         context: String,
         user: Option<String>,
         answers: Vec<(Attributes, Result<Verdict, String>)>,
+    },
+    /// The revisions of an [`Effect::FetchHistory`] (oldest first), or why there are none.
+    History {
+        entity: EntityRef,
+        result: Result<Vec<crate::actions::history::Revision>, String>,
     },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },

@@ -13,3 +13,4 @@ mod cli;
 mod faults;
 mod fleet_sync;
 mod health;
+mod history;

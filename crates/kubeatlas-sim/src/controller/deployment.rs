@@ -15,6 +15,15 @@ const REVISION: &str = "deployment.kubernetes.io/revision";
 const DESIRED: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX: &str = "deployment.kubernetes.io/max-replicas";
 const HASH: &str = "pod-template-hash";
+/// Deployment annotations never copied to its ReplicaSets (the controller's skip list).
+const SKIP_ANNOTATIONS: [&str; 6] = [
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION,
+    "deployment.kubernetes.io/revision-history",
+    DESIRED,
+    MAX,
+    "deprecated.deployment.rollback.to",
+];
 
 /// The pod-template-hash of a deployment's current template.
 pub(crate) fn template_hash(d: &Value) -> String {
@@ -39,6 +48,21 @@ pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64
     let rs_labels = labels.clone();
     let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
     util::child(util::ensure_object(&mut selector), "matchLabels").insert(HASH.into(), json!(hash));
+    // As the real controller's setNewReplicaSetAnnotations: the deployment's annotations
+    // (a change-cause among them) are copied, except its own bookkeeping ones.
+    let mut annotations: Map<String, Value> = d
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .map(|a| {
+            a.iter()
+                .filter(|(k, _)| !SKIP_ANNOTATIONS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    annotations.insert(DESIRED.into(), json!(desired.to_string()));
+    annotations.insert(MAX.into(), json!((desired + surge).to_string()));
+    annotations.insert(REVISION.into(), json!(revision.to_string()));
     json!({
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
@@ -46,11 +70,7 @@ pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64
             "name": name,
             "namespace": str_at(d, "/metadata/namespace"),
             "labels": rs_labels,
-            "annotations": {
-                DESIRED: desired.to_string(),
-                MAX: (desired + surge).to_string(),
-                REVISION: revision.to_string(),
-            },
+            "annotations": annotations,
             "ownerReferences": [util::owner_ref(d)],
         },
         "spec": {
