@@ -11,6 +11,7 @@ mod auth;
 mod crd;
 mod envtest;
 mod health;
+mod history;
 mod outage;
 mod parity;
 mod support;

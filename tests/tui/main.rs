@@ -8,6 +8,7 @@ mod access;
 mod actions;
 mod crd_scale;
 mod fuzz;
+mod history;
 mod logs;
 mod render;
 mod runner;

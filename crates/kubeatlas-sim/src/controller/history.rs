@@ -36,6 +36,8 @@ pub(crate) fn revision_object(owner: &Value, hash: &str, revision: i64) -> Value
             "name": format!("{}-{hash}", str_at(owner, "/metadata/name")),
             "namespace": str_at(owner, "/metadata/namespace"),
             "labels": labels,
+            // The workload's annotations (a change-cause among them), as the real ones copy.
+            "annotations": owner.pointer("/metadata/annotations").cloned().unwrap_or(json!({})),
             "ownerReferences": [util::owner_ref(owner)],
         },
         "data": {"spec": {"template": template}},
