@@ -277,3 +277,39 @@ async fn a_statefulsets_history_is_its_controller_revisions_and_undo_sends_the_s
         Err("no last revision to roll back to".to_string())
     );
 }
+
+#[test]
+fn undo_without_history_and_a_bad_history_path_are_load_errors_naming_the_line() {
+    let yaml = "identifier: worker
+title: Worker
+sources:
+  - { group: demo.kubeatlas.dev, version: v1, kind: Worker, plural: workers }
+  - group: demo.kubeatlas.dev
+    version: v1
+    kind: Gadget
+    history:
+      owned: { version: v1, kind: Thing }
+      revision: '.metadata[oops'
+      template: .spec.template
+      undo: { patch: json }
+relations:
+  - { id: namespace, to: namespace, via: namespace }
+actions: [undo]
+";
+    let err = kubeatlas::blueprint::BlueprintSet::with_user_sources(vec![(
+        "worker.yaml".into(),
+        yaml.into(),
+    )])
+    .expect_err("invalid")
+    .to_string();
+    assert!(err.contains("worker.yaml:4"), "{err}");
+    assert!(
+        err.contains("action undo: source demo.kubeatlas.dev/v1/Worker has no `history:`"),
+        "{err}"
+    );
+    assert!(err.contains("worker.yaml:10"), "{err}");
+    assert!(
+        err.contains("history: revision: bad path expression"),
+        "{err}"
+    );
+}

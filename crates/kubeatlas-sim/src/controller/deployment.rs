@@ -34,6 +34,20 @@ pub(crate) fn template_hash(d: &Value) -> String {
     )
 }
 
+/// As the real controller's setNewReplicaSetAnnotations: the deployment's annotations (a
+/// change-cause among them) that its ReplicaSets take, all but its own bookkeeping ones.
+fn copied_annotations(d: &Value) -> Map<String, Value> {
+    d.pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .map(|a| {
+            a.iter()
+                .filter(|(k, _)| !SKIP_ANNOTATIONS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The ReplicaSet a deployment creates for its current template.
 pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64) -> Value {
     let name = format!("{}-{hash}", str_at(d, "/metadata/name"));
@@ -48,18 +62,7 @@ pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64
     let rs_labels = labels.clone();
     let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
     util::child(util::ensure_object(&mut selector), "matchLabels").insert(HASH.into(), json!(hash));
-    // As the real controller's setNewReplicaSetAnnotations: the deployment's annotations
-    // (a change-cause among them) are copied, except its own bookkeeping ones.
-    let mut annotations: Map<String, Value> = d
-        .pointer("/metadata/annotations")
-        .and_then(Value::as_object)
-        .map(|a| {
-            a.iter()
-                .filter(|(k, _)| !SKIP_ANNOTATIONS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut annotations = copied_annotations(d);
     annotations.insert(DESIRED.into(), json!(desired.to_string()));
     annotations.insert(MAX.into(), json!((desired + surge).to_string()));
     annotations.insert(REVISION.into(), json!(revision.to_string()));
@@ -171,7 +174,16 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
         let mut rev = new_rs.meta.facts.revision;
         if rev < max_rev || rev == 0 {
             rev = max_rev + 1;
-            set_revision(cluster, new_rs, rev);
+            // As the real controller: the reused ReplicaSet takes the deployment's
+            // annotations (its change-cause) with the new revision.
+            let copied = copied_annotations(&d.value());
+            update(cluster, new_rs, |v| {
+                let ann = util::child(util::meta_mut(v), "annotations");
+                for (k, val) in copied {
+                    ann.insert(k, val);
+                }
+                ann.insert(REVISION.into(), json!(rev.to_string()));
+            });
         }
         if f.revision != rev {
             set_revision(cluster, d, rev);

@@ -11,7 +11,7 @@
 pub(crate) mod daemonset;
 pub(crate) mod deployment;
 mod gc;
-mod history;
+pub(crate) mod history;
 mod job;
 mod kubelet;
 mod replicaset;

@@ -157,7 +157,59 @@ pub(crate) fn cluster(env: &str) -> SimCluster {
         }
     }
     c.settle();
+    rollout_history(&c, CATALOG_HISTORY, ns_of(CATALOG_HISTORY));
     c
+}
+
+/// The demo's service with a rollout history (`u` in the TUI, `kubeatlas history`).
+const CATALOG_HISTORY: &str = "frontend";
+
+fn ns_of(service: &str) -> &'static str {
+    CATALOG
+        .iter()
+        .find(|(n, ..)| *n == service)
+        .map_or("default", |(_, ns, ..)| *ns)
+}
+
+/// Two earlier releases rolled out with a change-cause each, then the current one back (its
+/// ReplicaSet becomes the newest revision, as on a real cluster).
+fn rollout_history(c: &SimCluster, name: &str, ns: &str) {
+    let Some(d) = c.get(SimResource::Deployments, Some(ns), name) else {
+        return;
+    };
+    let labels = "/spec/template/metadata/labels/app.kubernetes.io~1version";
+    let current = d
+        .pointer(labels)
+        .and_then(|v| v.as_str())
+        .unwrap_or("0.0.0")
+        .to_string();
+    let image = crate::util::str_at(&d, "/spec/template/spec/containers/0/image");
+    let repo = image.rsplit_once(':').map_or(image, |(r, _)| r).to_string();
+    let steps = [
+        ("5.1.0", "4121"),
+        ("5.1.4", "4188"),
+        (current.as_str(), "4203"),
+    ];
+    for (version, run) in steps {
+        let patch = serde_json::json!({
+            "metadata": {"annotations": {
+                "kubernetes.io/change-cause": format!("ci: deploy {name} {version} (pipeline #{run})")
+            }},
+            "spec": {"template": {
+                "metadata": {"labels": {"app.kubernetes.io/version": version}},
+                "spec": {"containers": [{"name": "app", "image": format!("{repo}:{version}")}]}
+            }}
+        });
+        let r = c.patch(
+            SimResource::Deployments,
+            Some(ns),
+            name,
+            crate::patch::PatchKind::Strategic,
+            &patch,
+        );
+        must(r, name);
+        c.settle();
+    }
 }
 
 /// Gives a CronJob the Job of its last scheduled run (the controller runs it to completion).
