@@ -8,6 +8,7 @@ pub mod access;
 pub mod address;
 pub mod audit;
 pub mod error;
+pub mod events;
 pub mod history;
 pub mod logs;
 pub mod plan;

@@ -33,6 +33,8 @@ pub struct Runner {
     tasks: JoinSet<()>,
     /// The streams of the logs view; dropping the set aborts them.
     logs: JoinSet<()>,
+    /// The Events followed for the open detail; dropping the set aborts them.
+    events: JoinSet<()>,
 }
 
 impl Runner {
@@ -49,6 +51,7 @@ impl Runner {
             log_replies,
             tasks: JoinSet::new(),
             logs: JoinSet::new(),
+            events: JoinSet::new(),
         }
     }
 
@@ -60,6 +63,11 @@ impl Runner {
 
     fn client(&self, t: &ObjectAddress) -> Result<kube::Client, String> {
         self.client_of(t.cluster)
+    }
+
+    /// Event followers running (for tests of the runner).
+    pub fn event_followers(&self) -> usize {
+        self.events.len()
     }
 
     /// Log streams running (for tests of the runner).
@@ -154,6 +162,35 @@ impl Runner {
                     let _ = replies.send(Msg::EffectDone(Reply::History { entity, result }));
                 });
             }
+            Effect::FollowEvents { entity, target } => {
+                self.events = JoinSet::new();
+                let replies = self.replies.clone();
+                match self.client(&target) {
+                    Ok(c) => {
+                        let (tx, mut rx) = mpsc::channel(16);
+                        self.events
+                            .spawn(crate::actions::events::follow(c, target, tx));
+                        self.events.spawn(async move {
+                            while let Some(result) = rx.recv().await {
+                                let reply = Reply::Events {
+                                    entity: entity.clone(),
+                                    result,
+                                };
+                                if replies.send(Msg::EffectDone(reply)).is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    }
+                    Err(e) => {
+                        let _ = replies.send(Msg::EffectDone(Reply::Events {
+                            entity,
+                            result: Err(e),
+                        }));
+                    }
+                }
+            }
+            Effect::StopEvents => self.events = JoinSet::new(),
             Effect::Quit => {}
         }
     }

@@ -32,6 +32,7 @@ pub mod build;
 pub mod command;
 pub mod detail;
 pub mod effects;
+pub mod events;
 pub mod filter;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;

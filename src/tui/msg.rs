@@ -63,6 +63,14 @@ pub enum Effect {
     /// Read the rollout history of `target` (its blueprint source's `history:`); answers as
     /// [`Reply::History`].
     FetchHistory { entity: EntityRef, target: Target },
+    /// Follow the Events of `target` while its detail is open (replacing any followed);
+    /// answers as [`Reply::Events`] on every change.
+    FollowEvents {
+        entity: EntityRef,
+        target: ObjectAddress,
+    },
+    /// The detail closed: stop following its Events.
+    StopEvents,
     /// Leave the program.
     Quit,
 }
@@ -107,6 +115,11 @@ pub enum Reply {
     History {
         entity: EntityRef,
         result: Result<Vec<crate::actions::history::Revision>, String>,
+    },
+    /// The Events of a followed object, most recent first, or why they could not be read.
+    Events {
+        entity: EntityRef,
+        result: Result<Vec<crate::actions::events::EventRow>, String>,
     },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },

@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod actions;
 mod crd_scale;
+mod events;
 mod fuzz;
 mod history;
 mod logs;

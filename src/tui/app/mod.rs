@@ -43,6 +43,8 @@ pub struct App {
     layers: Layers,
     actions: Actions,
     status: Status,
+    /// The Events of the open detail.
+    events: super::events::Events,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -68,6 +70,7 @@ impl App {
             layers: Layers::default(),
             actions: Actions::new(readonly),
             status: Status::default(),
+            events: Default::default(),
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,
@@ -148,6 +151,11 @@ impl App {
 
     pub fn status(&self) -> &Status {
         &self.status
+    }
+
+    /// The Events of the open detail (followed while it is open).
+    pub fn events(&self) -> &super::events::Events {
+        &self.events
     }
 
     pub fn batches(&self) -> &BTreeMap<u64, Batch> {

@@ -46,6 +46,10 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
         app.dirty = true;
     }
     app.refresh(cat);
+    let mut effects = effects;
+    if !app.quit {
+        effects.extend(app.events.sync(app.nav.page(), cat));
+    }
     effects
 }
 
@@ -126,6 +130,11 @@ impl App {
                     } else {
                         h.arrived(result);
                     }
+                    self.dirty = true;
+                }
+            }
+            Reply::Events { entity, result } => {
+                if self.events.arrived(&entity, result) {
                     self.dirty = true;
                 }
             }
