@@ -313,3 +313,73 @@ actions: [undo]
         "{err}"
     );
 }
+
+fn kubeatlas(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("KUBECONFIG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn the_history_and_undo_commands_read_and_roll_back_by_kind_slash_name() {
+    let home = tempfile::tempdir().expect("tmp");
+    let h = home.path();
+    let base = ["--demo", "--context", "prod"];
+    let run = |extra: &[&str]| kubeatlas(h, &[&base[..], extra].concat());
+    let o = run(&["history", "deploy/frontend", "-n", "shop", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let revs: Vec<(i64, bool)> = v["revisions"]
+        .as_array()
+        .expect("revisions")
+        .iter()
+        .map(|r| (r["revision"].as_i64().unwrap_or(-1), r["current"] == true))
+        .collect();
+    assert_eq!(revs, [(2, false), (3, false), (4, true)]);
+    assert_eq!(
+        v["revisions"][0]["changeCause"],
+        "ci: deploy frontend 5.1.0 (pipeline #4121)"
+    );
+    // kubectl's KIND forms, through the blueprints.
+    for kind in ["deployment/frontend", "deployments.apps/frontend"] {
+        let o = run(&["history", kind, "-n", "shop"]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.starts_with("deployment.apps/frontend\nREVISION"),
+            "{out}"
+        );
+    }
+    let o = run(&["history", "sts/postgres", "-n", "payments"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 *"));
+
+    let o = run(&[
+        "undo",
+        "deploy/frontend",
+        "-n",
+        "shop",
+        "--to-revision",
+        "3",
+        "--yes",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "prod › shop › Deployment frontend: rolled back to revision 3"
+    );
+    // No terminal to ask on, no --yes: nothing is sent.
+    let o = run(&["undo", "deploy/frontend", "-n", "shop"]);
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pass --yes"));
+    let o = run(&["history", "widget/x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no blueprint reads this kind"));
+    let audit = std::fs::read_to_string(h.join("data/kubeatlas/audit.jsonl")).unwrap_or_default();
+    assert_eq!(audit.lines().count(), 1, "{audit}");
+}
