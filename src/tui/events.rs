@@ -57,6 +57,15 @@ impl Events {
         true
     }
 
+    /// Lines the EVENTS section takes (for scrolling the detail).
+    pub fn lines(&self) -> usize {
+        match &self.rows {
+            _ if self.followed.is_none() => 0,
+            Some(Ok(r)) => 3 + r.len().max(1),
+            _ => 4,
+        }
+    }
+
     /// The entity followed, if any.
     pub fn followed(&self) -> Option<&EntityRef> {
         self.followed.as_ref()

@@ -59,6 +59,11 @@ fn a_pods_detail_follows_its_events_and_stops_when_it_closes() {
         line.contains("Warning") && line.contains("12") && line.contains("30s"),
         "{line}"
     );
+    // On a short screen the detail scrolls down to its events.
+    fixture::screen(&mut a, &cat, 120, 20);
+    press(&mut a, &cat, KeyCode::Char('G'));
+    let s = fixture::screen(&mut a, &cat, 120, 20);
+    assert!(s.contains("BackOff"), "{s}");
     let fx = press(&mut a, &cat, KeyCode::Esc);
     assert_eq!(fx, [Effect::StopEvents]);
 }

@@ -224,6 +224,7 @@ impl App {
     /// The current page's room on screen.
     fn room(&self) -> Room {
         Room {
+            below: self.events.lines(),
             height: self.list_height(),
             width: self.width.saturating_sub(2) as usize,
         }
