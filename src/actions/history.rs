@@ -359,3 +359,56 @@ pub async fn fetch(
     };
     Ok(read(rule, owner, items))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_label_selector_becomes_kubectls_query_sorted_by_key() {
+        let sel = json!({
+            "matchLabels": {"tier": "web", "app": "shop"},
+            "matchExpressions": [
+                {"key": "env", "operator": "In", "values": ["prod", "dev"]},
+                {"key": "canary", "operator": "DoesNotExist"},
+            ],
+        });
+        assert_eq!(
+            selector_string(&sel).as_deref(),
+            Ok("app=shop,!canary,env in (dev,prod),tier=web")
+        );
+        let bad = json!({"matchExpressions": [{"key": "a", "operator": "Near"}]});
+        assert!(selector_string(&bad).is_err());
+    }
+
+    #[test]
+    fn templates_compare_as_the_apis_semantic_equality_ignoring_the_hash_label() {
+        let ignore = vec!["pod-template-hash".to_string()];
+        let rs = json!({"metadata": {"creationTimestamp": null,
+            "labels": {"app": "web", "pod-template-hash": "abc"}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1", "env": []}]}});
+        let deploy = json!({"metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1"}]}});
+        assert_eq!(normalized(&rs, &ignore), normalized(&deploy, &ignore));
+        let other = json!({"metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:2"}]}});
+        assert_ne!(normalized(&rs, &ignore), normalized(&other, &ignore));
+        let stored = json!({"$patch": "replace", "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1"}]}});
+        assert_eq!(normalized(&stored, &[]), normalized(&deploy, &[]));
+    }
+
+    #[test]
+    fn only_controlled_objects_count_and_the_list_path_encodes_the_selector() {
+        let owned = json!({"metadata": {"ownerReferences": [{"uid": "u1", "controller": true}]}});
+        let adopted = json!({"metadata": {"ownerReferences": [{"uid": "u1"}]}});
+        assert!(controlled_by(&owned, "u1"));
+        assert!(!controlled_by(&adopted, "u1"));
+        assert!(!controlled_by(&owned, "u2"));
+        assert_eq!(
+            percent_encode("app=web,env in (a,b)"),
+            "app%3Dweb%2Cenv%20in%20%28a%2Cb%29"
+        );
+    }
+}
