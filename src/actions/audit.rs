@@ -16,7 +16,8 @@ pub struct Entry<'a> {
     pub uid: &'a str,
     pub action: &'static str,
     pub parameters: &'a Action,
-    /// `ok`, `failed`, or `refused` (read-only, or not applicable).
+    /// `ok`, `failed`, `refused` (read-only, or not applicable), or `skipped` (an undo to the
+    /// revision already running: nothing sent).
     pub outcome: &'static str,
     pub message: &'a str,
 }

@@ -19,6 +19,12 @@ pub enum Refusal {
     NegativeReplicas(i64),
     #[error("the image is empty")]
     EmptyImage,
+    /// `kubectl rollout undo` would not send anything (kubectl's words).
+    #[error(transparent)]
+    Undo(#[from] UndoError),
+    /// The rollout history could not be read (nothing was sent).
+    #[error(transparent)]
+    History(#[from] super::history::HistoryError),
     /// Mutations are off (globally or for the context).
     #[error("read-only: {action} refused in context {context}; nothing was sent")]
     ReadOnly {
@@ -122,4 +128,21 @@ impl ActionError {
             ActionError::Api(_) => "failed",
         }
     }
+}
+
+/// Why an undo cannot be planned (kubectl's own words): nothing is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UndoError {
+    #[error("unable to find specified revision {0} in history")]
+    RevisionNotFound(i64),
+    /// A Deployment without a previous revision (toRevision 0).
+    #[error("no rollout history found for {kind} {name:?}")]
+    NoHistory { kind: String, name: String },
+    /// A StatefulSet/DaemonSet without a previous revision (toRevision 0).
+    #[error("no last revision to roll back to")]
+    NoLastRevision,
+    #[error(
+        "you cannot rollback a paused {kind}; resume it first with 'kubectl rollout resume {kind}/{name}' and try again"
+    )]
+    Paused { kind: String, name: String },
 }

@@ -1,4 +1,4 @@
-//! Actions on clusters: restart, redeploy (set image), scale, delete. How each is sent for each
+//! Actions on clusters: restart, redeploy (set image), scale, delete, undo. How each is sent for each
 //! kind is blueprint data ([`crate::blueprint::ActionRule`]); [`plan`] turns a [`Target`] and an
 //! [`Action`] into the exact request (or a typed [`Refusal`]); one [`Executor`] sends it,
 //! refusing every mutation in read-only mode, words API errors ([`ApiFailure`]) so a user can
@@ -8,16 +8,20 @@ pub mod access;
 pub mod address;
 pub mod audit;
 pub mod error;
+pub mod events;
+pub mod history;
 pub mod logs;
 pub mod plan;
 pub mod progress;
 pub mod run;
+pub mod undo;
 pub mod words;
 
 pub use address::ObjectAddress;
 pub use error::{ActionError, ApiFailure, Refusal};
 pub use run::{Done, Executor, Outcome};
 
+use crate::blueprint::history::HistoryRule;
 use crate::blueprint::{ActionKind, ActionRule};
 use crate::catalog::{Catalog, EntityRef};
 use serde::Serialize;
@@ -35,6 +39,9 @@ pub struct Target {
     /// The object is paused (the restart rule's `paused` property is true).
     #[serde(skip)]
     pub paused: bool,
+    /// Where its rollout history is read from (its source's `history:`), for `undo`.
+    #[serde(skip)]
+    pub history: Option<Arc<HistoryRule>>,
 }
 
 impl std::ops::Deref for Target {
@@ -66,10 +73,16 @@ impl Target {
             .and_then(|i| r.props.get(i))
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
+        let history = catalog
+            .blueprint(e.bp)
+            .history(r.source as usize)
+            .cloned()
+            .map(Arc::new);
         Some(Target {
             object,
             rules,
             paused,
+            history,
         })
     }
 
@@ -105,6 +118,8 @@ pub enum Action {
     Scale { replicas: i64 },
     /// Delete the object, with a uid precondition.
     Delete,
+    /// `kubectl rollout undo --to-revision=N` (0: the revision before the newest).
+    Undo { to_revision: i64 },
 }
 
 impl Action {
@@ -115,6 +130,7 @@ impl Action {
             Action::SetImage { .. } => ActionKind::Redeploy,
             Action::Scale { .. } => ActionKind::Scale,
             Action::Delete => ActionKind::Delete,
+            Action::Undo { .. } => ActionKind::Undo,
         }
     }
 
@@ -124,6 +140,7 @@ impl Action {
             Action::SetImage { .. } => "set-image",
             Action::Scale { .. } => "scale",
             Action::Delete => "delete",
+            Action::Undo { .. } => "undo",
         }
     }
 
@@ -134,6 +151,8 @@ impl Action {
             Action::SetImage { container, image } => format!("set image {container}={image}"),
             Action::Scale { replicas } => format!("scale to {replicas}"),
             Action::Delete => "delete".into(),
+            Action::Undo { to_revision: 0 } => "undo (to the previous revision)".into(),
+            Action::Undo { to_revision } => format!("undo to revision {to_revision}"),
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Planned {
 pub const STRATEGIC: &str = "application/strategic-merge-patch+json";
 pub const MERGE: &str = "application/merge-patch+json";
 pub const JSON: &str = "application/json";
+/// `application/json-patch+json` (undo of a Deployment).
+pub const JSON_PATCH: &str = "application/json-patch+json";
 
 /// The annotation `kubectl rollout restart` sets on the pod template.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
@@ -40,6 +42,10 @@ fn rule_for<'t>(t: &'t Target, action: &Action) -> Result<&'t ActionRule, Refusa
         }),
         Action::Scale { replicas } if *replicas < 0 => Err(Refusal::NegativeReplicas(*replicas)),
         Action::SetImage { image, .. } if image.trim().is_empty() => Err(Refusal::EmptyImage),
+        Action::Undo { .. } if t.history.is_none() => Err(Refusal::NotOffered {
+            action: action.kind().name(),
+            kind: t.kind.clone(),
+        }),
         _ => Ok(rule),
     }
 }
@@ -88,6 +94,17 @@ pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, Refusal> 
             content_type: MERGE,
             body: json!({"spec": {"replicas": replicas}}),
         },
+        // Undo's address and patch type; its body comes from the fetched history
+        // (`super::undo::plan`), so the executor never sends this one.
+        Action::Undo { .. } => Planned {
+            method: http::Method::PATCH,
+            path,
+            content_type: match t.history.as_ref().map(|h| h.patch) {
+                Some(crate::blueprint::history::UndoPatch::Strategic) => STRATEGIC,
+                _ => JSON_PATCH,
+            },
+            body: Value::Null,
+        },
         // The uid precondition: an object recreated under the same name is never the one
         // deleted.
         Action::Delete => Planned {
@@ -133,6 +150,7 @@ mod tests {
             },
             rules: rules.into(),
             paused: false,
+            history: None,
         }
     }
 

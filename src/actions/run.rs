@@ -18,6 +18,8 @@ pub struct Done {
     /// `metadata.generation` after the change (rollout progress is done when the controller
     /// observed it).
     pub generation: Option<i64>,
+    /// Nothing needed sending (an undo to the revision already running).
+    pub skipped: bool,
 }
 
 /// The result of one action run in words, as the UI shows it ([`Executor::act`] gives it
@@ -109,6 +111,7 @@ impl Executor {
     pub async fn act(&self, t: &Target, a: &Action) -> Result<Done, ActionError> {
         let result = self.send(t, a).await;
         let (label, message) = match &result {
+            Ok(d) if d.skipped => ("skipped", d.message.clone()),
             Ok(d) => ("ok", d.message.clone()),
             Err(e) => (e.audit_label(), e.to_string()),
         };
@@ -136,7 +139,7 @@ impl Executor {
             .round(jiff::Unit::Second)
             .map(|t| t.to_string())
             .unwrap_or_default();
-        let planned = match plan(t, a, &now) {
+        let mut planned = match plan(t, a, &now) {
             Ok(p) => p,
             Err(why) => return Err(why.into()),
         };
@@ -146,6 +149,26 @@ impl Executor {
             }
             .into());
         };
+        let mut restored = None;
+        if let (Action::Undo { to_revision }, Some(rule)) = (a, &t.history) {
+            // kubectl's rollbacker: read the history now, then send its patch (or nothing).
+            let h = super::history::fetch(&client, t, rule)
+                .await
+                .map_err(Refusal::from)?;
+            match super::undo::plan(rule, t, &h, *to_revision).map_err(Refusal::from)? {
+                super::undo::UndoPlan::Skip(message) => {
+                    return Ok(Done {
+                        message: format!("{}: {message}", t.describe()),
+                        generation: None,
+                        skipped: true,
+                    });
+                }
+                super::undo::UndoPlan::Send { request, revision } => {
+                    planned = request;
+                    restored = Some(revision);
+                }
+            }
+        }
         let req = match to_request(&planned) {
             Ok(r) => r,
             Err(e) => return Err(e.into()),
@@ -153,13 +176,17 @@ impl Executor {
         match tokio::time::timeout(self.timeout, client.request::<serde_json::Value>(req)).await {
             Ok(Ok(v)) => {
                 let generation = v["metadata"]["generation"].as_i64();
-                let message = match a {
-                    Action::Delete => format!("deleted {} {}", t.kind.to_lowercase(), t.name),
+                let message = match (a, restored) {
+                    (Action::Delete, _) => {
+                        format!("deleted {} {}", t.kind.to_lowercase(), t.name)
+                    }
+                    (_, Some(n)) => format!("{}: rolled back to revision {n}", t.describe()),
                     _ => format!("{}: {} done", t.describe(), a.describe()),
                 };
                 Ok(Done {
                     message,
                     generation,
+                    skipped: false,
                 })
             }
             Ok(Err(e)) => Err(words::failure(&e, t, a).into()),

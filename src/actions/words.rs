@@ -100,6 +100,7 @@ mod tests {
             },
             rules: Vec::new().into(),
             paused: false,
+            history: None,
         }
     }
 

@@ -40,6 +40,7 @@ fn accepts(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::Scale => &["replicas"],
         ActionKind::Delete => &[],
         ActionKind::Logs => &["containers"],
+        ActionKind::Undo => &[],
     }
 }
 

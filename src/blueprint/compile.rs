@@ -51,6 +51,9 @@ impl Compiler<'_> {
         }
         .compile();
         let scorecard = super::scorecard::compile(&spec, self.loc, &mut self.diags);
+        let history = super::history::compile(&spec, self.loc, &mut self.diags, |i| {
+            super::history::takes_undo(&action_rules, i)
+        });
         (self.diags.len() == before).then(|| Blueprint {
             id,
             spec,
@@ -64,6 +67,7 @@ impl Compiler<'_> {
             action_kinds,
             action_rules,
             scorecard,
+            history,
         })
     }
 

@@ -45,6 +45,8 @@ pub struct Blueprint {
     pub(super) action_rules: Box<[Box<[ActionRule]>]>,
     /// The scorecard, when the blueprint declares one.
     pub scorecard: Option<super::scorecard::Scorecard>,
+    /// Per source: where its rollout history is read from, if it has one.
+    pub(super) history: Box<[Option<super::history::HistoryRule>]>,
 }
 
 /// How one relation's [`Link`] is read from an object.
@@ -118,6 +120,11 @@ impl Blueprint {
     /// How action `kind` is sent for source `source`, if that kind takes it.
     pub fn action_rule(&self, source: usize, kind: ActionKind) -> Option<&ActionRule> {
         self.source_actions(source).iter().find(|r| r.kind == kind)
+    }
+
+    /// Where source `source`'s rollout history is read from, and how `undo` restores it.
+    pub fn history(&self, source: usize) -> Option<&super::history::HistoryRule> {
+        self.history.get(source)?.as_ref()
     }
 
     /// Where the blueprint was defined.

@@ -17,6 +17,7 @@ mod compile;
 pub mod compiled;
 mod convert;
 pub mod error;
+pub mod history;
 pub mod intern;
 mod load;
 mod locate;

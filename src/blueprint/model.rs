@@ -90,6 +90,13 @@ pub struct SourceSpec {
     /// blueprint). An action is offered on objects of this kind when both lists name it.
     #[serde(default)]
     pub actions: Option<ActionsSpec>,
+    /// kubectl's short names of this kind (`deploy`, `sts`), for `KIND/NAME` arguments.
+    #[serde(default)]
+    pub short_names: Vec<String>,
+    /// Where this kind's rollout history is read from and how `undo` rolls it back (see
+    /// [`super::history`]).
+    #[serde(default)]
+    pub history: Option<super::history::HistorySpec>,
 }
 
 impl SourceSpec {
@@ -223,16 +230,19 @@ pub enum ActionKind {
     /// Pod logs: the entity's own (the `pod` role), else those of the pods whose
     /// `via: controller` relation leads to it. Setting: `containers` (on the pod blueprint).
     Logs,
+    /// `kubectl rollout undo`: restore a revision of the source's `history`. No settings.
+    Undo,
 }
 
 impl ActionKind {
     /// Every action, in the order keys and help list them.
-    pub const ALL: [ActionKind; 5] = [
+    pub const ALL: [ActionKind; 6] = [
         ActionKind::Restart,
         ActionKind::Redeploy,
         ActionKind::Scale,
         ActionKind::Delete,
         ActionKind::Logs,
+        ActionKind::Undo,
     ];
 
     /// The name used in blueprints and messages: `restart`, `redeploy`, …
@@ -243,6 +253,7 @@ impl ActionKind {
             ActionKind::Scale => "scale",
             ActionKind::Delete => "delete",
             ActionKind::Logs => "logs",
+            ActionKind::Undo => "undo",
         }
     }
 

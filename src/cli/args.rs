@@ -77,6 +77,31 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         output: Format,
     },
+    /// Rollout history of a workload, as `kubectl rollout history` (KIND/NAME: deploy/x,
+    /// sts/x, ds/x).
+    History {
+        /// KIND/NAME.
+        object: String,
+        /// Namespace (default: the context's, else `default`).
+        #[arg(short, long)]
+        namespace: Option<String>,
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        output: Format,
+    },
+    /// Roll a workload back, as `kubectl rollout undo` (asks first unless --yes).
+    Undo {
+        /// KIND/NAME.
+        object: String,
+        /// Namespace (default: the context's, else `default`).
+        #[arg(short, long)]
+        namespace: Option<String>,
+        /// The revision to restore (0: the one before the current).
+        #[arg(long, default_value_t = 0)]
+        to_revision: i64,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Blueprint files.
     Blueprints {
         #[command(subcommand)]

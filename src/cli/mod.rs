@@ -4,6 +4,7 @@ pub mod args;
 pub mod complete;
 pub mod demo;
 pub mod export;
+pub mod history;
 pub mod logging;
 pub mod nscache;
 pub mod output;
@@ -159,6 +160,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 contexts: args.contexts.clone(),
             };
             timeline::print(&paths.timeline_db, q, output).await
+        }
+        Some(Command::History {
+            ref object,
+            ref namespace,
+            output,
+        }) => history::history(&args, object, namespace.as_deref(), output, &paths).await,
+        Some(Command::Undo {
+            ref object,
+            ref namespace,
+            to_revision,
+            yes,
+        }) => {
+            let ns = namespace.as_deref();
+            history::undo(&args, object, ns, to_revision, yes, user, &paths).await
         }
         Some(Command::Blueprints { .. } | Command::Completions { .. } | Command::Man) => {
             Ok(ExitCode::SUCCESS)

@@ -35,6 +35,8 @@ pub struct Runner {
     logs: JoinSet<()>,
     /// The change timeline's store, when it is on.
     timeline: Option<crate::timeline::Timeline>,
+    /// The Events followed for the open detail; dropping the set aborts them.
+    events: JoinSet<()>,
 }
 
 impl Runner {
@@ -52,6 +54,7 @@ impl Runner {
             tasks: JoinSet::new(),
             logs: JoinSet::new(),
             timeline: None,
+            events: JoinSet::new(),
         }
     }
 
@@ -68,6 +71,11 @@ impl Runner {
 
     fn client(&self, t: &ObjectAddress) -> Result<kube::Client, String> {
         self.client_of(t.cluster)
+    }
+
+    /// Event followers running (for tests of the runner).
+    pub fn event_followers(&self) -> usize {
+        self.events.len()
     }
 
     /// Log streams running (for tests of the runner).
@@ -158,6 +166,50 @@ impl Runner {
                     let _ = replies.send(Msg::EffectDone(reply));
                 });
             }
+            Effect::FetchHistory { entity, target } => {
+                let replies = self.replies.clone();
+                let client = self.client(&target);
+                self.tasks.spawn(async move {
+                    let result = match (client, &target.history) {
+                        (Ok(c), Some(rule)) => crate::actions::history::fetch(&c, &target, rule)
+                            .await
+                            .map(|h| h.revisions)
+                            .map_err(|e| e.to_string()),
+                        (Err(e), _) => Err(e),
+                        (_, None) => Err(format!("{}: no rollout history", target.what())),
+                    };
+                    let _ = replies.send(Msg::EffectDone(Reply::History { entity, result }));
+                });
+            }
+            Effect::FollowEvents { entity, target } => {
+                self.events = JoinSet::new();
+                let replies = self.replies.clone();
+                match self.client(&target) {
+                    Ok(c) => {
+                        let (tx, mut rx) = mpsc::channel(16);
+                        self.events
+                            .spawn(crate::actions::events::follow(c, target, tx));
+                        self.events.spawn(async move {
+                            while let Some(result) = rx.recv().await {
+                                let reply = Reply::Events {
+                                    entity: entity.clone(),
+                                    result,
+                                };
+                                if replies.send(Msg::EffectDone(reply)).is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    }
+                    Err(e) => {
+                        let _ = replies.send(Msg::EffectDone(Reply::Events {
+                            entity,
+                            result: Err(e),
+                        }));
+                    }
+                }
+            }
+            Effect::StopEvents => self.events = JoinSet::new(),
             Effect::Quit => {}
         }
     }

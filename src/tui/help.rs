@@ -92,6 +92,7 @@ pub fn action_binding(kind: ActionKind, matrix: bool) -> Binding {
         (ActionKind::Scale, _) => ("s", "scale (replicas)"),
         (ActionKind::Delete, _) => ("^d", "delete (with a uid precondition)"),
         (ActionKind::Logs, _) => ("l", "logs (follow; a workload: all its pods)"),
+        (ActionKind::Undo, _) => ("u", "rollout history; Enter on a revision: undo to it"),
     }
 }
 

@@ -5,6 +5,7 @@
 use super::act::dialog::{Answer, Dialog};
 use super::act::word;
 use super::help::{self, Binding, Showing};
+use super::history::{self as hist, HistoryView, Keyed};
 use super::logs::{self, LogView};
 use super::outcome::{Ids, Outcome};
 use super::timeline::TimelineView;
@@ -34,6 +35,8 @@ pub enum Layer {
     Help(HelpView),
     /// The change timeline of the selection (`t`).
     Timeline(TimelineView),
+    /// A workload's rollout history (`u`).
+    History(HistoryView),
 }
 
 /// A confirmed action, for the app to send.
@@ -96,11 +99,20 @@ impl Layers {
         })
     }
 
-    /// A YAML fetch is in flight.
+    pub fn history_mut(&mut self) -> Option<&mut HistoryView> {
+        self.stack.iter_mut().find_map(|l| match l {
+            Layer::History(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// A YAML or history fetch is in flight.
     pub fn loading(&self) -> bool {
-        self.stack
-            .iter()
-            .any(|l| matches!(l, Layer::Yaml(y) if y.content == Content::Loading))
+        self.stack.iter().any(|l| match l {
+            Layer::Yaml(y) => y.content == Content::Loading,
+            Layer::History(h) => h.content == hist::Content::Loading,
+            _ => false,
+        })
     }
 
     /// Recompute the help's bindings: the logs' keys over the logs view, else the page's
@@ -156,6 +168,14 @@ impl Layers {
             }
             Layer::Logs(v) => (logs::key(v, k, ids, size.0, size.1), None),
             Layer::Timeline(v) => (v.key(k, ids, size.1), None),
+            Layer::History(h) => match h.key(k) {
+                Keyed::Keep(out) => (out, None),
+                Keyed::Close => (Outcome::none().close(), None),
+                Keyed::Confirm(d) => {
+                    self.stack.push(Layer::Dialog(d));
+                    return Some((Outcome::none(), None));
+                }
+            },
             Layer::Dialog(d) => match d.key(k) {
                 Answer::Keep => (Outcome::none(), None),
                 Answer::Cancel => (
@@ -173,6 +193,12 @@ impl Layers {
         };
         if out.close {
             self.stack.pop();
+            // An undo confirmed from the history: the history closes too (the rollout shows).
+            if matches!(confirmed, Some((_, Action::Undo { .. })))
+                && matches!(self.stack.last(), Some(Layer::History(_)))
+            {
+                self.stack.pop();
+            }
         }
         Some((out, confirmed))
     }

@@ -33,11 +33,13 @@ pub mod build;
 pub mod command;
 pub mod detail;
 pub mod effects;
+pub mod events;
 pub mod filter;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod format;
 pub mod help;
+pub mod history;
 pub mod layer;
 pub mod logs;
 pub mod matrix;

@@ -68,6 +68,17 @@ pub enum Effect {
         view: u64,
         query: crate::timeline::Query,
     },
+    /// Read the rollout history of `target` (its blueprint source's `history:`); answers as
+    /// [`Reply::History`].
+    FetchHistory { entity: EntityRef, target: Target },
+    /// Follow the Events of `target` while its detail is open (replacing any followed);
+    /// answers as [`Reply::Events`] on every change.
+    FollowEvents {
+        entity: EntityRef,
+        target: ObjectAddress,
+    },
+    /// The detail closed: stop following its Events.
+    StopEvents,
     /// Leave the program.
     Quit,
 }
@@ -112,6 +123,16 @@ pub enum Reply {
     Timeline {
         view: u64,
         result: Result<Vec<crate::timeline::Entry>, String>,
+    },
+    /// The revisions of an [`Effect::FetchHistory`] (oldest first), or why there are none.
+    History {
+        entity: EntityRef,
+        result: Result<Vec<crate::actions::history::Revision>, String>,
+    },
+    /// The Events of a followed object, most recent first, or why they could not be read.
+    Events {
+        entity: EntityRef,
+        result: Result<Vec<crate::actions::events::EventRow>, String>,
     },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },

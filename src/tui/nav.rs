@@ -22,6 +22,8 @@ pub struct Room {
     pub height: usize,
     /// Text columns inside the page's borders.
     pub width: usize,
+    /// Lines drawn below a detail besides its own (its Events).
+    pub below: usize,
 }
 
 impl Default for Nav {
@@ -253,11 +255,9 @@ impl Nav {
 
 fn move_by(page: &mut Page, delta: isize, room: Room) {
     if let View::Detail { .. } = page.view {
-        let max = page
-            .cache
-            .detail
-            .as_ref()
-            .map_or(0, |d| d.height(room.width).saturating_sub(room.height));
+        let max = page.cache.detail.as_ref().map_or(0, |d| {
+            (d.height(room.width) + room.below).saturating_sub(room.height)
+        });
         page.scroll = page.scroll.saturating_add_signed(delta).min(max);
         return;
     }

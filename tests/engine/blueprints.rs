@@ -741,15 +741,15 @@ fn each_builtin_kind_takes_only_the_actions_its_api_has() {
     let set = builtin();
     assert_eq!(
         kind_actions(&set, "workload", "Deployment"),
-        [Restart, Redeploy, Scale, Logs]
+        [Restart, Redeploy, Scale, Undo, Logs]
     );
     assert_eq!(
         kind_actions(&set, "workload", "StatefulSet"),
-        [Restart, Redeploy, Scale, Logs]
+        [Restart, Redeploy, Scale, Undo, Logs]
     );
     assert_eq!(
         kind_actions(&set, "workload", "DaemonSet"),
-        [Restart, Redeploy, Logs],
+        [Restart, Redeploy, Undo, Logs],
         "no scale subresource"
     );
     assert_eq!(kind_actions(&set, "workload", "Job"), [Logs]);

@@ -20,3 +20,4 @@ mod timeline;
 mod completions;
 mod kubectl_flags;
 mod metrics;
+mod history;

@@ -13,6 +13,7 @@ mod envtest;
 mod health;
 mod kubectl_flags;
 mod metrics;
+mod history;
 mod outage;
 mod parity;
 mod support;

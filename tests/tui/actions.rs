@@ -679,6 +679,7 @@ fn the_blueprints_actions_list_decides_what_is_offered() {
             ActionKind::Restart,
             ActionKind::Redeploy,
             ActionKind::Scale,
+            ActionKind::Undo,
             ActionKind::Logs
         ]
     );
@@ -686,14 +687,17 @@ fn the_blueprints_actions_list_decides_what_is_offered() {
         .into_iter()
         .flat_map(|(_, b)| b.into_iter().map(|(k, _)| k))
         .collect();
-    for k in ["r", "i", "s", "l"] {
+    for k in ["r", "i", "s", "u", "l"] {
         assert!(keys.contains(&k), "{k} in {keys:?}");
     }
     assert!(!keys.contains(&"^d"));
     command(&mut a, &cat, "pods");
     assert_eq!(a.offered(), [ActionKind::Delete, ActionKind::Logs]);
     press(&mut a, &cat, KeyCode::Char('m'));
-    assert_eq!(a.offered(), [ActionKind::Restart, ActionKind::Redeploy]);
+    assert_eq!(
+        a.offered(),
+        [ActionKind::Restart, ActionKind::Redeploy, ActionKind::Undo]
+    );
 
     // A user's workload blueprint that allows restart only: the other keys are refused.
     let workload = BlueprintSet::builtin()

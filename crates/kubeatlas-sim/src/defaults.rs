@@ -267,7 +267,7 @@ pub(crate) fn apply(res: SimResource, obj: &mut Value, rng: &mut impl Rng) {
             child(root, "status");
         }
         // Custom resources get no defaulting beyond their schema's (none here).
-        SimResource::Workers => {}
+        SimResource::Workers | SimResource::ControllerRevisions | SimResource::Events => {}
         SimResource::CronJobs => {
             let spec = child(root, "spec");
             default(spec, "concurrencyPolicy", json!("Allow"));

@@ -6,7 +6,8 @@
 //! `tests/fixtures/k8s-wire` at the workspace root, which `tests/wire.rs` holds the simulator against).
 //!
 //! - [`SimCluster`] holds one cluster's objects (namespaces, nodes, pods, deployments, replicasets,
-//!   statefulsets, daemonsets, jobs, cronjobs), resourceVersions, watch history, request
+//!   statefulsets, daemonsets, jobs, cronjobs, controllerrevisions, events), resourceVersions,
+//!   watch history, request
 //!   journal, fault knobs (token, expiry, RBAC denials, latency, 500s, dropped streams,
 //!   compaction) and direct helpers for tests ([`SimCluster::create`], [`SimCluster::patch`],
 //!   [`SimCluster::update`], [`SimCluster::delete`], [`SimCluster::objects`]).

@@ -151,7 +151,11 @@ impl Meta {
                     .map(|t| boxed(&util::template_hash(t, collisions)))
                     .unwrap_or_default();
                 let ann = |k: &str| util::annotation(v, k).and_then(|r| r.parse::<i64>().ok());
-                facts.revision = ann("deployment.kubernetes.io/revision").unwrap_or(0);
+                facts.revision = if res == SimResource::ControllerRevisions {
+                    util::i64_at(v, "/revision", 0)
+                } else {
+                    ann("deployment.kubernetes.io/revision").unwrap_or(0)
+                };
                 facts.desired_annotation = ann("deployment.kubernetes.io/desired-replicas");
                 if res == SimResource::Deployments {
                     let (surge, unavailable) = super::util::surge_unavailable(v, facts.replicas);

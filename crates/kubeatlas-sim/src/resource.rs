@@ -25,6 +25,10 @@ pub enum SimResource {
     /// (`specReplicasPath: .spec.replicas`, `statusReplicasPath: .status.replicas`) and no
     /// controller; as for any custom resource, strategic-merge patches are refused (415).
     Workers,
+    /// apps/v1 `controllerrevisions`: a StatefulSet's or DaemonSet's revisions.
+    ControllerRevisions,
+    /// core/v1 `events` (field selectors on `involvedObject.*`, `reason`, `type`, …).
+    Events,
 }
 
 /// Static metadata of a [`SimResource`].
@@ -201,9 +205,46 @@ static WORKERS: ResourceInfo = info!(
     true
 );
 
+static CONTROLLERREVISIONS: ResourceInfo = info!(
+    "apps",
+    "v1",
+    "apps/v1",
+    "controllerrevisions",
+    "ControllerRevision",
+    true,
+    r#""data":null,"revision":0"#,
+    &[],
+    false,
+    false
+);
+static EVENTS: ResourceInfo = info!(
+    "",
+    "v1",
+    "v1",
+    "events",
+    "Event",
+    true,
+    r#""involvedObject":{},"reason":"","message":"","source":{},"firstTimestamp":null,"lastTimestamp":null,"type":"","eventTime":null,"reportingComponent":"","reportingInstance":"""#,
+    &[
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type"
+    ],
+    false,
+    false
+);
+
 impl SimResource {
     /// Every served resource, in a stable order.
-    pub const ALL: [SimResource; 10] = [
+    pub const ALL: [SimResource; 12] = [
         SimResource::Namespaces,
         SimResource::Nodes,
         SimResource::Pods,
@@ -214,6 +255,8 @@ impl SimResource {
         SimResource::Jobs,
         SimResource::CronJobs,
         SimResource::Workers,
+        SimResource::ControllerRevisions,
+        SimResource::Events,
     ];
 
     pub(crate) fn info(self) -> &'static ResourceInfo {
@@ -228,6 +271,8 @@ impl SimResource {
             SimResource::Jobs => &JOBS,
             SimResource::CronJobs => &CRONJOBS,
             SimResource::Workers => &WORKERS,
+            SimResource::ControllerRevisions => &CONTROLLERREVISIONS,
+            SimResource::Events => &EVENTS,
         }
     }
 

@@ -92,6 +92,7 @@ pub fn verb(kind: ActionKind) -> &'static str {
         ActionKind::Scale => "Scale",
         ActionKind::Delete => "Delete",
         ActionKind::Logs => "Logs",
+        ActionKind::Undo => "Undo",
     }
 }
 
@@ -172,6 +173,9 @@ impl Dialog {
             }
             (Step::Confirm { .. }, Some(Action::SetImage { container, image })) => {
                 format!("Redeploy {s}{count} with {container}={image}?")
+            }
+            (Step::Confirm { .. }, Some(Action::Undo { to_revision })) => {
+                format!("Roll {s} back to revision {to_revision}?")
             }
             (Step::Confirm { .. }, _) => format!("{v} {s}{count}?"),
             _ => format!("{v} {s}{count}"),

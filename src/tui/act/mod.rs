@@ -47,6 +47,7 @@ pub fn key_action(k: &KeyEvent, is_matrix: bool) -> Option<ActionKind> {
         KeyCode::Char('i') => Some(ActionKind::Redeploy),
         KeyCode::Char('s') => Some(ActionKind::Scale),
         KeyCode::Char('l') if !is_matrix => Some(ActionKind::Logs),
+        KeyCode::Char('u') => Some(ActionKind::Undo),
         _ => None,
     }
 }
@@ -59,6 +60,7 @@ pub fn word(kind: ActionKind) -> &'static str {
         ActionKind::Scale => "scale",
         ActionKind::Delete => "delete",
         ActionKind::Logs => "logs",
+        ActionKind::Undo => "undo",
     }
 }
 
@@ -144,6 +146,9 @@ pub enum Started {
     Asking(Message, Vec<Effect>),
     /// The logs view, with the effects that start its streams.
     Logs(LogView, Vec<Effect>),
+    /// The rollout history (`undo`): the dialog waiting for a revision, and why undo is not
+    /// possible here if it is not (read-only, not permitted) — the history still shows.
+    History(Dialog, Option<String>),
 }
 
 /// The actions' state: who may act where, batches in flight, rollouts followed, and what
@@ -335,14 +340,17 @@ impl Actions {
                 ),
             };
         }
+        let mut blocked = None;
         if let Some(ctx) = contexts(cat, &subject)
             .into_iter()
             .find(|c| self.policy.readonly(c))
         {
-            return tell(
-                format!("read-only: {} is disabled in context {ctx}", word(kind)),
-                true,
-            );
+            let why = format!("read-only: {} is disabled in context {ctx}", word(kind));
+            if kind != ActionKind::Undo {
+                return tell(why, true);
+            }
+            // The history is a read: it shows, without undo.
+            blocked = Some(why);
         }
         let (entities, text, name, many) = match &subject {
             Subject::Entity(e) => {
@@ -384,18 +392,26 @@ impl Actions {
                 .unwrap_or_else(|| format!("nothing to {}", word(kind)));
             return tell(why, true);
         }
-        match access::gate(
-            &mut self.access,
-            cat,
-            kind,
-            &subject,
-            &mut targets,
-            &mut skipped,
-        ) {
+        let gate = if blocked.is_some() {
+            access::Gate::Go
+        } else {
+            access::gate(
+                &mut self.access,
+                cat,
+                kind,
+                &subject,
+                &mut targets,
+                &mut skipped,
+            )
+        };
+        match gate {
             access::Gate::Go => {}
             access::Gate::Asking(fx) => {
                 let m = Message::new(format!("{}: checking permissions…", word(kind)), false);
                 return Started::Asking(m, fx);
+            }
+            access::Gate::Denied(why) if kind == ActionKind::Undo => {
+                blocked = Some(format!("{}: not permitted — {why}", word(kind)));
             }
             access::Gate::Denied(why) => {
                 return tell(format!("{}: not permitted — {why}", word(kind)), true);
@@ -409,6 +425,7 @@ impl Actions {
             }
         }
         match Dialog::new(kind, text, name, targets, skipped, many, protected) {
+            Ok(d) if kind == ActionKind::Undo => Started::History(d, blocked),
             Ok(d) => Started::Dialog(d),
             Err(e) => tell(e, true),
         }
@@ -486,7 +503,10 @@ impl Actions {
             .find(|(e, _)| *e == entity)
             .map(|(_, l)| l.clone())
             .unwrap_or_else(|| entity.uid.to_string());
-        let rolls = matches!(b.action, Action::Restart | Action::SetImage { .. });
+        let rolls = matches!(
+            b.action,
+            Action::Restart | Action::SetImage { .. } | Action::Undo { .. }
+        );
         if out.ok {
             b.ok += 1;
             if rolls {
@@ -534,6 +554,7 @@ fn probe(kind: ActionKind) -> Action {
         },
         ActionKind::Scale => Action::Scale { replicas: 0 },
         ActionKind::Delete | ActionKind::Logs => Action::Delete,
+        ActionKind::Undo => Action::Undo { to_revision: 0 },
     }
 }
 

@@ -45,6 +45,8 @@ pub struct App {
     status: Status,
     /// Degrade rule firings and outcomes (`:alerts`, the status badge).
     alerts: super::alerts::Alerts,
+    /// The Events of the open detail.
+    events: super::events::Events,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -71,6 +73,7 @@ impl App {
             actions: Actions::new(readonly),
             status: Status::default(),
             alerts: Default::default(),
+            events: Default::default(),
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,
@@ -158,6 +161,11 @@ impl App {
         &self.status
     }
 
+    /// The Events of the open detail (followed while it is open).
+    pub fn events(&self) -> &super::events::Events {
+        &self.events
+    }
+
     pub fn batches(&self) -> &BTreeMap<u64, Batch> {
         self.actions.batches()
     }
@@ -224,6 +232,7 @@ impl App {
     /// The current page's room on screen.
     fn room(&self) -> Room {
         Room {
+            below: self.events.lines(),
             height: self.list_height(),
             width: self.width.saturating_sub(2) as usize,
         }

@@ -51,6 +51,10 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
         app.dirty = true;
     }
     app.refresh(cat);
+    let mut effects = effects;
+    if !app.quit {
+        effects.extend(app.events.sync(app.nav.page(), cat));
+    }
     effects
 }
 
@@ -131,6 +135,23 @@ impl App {
                     self.dirty = true;
                 }
             }
+            Reply::History { entity, result } => {
+                if let Some(h) = self.layers.history_mut().filter(|h| h.entity == entity) {
+                    if let Err(e) = &result {
+                        let e = e.clone();
+                        h.arrived(result);
+                        self.tell(Message::new(e, true));
+                    } else {
+                        h.arrived(result);
+                    }
+                    self.dirty = true;
+                }
+            }
+            Reply::Events { entity, result } => {
+                if self.events.arrived(&entity, result) {
+                    self.dirty = true;
+                }
+            }
             Reply::Done { message, error } => self.tell(Message::new(message, error)),
         }
         vec![]
@@ -154,6 +175,15 @@ impl App {
             Started::Dialog(d) => {
                 self.layers.push(Layer::Dialog(d));
                 vec![]
+            }
+            Started::History(d, blocked) => {
+                match crate::tui::history::HistoryView::open(d, blocked) {
+                    Some((view, fx)) => {
+                        self.layers.push(Layer::History(view));
+                        vec![fx]
+                    }
+                    None => vec![],
+                }
             }
             Started::Logs(v, fx) => {
                 self.layers.push(Layer::Logs(v));

@@ -59,7 +59,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             ]));
         }
     }
-    for s in &d.sections {
+    let events = app.events().section(app.now());
+    for s in d.sections.iter().chain(events.as_ref()) {
         lines.push(Line::default());
         lines.push(Line::styled(
             format!(" {}", s.title.to_uppercase()),

@@ -5,6 +5,7 @@
 mod detail;
 pub mod dialog;
 mod help;
+mod history;
 mod logs;
 mod rollouts;
 mod status;
@@ -75,6 +76,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::Help(h) => help::draw(frame, body, app, h),
             Layer::Dialog(d) => dialog::draw(frame, body, app, d),
             Layer::Timeline(v) => timeline::draw(frame, body, app, v),
+            Layer::History(h) => history::draw(frame, body, app, h),
         }
     }
     frame.render_widget(status::line(app, area.width as usize), footer);

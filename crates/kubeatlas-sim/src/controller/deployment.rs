@@ -15,6 +15,15 @@ const REVISION: &str = "deployment.kubernetes.io/revision";
 const DESIRED: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX: &str = "deployment.kubernetes.io/max-replicas";
 const HASH: &str = "pod-template-hash";
+/// Deployment annotations never copied to its ReplicaSets (the controller's skip list).
+const SKIP_ANNOTATIONS: [&str; 6] = [
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION,
+    "deployment.kubernetes.io/revision-history",
+    DESIRED,
+    MAX,
+    "deprecated.deployment.rollback.to",
+];
 
 /// The pod-template-hash of a deployment's current template.
 pub(crate) fn template_hash(d: &Value) -> String {
@@ -23,6 +32,20 @@ pub(crate) fn template_hash(d: &Value) -> String {
         d.pointer("/spec/template").unwrap_or(&Value::Null),
         collisions,
     )
+}
+
+/// As the real controller's setNewReplicaSetAnnotations: the deployment's annotations (a
+/// change-cause among them) that its ReplicaSets take, all but its own bookkeeping ones.
+fn copied_annotations(d: &Value) -> Map<String, Value> {
+    d.pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .map(|a| {
+            a.iter()
+                .filter(|(k, _)| !SKIP_ANNOTATIONS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The ReplicaSet a deployment creates for its current template.
@@ -39,6 +62,10 @@ pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64
     let rs_labels = labels.clone();
     let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
     util::child(util::ensure_object(&mut selector), "matchLabels").insert(HASH.into(), json!(hash));
+    let mut annotations = copied_annotations(d);
+    annotations.insert(DESIRED.into(), json!(desired.to_string()));
+    annotations.insert(MAX.into(), json!((desired + surge).to_string()));
+    annotations.insert(REVISION.into(), json!(revision.to_string()));
     json!({
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
@@ -46,11 +73,7 @@ pub(crate) fn new_replicaset(d: &Value, hash: &str, replicas: i64, revision: i64
             "name": name,
             "namespace": str_at(d, "/metadata/namespace"),
             "labels": rs_labels,
-            "annotations": {
-                DESIRED: desired.to_string(),
-                MAX: (desired + surge).to_string(),
-                REVISION: revision.to_string(),
-            },
+            "annotations": annotations,
             "ownerReferences": [util::owner_ref(d)],
         },
         "spec": {
@@ -151,7 +174,16 @@ pub(super) fn reconcile(cluster: &SimCluster, world: &World) {
         let mut rev = new_rs.meta.facts.revision;
         if rev < max_rev || rev == 0 {
             rev = max_rev + 1;
-            set_revision(cluster, new_rs, rev);
+            // As the real controller: the reused ReplicaSet takes the deployment's
+            // annotations (its change-cause) with the new revision.
+            let copied = copied_annotations(&d.value());
+            update(cluster, new_rs, |v| {
+                let ann = util::child(util::meta_mut(v), "annotations");
+                for (k, val) in copied {
+                    ann.insert(k, val);
+                }
+                ann.insert(REVISION.into(), json!(rev.to_string()));
+            });
         }
         if f.revision != rev {
             set_revision(cluster, d, rev);

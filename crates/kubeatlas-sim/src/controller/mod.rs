@@ -11,6 +11,7 @@
 pub(crate) mod daemonset;
 pub(crate) mod deployment;
 mod gc;
+pub(crate) mod history;
 mod job;
 mod kubelet;
 mod replicaset;
@@ -200,6 +201,7 @@ impl Controller {
         replicaset::reconcile(self, cluster, &world);
         statefulset::reconcile(self, cluster, &world);
         daemonset::reconcile(cluster, &world);
+        history::reconcile(cluster, &world);
         job::reconcile(self, cluster, &world);
         let world = World::load(cluster);
         kubelet::reconcile(self, cluster, &world);

@@ -158,6 +158,8 @@ pub(crate) fn cluster(env: &str) -> SimCluster {
         }
     }
     c.settle();
+    rollout_history(&c, CATALOG_HISTORY, ns_of(CATALOG_HISTORY));
+    backoff_events(&c);
     c
 }
 
@@ -175,6 +177,136 @@ fn scorecard_material(obj: &mut serde_json::Value, name: &str, ns: &str) {
     {
         c["readinessProbe"] =
             json!({"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10});
+    }
+}
+
+/// Each crash-looping container's events, as a kubelet reports them: Started, then the
+/// Warning `BackOff` (counted).
+fn backoff_events(c: &SimCluster) {
+    for pod in c.list(SimResource::Pods) {
+        let statuses = pod
+            .pointer("/status/containerStatuses")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for cs in statuses {
+            if util::str_at(&cs, "/state/waiting/reason") != "CrashLoopBackOff" {
+                continue;
+            }
+            let container = util::str_at(&cs, "/name");
+            let restarts = cs["restartCount"].as_i64().unwrap_or(1).max(1);
+            for (kind, reason, message, count) in [
+                (
+                    "Normal",
+                    "Started",
+                    format!("Started container {container}"),
+                    restarts,
+                ),
+                (
+                    "Warning",
+                    "BackOff",
+                    format!(
+                        "Back-off restarting failed container {container} in pod {}",
+                        util::str_at(&pod, "/metadata/name")
+                    ),
+                    restarts * 3,
+                ),
+            ] {
+                must(
+                    c.create(event(&pod, container, kind, reason, &message, count)),
+                    reason,
+                );
+            }
+        }
+    }
+}
+
+/// A core/v1 Event about `pod`'s `container`.
+pub(crate) fn event(
+    pod: &serde_json::Value,
+    container: &str,
+    kind: &str,
+    reason: &str,
+    message: &str,
+    count: i64,
+) -> serde_json::Value {
+    let name = util::str_at(pod, "/metadata/name");
+    let now = util::now_rfc3339();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {
+            "name": format!("{name}.{}", reason.to_lowercase()),
+            "namespace": util::str_at(pod, "/metadata/namespace"),
+        },
+        "involvedObject": {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "name": name,
+            "namespace": util::str_at(pod, "/metadata/namespace"),
+            "uid": util::str_at(pod, "/metadata/uid"),
+            "fieldPath": format!("spec.containers{{{container}}}"),
+        },
+        "reason": reason,
+        "message": message,
+        "source": {"component": "kubelet", "host": util::str_at(pod, "/spec/nodeName")},
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": count,
+        "type": kind,
+        "reportingComponent": "kubelet",
+        "reportingInstance": util::str_at(pod, "/spec/nodeName"),
+    })
+}
+
+/// The demo's service with a rollout history (`u` in the TUI, `kubeatlas history`).
+const CATALOG_HISTORY: &str = "frontend";
+
+fn ns_of(service: &str) -> &'static str {
+    CATALOG
+        .iter()
+        .find(|(n, ..)| *n == service)
+        .map_or("default", |(_, ns, ..)| *ns)
+}
+
+/// Two earlier releases rolled out with a change-cause each, then the current one back (its
+/// ReplicaSet becomes the newest revision, as on a real cluster).
+fn rollout_history(c: &SimCluster, name: &str, ns: &str) {
+    let Some(d) = c.get(SimResource::Deployments, Some(ns), name) else {
+        return;
+    };
+    let labels = "/spec/template/metadata/labels/app.kubernetes.io~1version";
+    let current = d
+        .pointer(labels)
+        .and_then(|v| v.as_str())
+        .unwrap_or("0.0.0")
+        .to_string();
+    let image = crate::util::str_at(&d, "/spec/template/spec/containers/0/image");
+    let repo = image.rsplit_once(':').map_or(image, |(r, _)| r).to_string();
+    let steps = [
+        ("5.1.0", "4121"),
+        ("5.1.4", "4188"),
+        (current.as_str(), "4203"),
+    ];
+    for (version, run) in steps {
+        let patch = serde_json::json!({
+            "metadata": {"annotations": {
+                "kubernetes.io/change-cause": format!("ci: deploy {name} {version} (pipeline #{run})")
+            }},
+            "spec": {"template": {
+                "metadata": {"labels": {"app.kubernetes.io/version": version}},
+                "spec": {"containers": [{"name": "app", "image": format!("{repo}:{version}")}]}
+            }}
+        });
+        let r = c.patch(
+            SimResource::Deployments,
+            Some(ns),
+            name,
+            crate::patch::PatchKind::Strategic,
+            &patch,
+        );
+        must(r, name);
+        c.settle();
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::build::{self, Service};
 use crate::cluster::{SimCluster, lock};
-use crate::controller::{deployment, statefulset};
+use crate::controller::{deployment, history, statefulset};
 use crate::defaults;
 use crate::object::{StoredObject, store_key};
 use crate::podgen::{self, Desired, NewPod};
@@ -165,6 +165,11 @@ pub(crate) fn cluster(name: &str, cluster_index: usize, pods: usize) -> SimClust
                 "collisionCount": 0, "availableReplicas": n
             });
             bulk.push(SimResource::StatefulSets, sts.clone());
+            let hash =
+                util::template_hash(sts.pointer("/spec/template").unwrap_or(&Value::Null), 0);
+            let cr = history::revision_object(&sts, &hash, 1);
+            let cr = bulk.add(SimResource::ControllerRevisions, cr);
+            bulk.push(SimResource::ControllerRevisions, cr);
             for i in 0..n {
                 let node = &nodes[next_node % nodes.len()];
                 next_node += 1;
