@@ -31,6 +31,7 @@ pub struct Prepared {
 pub fn action_of(kind: ActionKind) -> Option<Action> {
     match kind {
         ActionKind::Restart => Some(Action::Restart),
+        ActionKind::Undo => Some(Action::Undo { to_revision: 0 }),
         _ => None,
     }
 }

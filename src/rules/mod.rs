@@ -61,8 +61,9 @@ impl Rule {
     }
 }
 
-/// The actions a rule may run: those that need nothing typed by a person.
-pub const AUTOMATIC_ACTIONS: [ActionKind; 1] = [ActionKind::Restart];
+/// The actions a rule may run: those that need nothing typed by a person (`undo` rolls back to
+/// the previous revision, as `kubectl rollout undo` without `--to-revision`).
+pub const AUTOMATIC_ACTIONS: [ActionKind; 2] = [ActionKind::Restart, ActionKind::Undo];
 
 const HEALTHS: [Health; 6] = [
     Health::Unknown,

@@ -354,3 +354,45 @@ async fn watch_rules_runs_headless_and_logs_each_firing_and_hook_as_a_json_line(
         serde_json::from_str(&std::fs::read_to_string(&sink).expect("hook ran")).expect("json");
     assert_eq!(got["rule"], "payments-half-ready");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_automatic_undo_rolls_the_service_back_to_its_previous_revision_through_the_executor() {
+    let env = demo().await;
+    let prod = env.sim.cluster("prod").expect("prod").clone();
+    let image = |c: &kubeatlas_sim::SimCluster| {
+        c.get(SimResource::Deployments, Some("shop"), "frontend")
+            .and_then(|d| {
+                d.pointer("/spec/template/spec/containers/0/image")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .expect("frontend's image")
+    };
+    assert_eq!(image(&prod), "registry.example/frontend:5.2.0");
+    let executor = env.executor(false, UserConfig::default());
+    let mut eval = Evaluator::new(rules_of(
+        "rules:\n  - name: undo-frontend\n    services: [frontend]\n    environments: [prod]\n    when: { health: [healthy], for: 1 }\n    action: undo\n",
+    ));
+    let mut outcomes = vec![];
+    for t in 0..5 {
+        let now = observe::observe(&env.session.catalog, false);
+        for f in eval.observe(t * S, &now) {
+            assert_eq!(f.action, Some("undo"), "{f:?}");
+            let kind = rules::AUTOMATIC_ACTIONS
+                .iter()
+                .copied()
+                .find(|k| Some(k.name()) == f.action)
+                .expect("undo is an automatic action");
+            let p = act::prepare(&env.session.catalog, kind, &f.service, &f.environment)
+                .expect("targets");
+            outcomes.extend(act::run(p, env.session.clients.clone(), executor.clone()).await);
+        }
+    }
+    assert_eq!(outcomes.len(), 1, "one firing, one action: {outcomes:#?}");
+    assert!(outcomes[0].ok, "{outcomes:#?}");
+    // The previous revision's template is back, as `kubectl rollout undo` leaves it.
+    assert_eq!(image(&prod), "registry.example/frontend:5.1.4");
+    let audit = std::fs::read_to_string(env.dir.path().join("audit.jsonl")).unwrap_or_default();
+    assert_eq!(audit.lines().count(), 1, "{audit}");
+    assert!(audit.contains("undo") && audit.contains("\"outcome\":\"ok\""), "{audit}");
+}

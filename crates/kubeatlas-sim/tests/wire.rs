@@ -356,6 +356,7 @@ async fn object_shapes_match_captures() {
             "spec.template.spec.containers[].env",
             "spec.template.spec.containers[].resources.requests",
             "spec.template.spec.containers[].resources.limits",
+            "spec.template.spec.containers[].readinessProbe",
         ],
     );
 
