@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod fleet;
+pub mod govern;
 pub mod tui;
 
 pub use blueprint::{BlueprintError, BlueprintSet, BpId, Record};

@@ -19,6 +19,9 @@ pub struct Entry<'a> {
     /// `ok`, `failed`, or `refused` (read-only, or not applicable).
     pub outcome: &'static str,
     pub message: &'a str,
+    /// Sent despite this lock (the raw annotation): the user typed the service name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_override: Option<&'a str>,
 }
 
 /// Appends entries; a failure to write is reported to the caller, never panics.
@@ -43,6 +46,18 @@ impl AuditLog {
         outcome: &'static str,
         message: &str,
     ) -> std::io::Result<()> {
+        self.append_with(t, a, outcome, message, None)
+    }
+
+    /// As [`AuditLog::append`], recording the lock an action overrode.
+    pub fn append_with(
+        &self,
+        t: &Target,
+        a: &Action,
+        outcome: &'static str,
+        message: &str,
+        lock_override: Option<&str>,
+    ) -> std::io::Result<()> {
         let entry = Entry {
             time: jiff::Timestamp::now()
                 .round(jiff::Unit::Millisecond)
@@ -57,6 +72,7 @@ impl AuditLog {
             parameters: a,
             outcome,
             message,
+            lock_override,
         };
         let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
         line.push(b'\n');

@@ -19,6 +19,10 @@ pub enum Refusal {
     NegativeReplicas(i64),
     #[error("the image is empty")]
     EmptyImage,
+    /// The workload holds an unexpired lock (`reason`: who, until when, why); typing the
+    /// service name overrides it.
+    #[error("{what} is {reason}; nothing was sent (type the service name to override)")]
+    Locked { what: String, reason: String },
     /// Mutations are off (globally or for the context).
     #[error("read-only: {action} refused in context {context}; nothing was sent")]
     ReadOnly {

@@ -8,6 +8,7 @@ pub mod access;
 pub mod address;
 pub mod audit;
 pub mod error;
+pub mod govern;
 pub mod logs;
 pub mod plan;
 pub mod progress;
@@ -35,6 +36,13 @@ pub struct Target {
     /// The object is paused (the restart rule's `paused` property is true).
     #[serde(skip)]
     pub paused: bool,
+    /// The raw lock annotation (`kubeatlas.io/lock`) as the catalog last saw it: the executor
+    /// refuses every action but governance writes while it holds (see [`crate::govern`]).
+    #[serde(skip)]
+    pub lock: Option<Box<str>>,
+    /// The user typed the service name to act despite the lock (audited as an override).
+    #[serde(skip)]
+    pub lock_override: bool,
 }
 
 impl std::ops::Deref for Target {
@@ -66,10 +74,13 @@ impl Target {
             .and_then(|i| r.props.get(i))
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
+        let lock = crate::govern::read::lock_raw(catalog, r).map(Box::from);
         Some(Target {
             object,
             rules,
             paused,
+            lock,
+            lock_override: false,
         })
     }
 
@@ -105,17 +116,34 @@ pub enum Action {
     Scale { replicas: i64 },
     /// Delete the object, with a uid precondition.
     Delete,
+    /// Set (`Some`) or remove (`None`) annotations with a merge patch, with the object's
+    /// `resourceVersion` as precondition when given (locks, TTLs: governance writes, which a
+    /// lock does not refuse). Every object takes it, whatever its blueprint offers.
+    Annotate {
+        annotations: std::collections::BTreeMap<String, Option<String>>,
+        resource_version: Option<String>,
+    },
+    /// Delete an object whose TTL expired, with a uid precondition (the reaper; the TTL
+    /// annotation is the consent, whatever its blueprint offers).
+    Reap,
 }
 
 impl Action {
-    /// The blueprint action this is.
-    pub fn kind(&self) -> ActionKind {
+    /// The blueprint action this is; `None` for the governance writes (annotate, reap), which
+    /// every object takes whatever its blueprint offers.
+    pub fn kind(&self) -> Option<ActionKind> {
         match self {
-            Action::Restart => ActionKind::Restart,
-            Action::SetImage { .. } => ActionKind::Redeploy,
-            Action::Scale { .. } => ActionKind::Scale,
-            Action::Delete => ActionKind::Delete,
+            Action::Restart => Some(ActionKind::Restart),
+            Action::SetImage { .. } => Some(ActionKind::Redeploy),
+            Action::Scale { .. } => Some(ActionKind::Scale),
+            Action::Delete => Some(ActionKind::Delete),
+            Action::Annotate { .. } | Action::Reap => None,
         }
+    }
+
+    /// A write of governance state (lock, TTL): never refused by a lock.
+    pub fn is_governance(&self) -> bool {
+        matches!(self, Action::Annotate { .. })
     }
 
     pub fn verb(&self) -> &'static str {
@@ -124,6 +152,8 @@ impl Action {
             Action::SetImage { .. } => "set-image",
             Action::Scale { .. } => "scale",
             Action::Delete => "delete",
+            Action::Annotate { .. } => "annotate",
+            Action::Reap => "reap",
         }
     }
 
@@ -134,6 +164,17 @@ impl Action {
             Action::SetImage { container, image } => format!("set image {container}={image}"),
             Action::Scale { replicas } => format!("scale to {replicas}"),
             Action::Delete => "delete".into(),
+            Action::Annotate { annotations, .. } => {
+                let each: Vec<String> = annotations
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Some(v) => format!("{k}={v}"),
+                        None => format!("{k}-"),
+                    })
+                    .collect();
+                format!("annotate {}", each.join(" "))
+            }
+            Action::Reap => "delete (TTL expired)".into(),
         }
     }
 }

@@ -1,9 +1,13 @@
 //! The command line: parse arguments, open a session, and run the TUI or a one-shot command.
 
 pub mod args;
+pub mod check;
 pub mod demo;
+pub mod governed;
+pub mod lock;
 pub mod logging;
 pub mod output;
+pub mod reap;
 pub mod session;
 
 use crate::blueprint::BlueprintSet;
@@ -31,6 +35,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let user = UserConfig::load(&paths.config_file)?;
     match args.command {
+        Some(
+            ref cmd @ (Command::Lock { .. }
+            | Command::Unlock { .. }
+            | Command::Check { .. }
+            | Command::Reap { .. }),
+        ) => govern(cmd, &args, user, &paths).await,
         None => {
             let target = session::target(args.kubeconfig.as_deref(), args.demo, true)?;
             let demo = matches!(target, session::Target::Demo);
@@ -85,6 +95,74 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Blueprints { .. }) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `lock`, `unlock`, `check`, `reap` (src/cli/lock.rs, check.rs, reap.rs).
+async fn govern(
+    cmd: &Command,
+    args: &Args,
+    user: UserConfig,
+    paths: &Paths,
+) -> anyhow::Result<ExitCode> {
+    let timeout = match cmd {
+        Command::Lock { timeout, .. }
+        | Command::Unlock { timeout, .. }
+        | Command::Check { timeout, .. }
+        | Command::Reap { timeout, .. } => Duration::from_secs(*timeout),
+        _ => return Ok(ExitCode::SUCCESS),
+    };
+    let (mut s, failed) = governed::synced(
+        args.kubeconfig.as_deref(),
+        args.demo,
+        &args.contexts,
+        user,
+        paths,
+        timeout,
+    )
+    .await?;
+    let ex = governed::executor(&s, args.readonly, paths);
+    let clock = crate::govern::SystemClock;
+    let code = match cmd {
+        Command::Check {
+            service,
+            env,
+            output,
+            wait,
+            ..
+        } => check::run(&mut s, &clock, (service, env), *output, wait.as_deref()).await,
+        Command::Lock {
+            service,
+            env,
+            reason,
+            duration,
+            ..
+        } => {
+            let users = governed::users(&s);
+            lock::lock(&s.catalog, &ex, &users, (service, env), reason, duration).await
+        }
+        Command::Unlock { service, env, .. } => lock::unlock(&s.catalog, &ex, (service, env)).await,
+        Command::Reap {
+            dry_run,
+            yes,
+            confirm,
+            output,
+            ..
+        } => {
+            for (ctx, why) in &failed {
+                eprintln!("kubeatlas: context {ctx:?}: {why} (not reaped)");
+            }
+            let o = reap::Options {
+                dry_run: *dry_run,
+                yes: *yes,
+                confirm,
+                output: *output,
+            };
+            reap::run(&s.catalog, &ex, ex.now(), o).await
+        }
+        _ => ExitCode::SUCCESS,
+    };
+    governed::close(s).await;
+    Ok(code)
 }
 
 fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode> {

@@ -12,4 +12,6 @@ mod catalog;
 mod cli;
 mod faults;
 mod fleet_sync;
+mod govern;
+mod govern_cli;
 mod health;
