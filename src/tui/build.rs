@@ -245,6 +245,10 @@ enum Source {
     /// Count of a child blueprint's entities in this one (index into the counts).
     Count(usize),
     Unhealthy,
+    /// The lock annotation ([`super::governed::lock_cell`]).
+    Lock,
+    /// The TTL annotations ([`super::governed::ttl_cell`]).
+    Ttl,
     Age,
 }
 
@@ -327,6 +331,13 @@ fn list_columns(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<(Column, Source)>
     }
     if kids.iter().any(|(c, _, _)| has_health(cat, *c)) {
         cols.push((Column::new("UNHEALTHY", ColKind::Num, 3), Source::Unhealthy));
+    }
+    let (lock, ttl) = super::governed::columns(cat, bp);
+    if lock {
+        cols.push((Column::new("LOCK", ColKind::Deadline, 2), Source::Lock));
+    }
+    if ttl {
+        cols.push((Column::new("TTL", ColKind::Deadline, 3), Source::Ttl));
     }
     if !spec.sources.is_empty() {
         cols.push((Column::new("AGE", ColKind::Age, 3), Source::Age));
@@ -492,6 +503,8 @@ impl Lister {
                 Source::Unhealthy => {
                     unhealthy_cell((0..counts.len()).filter_map(count).map(|c| c.1).sum())
                 }
+                Source::Lock => super::governed::lock_cell(cat, r),
+                Source::Ttl => super::governed::ttl_cell(cat, r),
                 Source::Age => Cell::age(r.created),
             })
             .collect();

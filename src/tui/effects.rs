@@ -139,6 +139,18 @@ impl Runner {
                     let _ = replies.send(Msg::EffectDone(reply));
                 });
             }
+            Effect::Govern {
+                targets,
+                write,
+                who,
+            } => {
+                let ex = self.executor.clone();
+                let replies = self.replies.clone();
+                self.tasks.spawn(async move {
+                    let (message, error) = super::governed::run(&ex, targets, write, who).await;
+                    let _ = replies.send(Msg::EffectDone(Reply::Done { message, error }));
+                });
+            }
             Effect::Quit => {}
         }
     }

@@ -34,6 +34,7 @@ const LIST: &[Binding] = &[
     ("y", "YAML from the API server (/ n N search)"),
     ("0", "all clusters (drop ctx/ns narrowing)"),
     ("m", "running-service matrix"),
+    ("L e", "lock / unlock a workload; extend or clear a TTL"),
 ];
 
 const MATRIX: &[Binding] = &[
@@ -43,6 +44,7 @@ const MATRIX: &[Binding] = &[
         "≠",
         "versions differ between environments (magenta: the odd ones)",
     ),
+    ("L e", "lock / unlock the cell's workloads; their TTL"),
     ("Tab", "fleet"),
 ];
 

@@ -36,6 +36,7 @@ pub mod filter;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod format;
+pub mod governed;
 pub mod help;
 pub mod layer;
 pub mod logs;

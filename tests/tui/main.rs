@@ -8,6 +8,7 @@ mod access;
 mod actions;
 mod crd_scale;
 mod fuzz;
+mod govern;
 mod logs;
 mod render;
 mod runner;

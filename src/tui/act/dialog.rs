@@ -82,6 +82,9 @@ pub struct Dialog {
     pub action: Option<Action>,
     /// Why the last input was not accepted.
     pub error: Option<String>,
+    /// Locks held by targets (who, until, why): the service name must be typed to override
+    /// them, and the run is audited as an override.
+    pub locks: Vec<String>,
 }
 
 /// Capitalized verb of an action kind.
@@ -153,7 +156,18 @@ impl Dialog {
             step,
             action,
             error: None,
+            locks: vec![],
         })
+    }
+
+    /// Some targets are locked: confirming needs `service` typed, and overrides the locks.
+    pub fn with_locks(mut self, service: String, locks: Vec<String>) -> Dialog {
+        if !locks.is_empty() {
+            self.protected = true;
+            self.name = service;
+            self.locks = locks;
+        }
+        self
     }
 
     /// The first line: what will happen, a question once everything is known.
@@ -327,10 +341,15 @@ impl Dialog {
         let step = Step::Confirm { typed };
         match (&self.action, self.targets.is_empty()) {
             (Some(a), false) => {
+                let overrides = !self.locks.is_empty();
                 let targets = self
                     .targets
                     .iter()
-                    .map(|t| (t.entity.clone(), t.target.clone()))
+                    .map(|t| {
+                        let mut target = t.target.clone();
+                        target.lock_override = overrides;
+                        (t.entity.clone(), target)
+                    })
                     .collect();
                 (step, Answer::Confirm(targets, a.clone()))
             }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod dialog;
+pub mod govern;
 pub mod policy;
 pub mod rollout;
 
@@ -408,8 +409,9 @@ impl Actions {
                 protected.push(c.clone());
             }
         }
+        let (service, locks) = govern::locks_of(cat, &subject, &targets);
         match Dialog::new(kind, text, name, targets, skipped, many, protected) {
-            Ok(d) => Started::Dialog(d),
+            Ok(d) => Started::Dialog(d.with_locks(service, locks)),
             Err(e) => tell(e, true),
         }
     }

@@ -4,6 +4,7 @@
 
 mod detail;
 pub mod dialog;
+mod governed;
 mod help;
 mod logs;
 mod rollouts;
@@ -73,6 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::Yaml(y) => yaml::draw(frame, body, app, y),
             Layer::Help(h) => help::draw(frame, body, app, h),
             Layer::Dialog(d) => dialog::draw(frame, body, app, d),
+            Layer::Govern(g) => governed::draw(frame, body, app, g),
         }
     }
     frame.render_widget(status::line(app, area.width as usize), footer);

@@ -1,0 +1,117 @@
+//! Locks and TTLs in the views: the workloads list's LOCK column, the TTL countdown of
+//! namespaces and workloads (deadline cells, worded when drawn, so they count down), and the
+//! matrix cell's badges. Read from the catalog's blueprint properties, never fetched.
+
+use super::table::{Cell, Tone};
+use crate::blueprint::{BpId, Record};
+use crate::catalog::{Catalog, Health, RunningService};
+use crate::govern::{Expiry, LockState, props, read};
+
+/// Whether lists of `bp` show a LOCK and a TTL column.
+pub fn columns(cat: &Catalog, bp: BpId) -> (bool, bool) {
+    let b = cat.blueprint(bp);
+    let ttl = [props::JANITOR_TTL, props::JANITOR_EXPIRES, props::EXPIRES]
+        .iter()
+        .any(|id| b.prop_index(id).is_some());
+    (b.prop_index(props::LOCK).is_some(), ttl)
+}
+
+/// `locked alice 2h` until the lock's `until`, then `lock expired` (worded when drawn);
+/// `lock?` for an annotation that cannot be read.
+pub fn lock_cell(cat: &Catalog, r: &Record) -> Cell {
+    // Read as of the epoch: an expired lock still parses as a lock with its deadline.
+    match LockState::read(read::lock_raw(cat, r), i64::MIN) {
+        LockState::Unlocked => Cell::text(""),
+        LockState::Invalid(_) => Cell::text("lock?").tone(Tone::Health(Health::Failed)),
+        LockState::Active(l) | LockState::Expired(l) => {
+            let mut c = Cell::text(format!("locked {}", l.who)).tone(Tone::Health(Health::Paused));
+            c.num = l.until_secs();
+            c
+        }
+    }
+}
+
+/// `expires in 3h` / `expired 2d ago` (worded when drawn), `never`, `invalid ttl`.
+pub fn ttl_cell(cat: &Catalog, r: &Record) -> Cell {
+    match read::expiry(cat, r) {
+        Expiry::None => Cell::text(""),
+        Expiry::Never => Cell::dim("never"),
+        Expiry::Invalid { .. } => Cell::text("invalid ttl").tone(Tone::Health(Health::Failed)),
+        Expiry::At(t) => Cell {
+            text: "".into(),
+            num: Some(t),
+            tone: Tone::Plain,
+        },
+    }
+}
+
+/// The matrix cell's badges for a running service at `now`: ` [locked]` when a workload
+/// holds an unexpired lock, ` [ttl 3h]` / ` [expired]` / ` [ttl?]` for the earliest TTL.
+pub fn badges(cat: &Catalog, rs: &RunningService, now: i64) -> String {
+    let mut locked = false;
+    let mut soonest: Option<Expiry> = None;
+    for e in &rs.workloads {
+        let Some(r) = cat.get(e) else { continue };
+        locked |= read::lock(cat, r, now).is_locked();
+        let x = read::expiry(cat, r);
+        soonest = match (soonest, x) {
+            (None, x) | (Some(Expiry::None | Expiry::Never), x) => Some(x),
+            (Some(Expiry::At(a)), Expiry::At(b)) => Some(Expiry::At(a.min(b))),
+            (Some(s), _) => Some(s),
+        };
+    }
+    let mut out = String::new();
+    if locked {
+        out.push_str(" [locked]");
+    }
+    let badge = soonest.map(|x| x.badge(now)).unwrap_or_default();
+    if !badge.is_empty() {
+        out.push_str(&format!(" [{badge}]"));
+    }
+    out
+}
+
+/// Run one governance write on each target (the effect runner's task): the words for the
+/// status line, and whether any failed.
+pub async fn run(
+    ex: &crate::actions::Executor,
+    targets: Vec<crate::actions::Target>,
+    write: super::msg::GovernWrite,
+    who: Option<String>,
+) -> (String, bool) {
+    use super::msg::GovernWrite;
+    use crate::actions::govern as w;
+    let mut done = 0;
+    let mut failures = vec![];
+    let mut whom: Option<String> = who;
+    for t in &targets {
+        let result = match &write {
+            GovernWrite::Lock { reason, secs } => {
+                let who = match &whom {
+                    Some(u) => u.clone(),
+                    None => w::whoami(ex, &t.context, None).await,
+                };
+                whom = Some(who.clone());
+                let l = crate::govern::Lock::new(&who, reason, ex.now(), *secs);
+                w::lock(ex, t, &l).await.map(|_| ())
+            }
+            GovernWrite::Unlock => w::unlock(ex, t).await.map(|_| ()),
+            GovernWrite::Expiry { at } => w::set_expiry(ex, t, *at).await.map(|_| ()),
+        };
+        match result {
+            Ok(()) => done += 1,
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    let verb = write.verb();
+    let n = targets.len();
+    match (failures.is_empty(), n) {
+        (true, 1) => (format!("{verb}: done on {}", targets[0].what()), false),
+        (true, _) => (format!("{verb}: done on all {n}"), false),
+        (false, 1) => (failures.join("; "), true),
+        (false, _) => (
+            format!("{verb}: {done} of {n} done; {}", failures.join("; ")),
+            true,
+        ),
+    }
+}
