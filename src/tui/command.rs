@@ -6,16 +6,21 @@ use crate::blueprint::BpId;
 use crate::catalog::Catalog;
 
 /// Words that are not blueprint names.
-pub const BUILTIN_WORDS: [&str; 5] = ["ctx", "rs", "q", "quit", "help"];
+pub const BUILTIN_WORDS: [&str; 6] = ["ctx", "rs", "q", "quit", "help", "reap"];
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Fleet,
     Matrix,
-    List { bp: BpId, scope: Scope },
+    List {
+        bp: BpId,
+        scope: Scope,
+    },
     Quit,
     Help,
+    /// The reaper: what has expired (TTL), to delete after confirming.
+    Reap,
 }
 
 /// The blueprint a name stands for: identifier, plural or alias, case-insensitive.
@@ -89,6 +94,7 @@ pub fn parse(cat: &Catalog, input: &str) -> Result<Command, String> {
         "help" | "?" => return Ok(Command::Help),
         "ctx" | "fleet" => return Ok(Command::Fleet),
         "rs" | "matrix" => return Ok(Command::Matrix),
+        "reap" => return Ok(Command::Reap),
         _ => {}
     }
     let Some(bp) = resolve(cat, &word) else {

@@ -35,6 +35,7 @@ const LIST: &[Binding] = &[
     ("0", "all clusters (drop ctx/ns narrowing)"),
     ("m", "running-service matrix"),
     ("L e", "lock / unlock a workload; extend or clear a TTL"),
+    (":reap", "what has expired (TTL), deleted after confirming"),
 ];
 
 const MATRIX: &[Binding] = &[
@@ -45,6 +46,7 @@ const MATRIX: &[Binding] = &[
         "versions differ between environments (magenta: the odd ones)",
     ),
     ("L e", "lock / unlock the cell's workloads; their TTL"),
+    (":reap", "what has expired (TTL), deleted after confirming"),
     ("Tab", "fleet"),
 ];
 

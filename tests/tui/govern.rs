@@ -205,3 +205,68 @@ fn lock_and_ttl_columns_count_down_and_the_matrix_shows_badges() {
     let s = screen(&mut a, &cat, 200, 20);
     assert!(s.contains("[locked]") && s.contains("[ttl "), "{s}");
 }
+
+fn expired_fleet() -> Catalog {
+    let mut cat = fixture::fleet();
+    let mut d = fixture::deployment(
+        "checkout-api",
+        "payments",
+        "dev-dep-checkout",
+        "1.6.0",
+        1,
+        1,
+    );
+    d["metadata"]["annotations"] = json!({"janitor/expires": "2020-01-01"});
+    fixture::apply(&mut cat, 0, "apps", "Deployment", d);
+    let mut d = fixture::deployment(
+        "checkout-api",
+        "payments",
+        "prod-dep-checkout",
+        "1.4.2",
+        2,
+        2,
+    );
+    let lock = json!({"who": "alice", "reason": "keep", "since": "2025-01-01T00:00:00Z"});
+    d["metadata"]["annotations"] = json!({"janitor/ttl": "1s", LOCK_KEY: lock.to_string()});
+    fixture::apply(&mut cat, 2, "apps", "Deployment", d);
+    cat
+}
+
+#[test]
+fn colon_reap_lists_the_expired_set_and_deletes_exactly_it_after_confirming() {
+    let cat = expired_fleet();
+    let mut a = app(&cat);
+    command(&mut a, &cat, "reap");
+    let Some(Layer::Dialog(d)) = a.layers().overlay() else {
+        panic!("reaper dialog; message {:?}", a.message());
+    };
+    assert_eq!(d.targets.len(), 1);
+    assert_eq!(d.targets[0].label(), "dev/payments/checkout-api");
+    assert_eq!(d.skipped.len(), 1, "{:?}", d.skipped);
+    assert!(
+        d.skipped[0].1.contains("locked by alice"),
+        "{:?}",
+        d.skipped
+    );
+    let fx = press(&mut a, &cat, KeyCode::Char('y'));
+    let [
+        Effect::Act {
+            targets, action, ..
+        },
+    ] = &fx[..]
+    else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(*action, kubeatlas::actions::Action::Reap);
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].1.name, "checkout-api");
+    assert_eq!(targets[0].1.context, "dev");
+
+    // Read-only: shown as kept, nothing to send.
+    let mut a = app(&cat);
+    a.set_policy(fixture::policy(true, ""));
+    command(&mut a, &cat, "reap");
+    assert!(a.layers().overlay().is_none());
+    let m = a.message().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(m.contains("nothing to delete"), "{m}");
+}

@@ -175,8 +175,12 @@ impl Dialog {
         let v = verb(self.kind);
         let s = &self.subject;
         let n = self.targets.len();
+        let noun = match self.action {
+            Some(Action::Reap) => "object",
+            _ => "workload",
+        };
         let count = if self.many {
-            format!(" ({n} workload{})", if n == 1 { "" } else { "s" })
+            format!(" ({n} {noun}{})", if n == 1 { "" } else { "s" })
         } else {
             String::new()
         };

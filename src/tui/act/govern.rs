@@ -279,3 +279,68 @@ pub fn locks_of(
     };
     (service, locks)
 }
+
+impl Actions {
+    /// `:reap`: the expired set (by context, as `kubeatlas reap` lists it) in the delete
+    /// dialog; kept objects (locked, read-only context) are listed as left out. Confirming
+    /// sends one `Reap` (DELETE with a uid precondition) per object through the executor.
+    pub fn start_reap(&self, cat: &Catalog, now: i64) -> super::Started {
+        use super::Started;
+        use super::dialog::{Acted, Dialog};
+        let list = crate::govern::reap::expired(cat, now);
+        if list.is_empty() {
+            return Started::Told(Message::new("reap: nothing has expired", false));
+        }
+        let mut targets = vec![];
+        let mut skipped = vec![];
+        for x in list {
+            let kept = x.kept.clone().or_else(|| {
+                self.policy
+                    .readonly(&x.context)
+                    .then(|| format!("read-only context {}", x.context))
+            });
+            match (kept, Target::of(cat, &x.entity)) {
+                (Some(why), _) => skipped.push((x.label(), format!("{} — kept: {why}", x.expired))),
+                (None, Some(t)) => targets.push(Acted {
+                    entity: x.entity.clone(),
+                    target: t,
+                    containers: vec![],
+                    images: vec![],
+                    desired: None,
+                }),
+                (None, None) => {}
+            }
+        }
+        if targets.is_empty() {
+            let why = skipped
+                .first()
+                .map(|(l, w)| format!("reap: nothing to delete ({l}: {w})"))
+                .unwrap_or_default();
+            return Started::Told(Message::new(why, false));
+        }
+        let mut protected: Vec<String> = vec![];
+        for a in &targets {
+            let c = &a.target.context;
+            if self.policy.protected(c) && !protected.contains(c) {
+                protected.push(c.clone());
+            }
+        }
+        let name = protected.first().cloned().unwrap_or_default();
+        let subject = "the objects whose TTL expired".to_string();
+        match Dialog::new(
+            crate::blueprint::ActionKind::Delete,
+            subject,
+            name,
+            targets,
+            skipped,
+            true,
+            protected,
+        ) {
+            Ok(mut d) => {
+                d.action = Some(crate::actions::Action::Reap);
+                Started::Dialog(d)
+            }
+            Err(e) => Started::Told(Message::new(e, true)),
+        }
+    }
+}

@@ -199,6 +199,11 @@ impl App {
             Ok(Command::Fleet) => self.nav.to_first(),
             Ok(Command::Matrix) => self.nav.open_top(View::Matrix),
             Ok(Command::List { bp, scope }) => self.nav.open_top(View::List { bp, scope }),
+            Ok(Command::Reap) => match self.actions.start_reap(cat, self.now) {
+                Started::Dialog(d) => self.layers.push(Layer::Dialog(d)),
+                Started::Told(m) => self.tell(m),
+                _ => {}
+            },
             Err(e) => self.tell(Message::new(e, true)),
         }
         vec![]
