@@ -30,6 +30,8 @@ pub mod props {
     pub const JANITOR_TTL: &str = "janitorTtl";
     pub const JANITOR_EXPIRES: &str = "janitorExpires";
     pub const EXPIRES: &str = "expires";
+    /// All of them (views word them instead of showing the raw values).
+    pub const ALL: [&str; 4] = [LOCK, JANITOR_TTL, JANITOR_EXPIRES, EXPIRES];
 }
 
 /// The time, injected: seconds since the Unix epoch.

@@ -299,6 +299,7 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
             fields.push(("Owners".into(), text.join(" → "), Tone::Plain));
         }
     }
+    fields.extend(super::governed::detail_fields(cat, r, now));
     let sections: Vec<Section> = [containers(cat, r, now), conditions(cat, r)]
         .into_iter()
         .flatten()
@@ -313,7 +314,7 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
             .collect()
     };
     for (i, p) in bp.spec.properties.iter().enumerate() {
-        if consumed.contains(&p.id.as_str()) {
+        if consumed.contains(&p.id.as_str()) || crate::govern::props::ALL.contains(&p.id.as_str()) {
             continue;
         }
         let v = r.props.get(i).unwrap_or(&Value::Null);

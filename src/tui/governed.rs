@@ -115,3 +115,40 @@ pub async fn run(
         ),
     }
 }
+
+/// The detail's lines: `Lock` (who, until, why — or expired) and `TTL` (the countdown and
+/// the annotation it comes from), when the object has them.
+pub fn detail_fields(cat: &Catalog, r: &Record, now: i64) -> Vec<(String, String, Tone)> {
+    let mut out = vec![];
+    let lock = read::lock(cat, r, now);
+    if lock != LockState::Unlocked {
+        let tone = if lock.is_locked() {
+            Tone::Health(Health::Paused)
+        } else {
+            Tone::Dim
+        };
+        out.push(("Lock".into(), lock.describe(now), tone));
+    }
+    let x = read::expiry(cat, r);
+    let source = [
+        (props::EXPIRES, crate::govern::EXPIRES_KEY),
+        (props::JANITOR_TTL, crate::govern::JANITOR_TTL_KEY),
+        (props::JANITOR_EXPIRES, crate::govern::JANITOR_EXPIRES_KEY),
+    ]
+    .iter()
+    .filter_map(|(id, key)| read::text(cat, r, id).map(|v| format!("{key}={v}")))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let words = match &x {
+        Expiry::None => return out,
+        Expiry::Invalid { why, .. } => format!("invalid ttl: {why}"),
+        other => other.words(now),
+    };
+    let tone = match x {
+        Expiry::Invalid { .. } => Tone::Health(Health::Failed),
+        _ if x.expired(now) => Tone::Health(Health::Degraded),
+        _ => Tone::Plain,
+    };
+    out.push(("TTL".into(), format!("{words} ({source})"), tone));
+    out
+}

@@ -34,8 +34,10 @@ const LIST: &[Binding] = &[
     ("y", "YAML from the API server (/ n N search)"),
     ("0", "all clusters (drop ctx/ns narrowing)"),
     ("m", "running-service matrix"),
-    ("L e", "lock / unlock a workload; extend or clear a TTL"),
-    (":reap", "what has expired (TTL), deleted after confirming"),
+    (
+        "L e :reap",
+        "lock/unlock; extend/clear a TTL; delete what expired",
+    ),
 ];
 
 const MATRIX: &[Binding] = &[

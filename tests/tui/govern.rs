@@ -270,3 +270,18 @@ fn colon_reap_lists_the_expired_set_and_deletes_exactly_it_after_confirming() {
     let m = a.message().map(|m| m.text.clone()).unwrap_or_default();
     assert!(m.contains("nothing to delete"), "{m}");
 }
+
+#[test]
+fn the_detail_words_the_lock_and_the_ttl() {
+    let cat = locked_fleet(true);
+    let mut a = app(&cat);
+    command(&mut a, &cat, "wl prod/payments");
+    press(&mut a, &cat, KeyCode::Char('d'));
+    let s = screen(&mut a, &cat, 160, 30);
+    assert!(
+        s.contains("locked by alice until 2025-01-01T05:00:00Z (4h left): release freeze"),
+        "{s}"
+    );
+    assert!(s.contains("expires in 2h (janitor/ttl=3h)"), "{s}");
+    assert!(!s.contains("\"who\""), "the raw JSON is worded: {s}");
+}
