@@ -276,8 +276,17 @@ async fn reap_previews_refuses_in_read_only_and_deletes_exactly_the_preview() {
         "nothing sent in read-only"
     );
 
+    // A protected context needs its name: --yes alone deletes nothing there.
+    let config = env.dir.path().join("cli-home/config/kubeatlas");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(config.join("config.yaml"), "protected: [\"dev\"]\n").expect("config");
+    let o = kubeatlas(&env, &["reap", "--yes"]).await;
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("dev is protected"), "{}", err(&o));
+    assert!(dev.get(d, Some("shop"), "frontend").is_some(), "nothing deleted in dev");
+
     dev.clear_journal();
-    let o = kubeatlas(&env, &["reap", "--yes", "-o", "json"]).await;
+    let o = kubeatlas(&env, &["reap", "--yes", "--confirm", "dev", "-o", "json"]).await;
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let deletes: Vec<_> = dev
         .journal()
