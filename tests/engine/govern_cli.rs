@@ -283,7 +283,10 @@ async fn reap_previews_refuses_in_read_only_and_deletes_exactly_the_preview() {
     let o = kubeatlas(&env, &["reap", "--yes"]).await;
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(err(&o).contains("dev is protected"), "{}", err(&o));
-    assert!(dev.get(d, Some("shop"), "frontend").is_some(), "nothing deleted in dev");
+    assert!(
+        dev.get(d, Some("shop"), "frontend").is_some(),
+        "nothing deleted in dev"
+    );
 
     dev.clear_journal();
     let o = kubeatlas(&env, &["reap", "--yes", "--confirm", "dev", "-o", "json"]).await;
@@ -312,5 +315,42 @@ async fn reap_previews_refuses_in_read_only_and_deletes_exactly_the_preview() {
             .lines()
             .any(|l| l.contains("\"action\":\"reap\"") && l.contains("\"outcome\":\"ok\"")),
         "{audit}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_wait_follows_the_catalog_until_the_service_is_healthy() {
+    let env = ready(&[]).await;
+    let home = env.dir.path().join("cli-home");
+    let kc = env.kubeconfig.clone();
+    let args: Vec<String> = ["check", "search", "prod", "--wait", "60s"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let waiting = tokio::task::spawn_blocking(move || run(&home, &kc, &args));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The fix lands: one replica is all search needs.
+    env.sim
+        .cluster("prod")
+        .expect("prod")
+        .patch(
+            SimResource::Deployments,
+            Some("shop"),
+            "search",
+            PatchKind::Merge,
+            &json!({"spec": {"replicas": 1}}),
+        )
+        .expect("scaled");
+    let o = waiting.await.expect("joined");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        err(&o).contains("(waiting, "),
+        "a progress line: {}",
+        err(&o)
+    );
+    assert!(
+        out(&o).starts_with("search in prod: healthy 1/1"),
+        "{}",
+        out(&o)
     );
 }
