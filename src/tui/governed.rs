@@ -7,20 +7,31 @@ use crate::blueprint::{BpId, Record};
 use crate::catalog::{Catalog, Health, RunningService};
 use crate::govern::{Expiry, LockState, props, read};
 
-/// Whether lists of `bp` show a LOCK and a TTL column.
-pub fn columns(cat: &Catalog, bp: BpId) -> (bool, bool) {
+/// The TTL properties of a blueprint, resolved once per list: `janitor/ttl`,
+/// `janitor/expires`, `kubeatlas.io/expires`.
+pub type TtlProps = [Option<usize>; 3];
+
+/// The LOCK and TTL columns lists of `bp` show, as property indexes (resolved once per list,
+/// not per row).
+pub fn columns(cat: &Catalog, bp: BpId) -> (Option<usize>, Option<TtlProps>) {
     let b = cat.blueprint(bp);
-    let ttl = [props::JANITOR_TTL, props::JANITOR_EXPIRES, props::EXPIRES]
-        .iter()
-        .any(|id| b.prop_index(id).is_some());
-    (b.prop_index(props::LOCK).is_some(), ttl)
+    let ttl =
+        [props::JANITOR_TTL, props::JANITOR_EXPIRES, props::EXPIRES].map(|id| b.prop_index(id));
+    (
+        b.prop_index(props::LOCK),
+        ttl.iter().any(Option::is_some).then_some(ttl),
+    )
+}
+
+fn text_at(r: &Record, i: Option<usize>) -> Option<&str> {
+    r.props.get(i?)?.as_str().filter(|s| !s.is_empty())
 }
 
 /// `locked alice 2h` until the lock's `until`, then `lock expired` (worded when drawn);
 /// `lock?` for an annotation that cannot be read.
-pub fn lock_cell(cat: &Catalog, r: &Record) -> Cell {
+pub fn lock_cell(r: &Record, lock: usize) -> Cell {
     // Read as of the epoch: an expired lock still parses as a lock with its deadline.
-    match LockState::read(read::lock_raw(cat, r), i64::MIN) {
+    match LockState::read(text_at(r, Some(lock)), i64::MIN) {
         LockState::Unlocked => Cell::text(""),
         LockState::Invalid(_) => Cell::text("lock?").tone(Tone::Health(Health::Failed)),
         LockState::Active(l) | LockState::Expired(l) => {
@@ -32,8 +43,14 @@ pub fn lock_cell(cat: &Catalog, r: &Record) -> Cell {
 }
 
 /// `expires in 3h` / `expired 2d ago` (worded when drawn), `never`, `invalid ttl`.
-pub fn ttl_cell(cat: &Catalog, r: &Record) -> Cell {
-    match read::expiry(cat, r) {
+pub fn ttl_cell(r: &Record, [ttl, expires, own]: TtlProps) -> Cell {
+    let x = crate::govern::ttl::expiry(
+        r.created,
+        text_at(r, ttl),
+        text_at(r, expires),
+        text_at(r, own),
+    );
+    match x {
         Expiry::None => Cell::text(""),
         Expiry::Never => Cell::dim("never"),
         Expiry::Invalid { .. } => Cell::text("invalid ttl").tone(Tone::Health(Health::Failed)),
@@ -50,10 +67,19 @@ pub fn ttl_cell(cat: &Catalog, r: &Record) -> Cell {
 pub fn badges(cat: &Catalog, rs: &RunningService, now: i64) -> String {
     let mut locked = false;
     let mut soonest: Option<Expiry> = None;
+    // One blueprint (the workloads'): its property indexes once, not per workload.
+    let Some(bp) = rs.workloads.first().map(|e| e.bp) else {
+        return String::new();
+    };
+    let (lock, ttl) = columns(cat, bp);
     for e in &rs.workloads {
         let Some(r) = cat.get(e) else { continue };
-        locked |= read::lock(cat, r, now).is_locked();
-        let x = read::expiry(cat, r);
+        if let Some(i) = lock {
+            locked |= LockState::read(text_at(r, Some(i)), now).is_locked();
+        }
+        let Some([t, x, own]) = ttl else { continue };
+        let x =
+            crate::govern::ttl::expiry(r.created, text_at(r, t), text_at(r, x), text_at(r, own));
         soonest = match (soonest, x) {
             (None, x) | (Some(Expiry::None | Expiry::Never), x) => Some(x),
             (Some(Expiry::At(a)), Expiry::At(b)) => Some(Expiry::At(a.min(b))),
