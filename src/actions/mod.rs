@@ -74,7 +74,16 @@ impl Target {
             .and_then(|i| r.props.get(i))
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-        let lock = crate::govern::read::lock_raw(catalog, r).map(Box::from);
+        // A workload's lock; a pod's is its workload's (deleting the pods of a locked
+        // workload is acting on it).
+        let lock = crate::govern::read::lock_raw(catalog, r)
+            .or_else(|| {
+                let wl = catalog.workload_blueprint()?;
+                let rel = catalog.relation_to(e.bp, wl)?;
+                let owner = catalog.related(e.cluster, r, rel)?;
+                crate::govern::read::lock_raw(catalog, catalog.get(&owner)?)
+            })
+            .map(Box::from);
         Some(Target {
             object,
             rules,

@@ -187,6 +187,14 @@ async fn a_locked_workload_refuses_every_action_with_the_reason_and_the_override
             "{reason}"
         );
     }
+    // Deleting one of its pods is acting on it too.
+    let pod = env.entity("prod", "pod", "cart-");
+    let pt = Target::of(&env.session.catalog, &pod).expect("pod target");
+    let err = ex.act(&pt, &Action::Delete).await.expect_err("refused");
+    assert!(
+        matches!(&err, ActionError::Refused(Refusal::Locked { reason, .. }) if reason.contains("release freeze")),
+        "{err:?}"
+    );
     assert!(
         writes(&prod).is_empty(),
         "nothing sent: {:?}",
@@ -195,7 +203,7 @@ async fn a_locked_workload_refuses_every_action_with_the_reason_and_the_override
     let lines = audit(&env);
     assert_eq!(
         lines.iter().filter(|l| l["outcome"] == "refused").count(),
-        actions().len()
+        actions().len() + 1
     );
 
     // The override (the service name typed) sends, and the audit says which lock it overrode.

@@ -285,3 +285,20 @@ fn the_detail_words_the_lock_and_the_ttl() {
     assert!(s.contains("expires in 2h (janitor/ttl=3h)"), "{s}");
     assert!(!s.contains("\"who\""), "the raw JSON is worded: {s}");
 }
+
+#[test]
+fn deleting_a_pod_of_a_locked_workload_needs_the_service_name() {
+    let cat = locked_fleet(false);
+    let mut a = app(&cat);
+    command(&mut a, &cat, "pods prod/payments");
+    update(
+        &mut a,
+        &cat,
+        Msg::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+    );
+    let Some(Layer::Dialog(d)) = a.layers().overlay() else {
+        panic!("dialog; message {:?}", a.message());
+    };
+    assert!(d.protected && d.name == "checkout-api", "{}", d.name);
+    assert!(d.locks[0].contains("locked by alice"), "{:?}", d.locks);
+}

@@ -272,10 +272,20 @@ pub fn locks_of(
         .collect();
     let service = match s {
         Subject::Cell { service, .. } => service.to_string(),
-        Subject::Entity(e) => cat
-            .get(e)
-            .map(|r| cat.service_of(r).to_string())
-            .unwrap_or_default(),
+        // A pod's service is its workload's.
+        Subject::Entity(e) => {
+            let wl = cat.workload_blueprint();
+            let owner = match (cat.get(e), wl) {
+                (Some(r), Some(wl)) if e.bp != wl => cat
+                    .relation_to(e.bp, wl)
+                    .and_then(|rel| cat.related(e.cluster, r, rel)),
+                _ => Some(e.clone()),
+            };
+            owner
+                .and_then(|o| cat.get(&o))
+                .map(|r| cat.service_of(r).to_string())
+                .unwrap_or_default()
+        }
     };
     (service, locks)
 }
