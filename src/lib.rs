@@ -22,6 +22,7 @@ pub mod rules;
 pub mod score;
 pub mod timeline;
 pub mod metrics;
+pub mod govern;
 pub mod tui;
 
 pub use blueprint::{BlueprintError, BlueprintSet, BpId, Record};

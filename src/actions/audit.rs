@@ -20,6 +20,9 @@ pub struct Entry<'a> {
     /// revision already running: nothing sent).
     pub outcome: &'static str,
     pub message: &'a str,
+    /// Sent despite this lock (the raw annotation): the user typed the service name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_override: Option<&'a str>,
 }
 
 /// Appends entries; a failure to write is reported to the caller, never panics.
@@ -44,6 +47,18 @@ impl AuditLog {
         outcome: &'static str,
         message: &str,
     ) -> std::io::Result<()> {
+        self.append_with(t, a, outcome, message, None)
+    }
+
+    /// As [`AuditLog::append`], recording the lock an action overrode.
+    pub fn append_with(
+        &self,
+        t: &Target,
+        a: &Action,
+        outcome: &'static str,
+        message: &str,
+        lock_override: Option<&str>,
+    ) -> std::io::Result<()> {
         let entry = Entry {
             time: jiff::Timestamp::now()
                 .round(jiff::Unit::Millisecond)
@@ -58,6 +73,7 @@ impl AuditLog {
             parameters: a,
             outcome,
             message,
+            lock_override,
         };
         let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
         line.push(b'\n');

@@ -25,6 +25,10 @@ pub enum Refusal {
     /// The rollout history could not be read (nothing was sent).
     #[error(transparent)]
     History(#[from] super::history::HistoryError),
+    /// The workload holds an unexpired lock (`reason`: who, until when, why); typing the
+    /// service name overrides it.
+    #[error("{what} is {reason}; nothing was sent (type the service name to override)")]
+    Locked { what: String, reason: String },
     /// Mutations are off (globally or for the context).
     #[error("read-only: {action} refused in context {context}; nothing was sent")]
     ReadOnly {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod error;
 pub mod events;
 pub mod history;
+pub mod govern;
 pub mod logs;
 pub mod plan;
 pub mod progress;
@@ -42,6 +43,13 @@ pub struct Target {
     /// Where its rollout history is read from (its source's `history:`), for `undo`.
     #[serde(skip)]
     pub history: Option<Arc<HistoryRule>>,
+    /// The raw lock annotation (`kubeatlas.io/lock`) as the catalog last saw it: the executor
+    /// refuses every action but governance writes while it holds (see [`crate::govern`]).
+    #[serde(skip)]
+    pub lock: Option<Box<str>>,
+    /// The user typed the service name to act despite the lock (audited as an override).
+    #[serde(skip)]
+    pub lock_override: bool,
 }
 
 impl std::ops::Deref for Target {
@@ -78,11 +86,23 @@ impl Target {
             .history(r.source as usize)
             .cloned()
             .map(Arc::new);
+        // A workload's lock; a pod's is its workload's (deleting the pods of a locked
+        // workload is acting on it).
+        let lock = crate::govern::read::lock_raw(catalog, r)
+            .or_else(|| {
+                let wl = catalog.workload_blueprint()?;
+                let rel = catalog.relation_to(e.bp, wl)?;
+                let owner = catalog.related(e.cluster, r, rel)?;
+                crate::govern::read::lock_raw(catalog, catalog.get(&owner)?)
+            })
+            .map(Box::from);
         Some(Target {
             object,
             rules,
             paused,
             history,
+            lock,
+            lock_override: false,
         })
     }
 
@@ -120,18 +140,35 @@ pub enum Action {
     Delete,
     /// `kubectl rollout undo --to-revision=N` (0: the revision before the newest).
     Undo { to_revision: i64 },
+    /// Set (`Some`) or remove (`None`) annotations with a merge patch, with the object's
+    /// `resourceVersion` as precondition when given (locks, TTLs: governance writes, which a
+    /// lock does not refuse). Every object takes it, whatever its blueprint offers.
+    Annotate {
+        annotations: std::collections::BTreeMap<String, Option<String>>,
+        resource_version: Option<String>,
+    },
+    /// Delete an object whose TTL expired, with a uid precondition (the reaper; the TTL
+    /// annotation is the consent, whatever its blueprint offers).
+    Reap,
 }
 
 impl Action {
-    /// The blueprint action this is.
-    pub fn kind(&self) -> ActionKind {
+    /// The blueprint action this is; `None` for the governance writes (annotate, reap), which
+    /// every object takes whatever its blueprint offers.
+    pub fn kind(&self) -> Option<ActionKind> {
         match self {
-            Action::Restart => ActionKind::Restart,
-            Action::SetImage { .. } => ActionKind::Redeploy,
-            Action::Scale { .. } => ActionKind::Scale,
-            Action::Delete => ActionKind::Delete,
-            Action::Undo { .. } => ActionKind::Undo,
+            Action::Restart => Some(ActionKind::Restart),
+            Action::SetImage { .. } => Some(ActionKind::Redeploy),
+            Action::Scale { .. } => Some(ActionKind::Scale),
+            Action::Delete => Some(ActionKind::Delete),
+            Action::Undo { .. } => Some(ActionKind::Undo),
+            Action::Annotate { .. } | Action::Reap => None,
         }
+    }
+
+    /// A write of governance state (lock, TTL): never refused by a lock.
+    pub fn is_governance(&self) -> bool {
+        matches!(self, Action::Annotate { .. })
     }
 
     pub fn verb(&self) -> &'static str {
@@ -141,6 +178,8 @@ impl Action {
             Action::Scale { .. } => "scale",
             Action::Delete => "delete",
             Action::Undo { .. } => "undo",
+            Action::Annotate { .. } => "annotate",
+            Action::Reap => "reap",
         }
     }
 
@@ -153,6 +192,17 @@ impl Action {
             Action::Delete => "delete".into(),
             Action::Undo { to_revision: 0 } => "undo (to the previous revision)".into(),
             Action::Undo { to_revision } => format!("undo to revision {to_revision}"),
+            Action::Annotate { annotations, .. } => {
+                let each: Vec<String> = annotations
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Some(v) => format!("{k}={v}"),
+                        None => format!("{k}-"),
+                    })
+                    .collect();
+                format!("annotate {}", each.join(" "))
+            }
+            Action::Reap => "delete (TTL expired)".into(),
         }
     }
 }

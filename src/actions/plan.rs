@@ -30,9 +30,12 @@ pub fn refusal(t: &Target, action: &Action) -> Option<Refusal> {
     rule_for(t, action).err()
 }
 
-fn rule_for<'t>(t: &'t Target, action: &Action) -> Result<&'t ActionRule, Refusal> {
-    let rule = t.rule(action.kind()).ok_or_else(|| Refusal::NotOffered {
-        action: action.kind().name(),
+fn rule_for<'t>(t: &'t Target, action: &Action) -> Result<Option<&'t ActionRule>, Refusal> {
+    let Some(kind) = action.kind() else {
+        return Ok(None);
+    };
+    let rule = t.rule(kind).ok_or_else(|| Refusal::NotOffered {
+        action: kind.name(),
         kind: t.kind.clone(),
     })?;
     match action {
@@ -43,10 +46,10 @@ fn rule_for<'t>(t: &'t Target, action: &Action) -> Result<&'t ActionRule, Refusa
         Action::Scale { replicas } if *replicas < 0 => Err(Refusal::NegativeReplicas(*replicas)),
         Action::SetImage { image, .. } if image.trim().is_empty() => Err(Refusal::EmptyImage),
         Action::Undo { .. } if t.history.is_none() => Err(Refusal::NotOffered {
-            action: action.kind().name(),
+            action: kind.name(),
             kind: t.kind.clone(),
         }),
-        _ => Ok(rule),
+        _ => Ok(Some(rule)),
     }
 }
 
@@ -61,8 +64,11 @@ fn nest(path: &[Box<str>], leaf: Value) -> Value {
 
 /// Plan the request for an action. `now` is RFC 3339 (the restart annotation's value).
 pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, Refusal> {
-    let rule = rule_for(t, action)?;
     let path = t.path();
+    let rule = match rule_for(t, action)? {
+        Some(rule) => rule,
+        None => return Ok(governance(t, action, path)),
+    };
     Ok(match action {
         // Exactly what `kubectl rollout restart` sends (a merge patch for custom resources).
         Action::Restart => Planned {
@@ -113,7 +119,38 @@ pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, Refusal> 
             content_type: JSON,
             body: json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": t.uid}}),
         },
+        Action::Annotate { .. } | Action::Reap => governance(t, action, path),
     })
+}
+
+/// The governance writes, planned without a blueprint rule: annotations by merge patch
+/// (`kubectl annotate`; with `metadata.resourceVersion` the server answers 409 Conflict when
+/// the object moved since it was read), and the reaper's delete with a uid precondition.
+fn governance(t: &Target, action: &Action, path: String) -> Planned {
+    match action {
+        Action::Annotate {
+            annotations,
+            resource_version,
+        } => {
+            let mut meta = Map::new();
+            meta.insert("annotations".into(), json!(annotations));
+            if let Some(rv) = resource_version {
+                meta.insert("resourceVersion".into(), json!(rv));
+            }
+            Planned {
+                method: http::Method::PATCH,
+                path,
+                content_type: MERGE,
+                body: json!({ "metadata": meta }),
+            }
+        }
+        _ => Planned {
+            method: http::Method::DELETE,
+            path,
+            content_type: JSON,
+            body: json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": t.uid}}),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -151,6 +188,8 @@ mod tests {
             rules: rules.into(),
             paused: false,
             history: None,
+            lock: None,
+            lock_override: false,
         }
     }
 
@@ -200,7 +239,7 @@ mod tests {
             assert_eq!(
                 refusal(&job, &a),
                 Some(Refusal::NotOffered {
-                    action: a.kind().name(),
+                    action: a.kind().map(|k| k.name()).unwrap_or_default(),
                     kind: "Job".into()
                 })
             );

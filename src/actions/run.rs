@@ -8,6 +8,8 @@ use super::{Action, Target, words};
 use crate::catalog::ClusterId;
 use crate::config::UserConfig;
 use crate::fleet::ClientSet;
+use crate::govern::{Clock, LockState, SystemClock};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// An action that was applied.
@@ -61,6 +63,8 @@ pub struct Executor {
     user: UserConfig,
     audit: AuditLog,
     timeout: Duration,
+    /// The time locks expire against (injected in tests).
+    clock: Arc<dyn Clock>,
 }
 
 impl Executor {
@@ -79,7 +83,25 @@ impl Executor {
             user,
             audit,
             timeout: Duration::from_secs(30),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The clock locks are judged by (default: the system's).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The time now, by this executor's clock (seconds since the epoch).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The client of `context`, for the reads governance writes need (the object's current
+    /// resourceVersion and annotations); never for sending a mutation.
+    pub fn reader(&self, context: &str) -> Option<kube::Client> {
+        self.client(context)
     }
 
     /// How long to wait for the API server's answer (default 30 s).
@@ -115,7 +137,14 @@ impl Executor {
             Ok(d) => ("ok", d.message.clone()),
             Err(e) => (e.audit_label(), e.to_string()),
         };
-        if let Err(e) = self.audit.append(t, a, label, &message) {
+        // An action sent (or tried) despite a lock is audited as an override, with the lock.
+        let overridden =
+            if t.lock_override && LockState::read(t.lock.as_deref(), self.now()).is_locked() {
+                t.lock.as_deref()
+            } else {
+                None
+            };
+        if let Err(e) = self.audit.append_with(t, a, label, &message, overridden) {
             tracing::error!("audit log {}: {e}", self.audit.path().display());
         }
         tracing::info!(context = %t.context, kind = %t.kind, name = %t.name, action = a.verb(), outcome = label, "{message}");
@@ -135,10 +164,20 @@ impl Executor {
             }
             .into());
         }
-        let now = jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map(|t| t.to_string())
-            .unwrap_or_default();
+        // Every action but the governance writes is refused on a locked object, before
+        // anything is planned or sent, unless the user typed the service name to override.
+        let clock = self.now();
+        if !a.is_governance()
+            && !t.lock_override
+            && let Some(reason) = LockState::read(t.lock.as_deref(), clock).refusal(clock)
+        {
+            return Err(Refusal::Locked {
+                what: t.what(),
+                reason,
+            }
+            .into());
+        }
+        let now = crate::govern::rfc3339(clock);
         let mut planned = match plan(t, a, &now) {
             Ok(p) => p,
             Err(why) => return Err(why.into()),
@@ -177,7 +216,7 @@ impl Executor {
             Ok(Ok(v)) => {
                 let generation = v["metadata"]["generation"].as_i64();
                 let message = match (a, restored) {
-                    (Action::Delete, _) => {
+                    (Action::Delete | Action::Reap, _) => {
                         format!("deleted {} {}", t.kind.to_lowercase(), t.name)
                     }
                     (_, Some(n)) => format!("{}: rolled back to revision {n}", t.describe()),

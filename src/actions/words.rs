@@ -20,7 +20,7 @@ pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> ApiFailure {
                 message: s.message.clone(),
             },
             404 => ApiFailure::NotFound { what },
-            409 if matches!(a, Action::Delete) => ApiFailure::Replaced {
+            409 if matches!(a, Action::Delete | Action::Reap) => ApiFailure::Replaced {
                 what,
                 kind: t.kind.clone(),
             },
@@ -101,6 +101,8 @@ mod tests {
             rules: Vec::new().into(),
             paused: false,
             history: None,
+            lock: None,
+            lock_override: false,
         }
     }
 

@@ -102,6 +102,58 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Lock a running service in an environment: every workload of it there refuses
+    /// kubeatlas actions until the lock expires or is removed.
+    Lock {
+        service: String,
+        env: String,
+        /// Why (shown to whoever is refused).
+        #[arg(long)]
+        reason: String,
+        /// How long: 30m, 2h, 1d, 1w.
+        #[arg(long = "for", value_name = "DURATION", default_value = "2h")]
+        duration: String,
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Remove the lock of a running service in an environment.
+    Unlock {
+        service: String,
+        env: String,
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// For pipelines: exit 0 when the running service exists, is unlocked and healthy;
+    /// 3 locked, 4 unhealthy, 5 not found, 6 unreachable.
+    Check {
+        service: String,
+        env: String,
+        /// Print the details (json or yaml).
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+        /// Wait up to this long (5m) for the service to become healthy.
+        #[arg(long, value_name = "DURATION")]
+        wait: Option<String>,
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Delete the objects whose TTL (janitor/ttl, janitor/expires, kubeatlas.io/expires)
+    /// has expired, after a preview.
+    Reap {
+        /// Only list what has expired.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask (unattended use); protected contexts still need --confirm.
+        #[arg(long)]
+        yes: bool,
+        /// A protected context confirmed by name (repeatable).
+        #[arg(long, value_name = "CONTEXT")]
+        confirm: Vec<String>,
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
     /// Blueprint files.
     Blueprints {
         #[command(subcommand)]

@@ -133,6 +133,8 @@ pub async fn address(
         rules: blueprint.source_actions(source).into(),
         paused: false,
         history: Some(Arc::new(rule.clone())),
+        lock: None,
+        lock_override: false,
     };
     Ok(Addressed {
         target,
@@ -309,13 +311,17 @@ pub async fn undo(
         user,
         crate::actions::audit::AuditLog::new(paths.audit_log.clone()),
     );
-    // The uid, for the audit line (kubectl's rollbacker reads the object first too).
+    // The uid, for the audit line (kubectl's rollbacker reads the object first too), and its
+    // lock: the executor refuses an undo of a locked workload, from here as from the TUI.
     if let Ok(v) = history::request_json(&a.client, http::Method::GET, &a.target.path(), None).await
     {
         a.target.uid = v["metadata"]["uid"]
             .as_str()
             .unwrap_or_default()
             .to_string();
+        a.target.lock = v["metadata"]["annotations"][crate::govern::LOCK_KEY]
+            .as_str()
+            .map(Box::from);
     }
     if !executor.is_readonly(&a.target.context) {
         if let Err(why) = permitted(&a.client, &a.target, &action).await {

@@ -5,11 +5,15 @@ pub mod complete;
 pub mod demo;
 pub mod export;
 pub mod history;
+pub mod check;
+pub mod governed;
+pub mod lock;
 pub mod logging;
 pub mod nscache;
 pub mod output;
 pub mod scope;
 pub mod scripts;
+pub mod reap;
 pub mod session;
 pub mod watch;
 pub mod timeline;
@@ -49,6 +53,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let user = UserConfig::load(&paths.config_file)?;
     paths.timeline_db = timeline::db_path(args.timeline_db.as_deref(), &user, &paths, args.demo);
     match args.command {
+        Some(
+            ref cmd @ (Command::Lock { .. }
+            | Command::Unlock { .. }
+            | Command::Check { .. }
+            | Command::Reap { .. }),
+        ) => govern(cmd, &args, user, &paths).await,
         None => {
             let text = std::fs::read_to_string(&paths.config_file).unwrap_or_default();
             let file = paths.config_file.display().to_string();
@@ -179,6 +189,74 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `lock`, `unlock`, `check`, `reap` (src/cli/lock.rs, check.rs, reap.rs).
+async fn govern(
+    cmd: &Command,
+    args: &Args,
+    user: UserConfig,
+    paths: &Paths,
+) -> anyhow::Result<ExitCode> {
+    let timeout = match cmd {
+        Command::Lock { timeout, .. }
+        | Command::Unlock { timeout, .. }
+        | Command::Check { timeout, .. }
+        | Command::Reap { timeout, .. } => Duration::from_secs(*timeout),
+        _ => return Ok(ExitCode::SUCCESS),
+    };
+    let (mut s, failed) = governed::synced(
+        args.kubeconfig.as_deref(),
+        args.demo,
+        &args.contexts,
+        user,
+        paths,
+        timeout,
+    )
+    .await?;
+    let ex = governed::executor(&s, args.readonly, paths);
+    let clock = crate::govern::SystemClock;
+    let code = match cmd {
+        Command::Check {
+            service,
+            env,
+            output,
+            wait,
+            ..
+        } => check::run(&mut s, &clock, (service, env), *output, wait.as_deref()).await,
+        Command::Lock {
+            service,
+            env,
+            reason,
+            duration,
+            ..
+        } => {
+            let users = governed::users(&s);
+            lock::lock(&s.catalog, &ex, &users, (service, env), reason, duration).await
+        }
+        Command::Unlock { service, env, .. } => lock::unlock(&s.catalog, &ex, (service, env)).await,
+        Command::Reap {
+            dry_run,
+            yes,
+            confirm,
+            output,
+            ..
+        } => {
+            for (ctx, why) in &failed {
+                eprintln!("kubeatlas: context {ctx:?}: {why} (not reaped)");
+            }
+            let o = reap::Options {
+                dry_run: *dry_run,
+                yes: *yes,
+                confirm,
+                output: *output,
+            };
+            reap::run(&s.catalog, &ex, ex.now(), o).await
+        }
+        _ => ExitCode::SUCCESS,
+    };
+    governed::close(s).await;
+    Ok(code)
 }
 
 fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode> {

@@ -249,6 +249,10 @@ enum Source {
     /// Count of a child blueprint's entities in this one (index into the counts).
     Count(usize),
     Unhealthy,
+    /// The lock annotation ([`super::governed::lock_cell`]), by property index.
+    Lock(usize),
+    /// The TTL annotations ([`super::governed::ttl_cell`]), by property index.
+    Ttl(super::governed::TtlProps),
     Age,
 }
 
@@ -334,6 +338,13 @@ fn list_columns(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<(Column, Source)>
     }
     if kids.iter().any(|(c, _, _)| has_health(cat, *c)) {
         cols.push((Column::new("UNHEALTHY", ColKind::Num, 3), Source::Unhealthy));
+    }
+    let (lock, ttl) = super::governed::columns(cat, bp);
+    if let Some(i) = lock {
+        cols.push((Column::new("LOCK", ColKind::Deadline, 2), Source::Lock(i)));
+    }
+    if let Some(t) = ttl {
+        cols.push((Column::new("TTL", ColKind::Deadline, 3), Source::Ttl(t)));
     }
     if !spec.sources.is_empty() {
         cols.push((Column::new("AGE", ColKind::Age, 3), Source::Age));
@@ -508,6 +519,8 @@ impl Lister {
                 Source::Unhealthy => {
                     unhealthy_cell((0..counts.len()).filter_map(count).map(|c| c.1).sum())
                 }
+                Source::Lock(i) => super::governed::lock_cell(r, i),
+                Source::Ttl(t) => super::governed::ttl_cell(r, t),
                 Source::Age => Cell::age(r.created),
             })
             .collect();

@@ -6,7 +6,7 @@ use crate::blueprint::BpId;
 use crate::catalog::Catalog;
 
 /// Words that are not blueprint names.
-pub const BUILTIN_WORDS: [&str; 6] = ["ctx", "rs", "q", "quit", "help", "alerts"];
+pub const BUILTIN_WORDS: [&str; 7] = ["ctx", "rs", "q", "quit", "help", "alerts", "reap"];
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub enum Command {
     Help,
     /// The degrade rules' firings.
     Alerts,
+    /// The reaper: what has expired (TTL), to delete after confirming.
+    Reap,
 }
 
 /// The blueprint a name stands for: identifier, plural or alias, case-insensitive.
@@ -95,6 +97,7 @@ pub fn parse(cat: &Catalog, input: &str) -> Result<Command, String> {
         "alerts" => return Ok(Command::Alerts),
         "ctx" | "fleet" => return Ok(Command::Fleet),
         "rs" | "matrix" => return Ok(Command::Matrix),
+        "reap" => return Ok(Command::Reap),
         _ => {}
     }
     let Some(bp) = resolve(cat, &word) else {

@@ -325,6 +325,7 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
             fields.push(("Owners".into(), text.join(" → "), Tone::Plain));
         }
     }
+    fields.extend(super::governed::detail_fields(cat, r, now));
     let score = live.and_then(|r| {
         let card = bp.scorecard.as_ref()?;
         let s = crate::score::of_record(cat, e.cluster, r)?;
@@ -344,7 +345,7 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
             .collect()
     };
     for (i, p) in bp.spec.properties.iter().enumerate() {
-        if consumed.contains(&p.id.as_str()) {
+        if consumed.contains(&p.id.as_str()) || crate::govern::props::ALL.contains(&p.id.as_str()) {
             continue;
         }
         let v = r.props.get(i).unwrap_or(&Value::Null);

@@ -210,6 +210,18 @@ impl Runner {
                 }
             }
             Effect::StopEvents => self.events = JoinSet::new(),
+            Effect::Govern {
+                targets,
+                write,
+                who,
+            } => {
+                let ex = self.executor.clone();
+                let replies = self.replies.clone();
+                self.tasks.spawn(async move {
+                    let (message, error) = super::governed::run(&ex, targets, write, who).await;
+                    let _ = replies.send(Msg::EffectDone(Reply::Done { message, error }));
+                });
+            }
             Effect::Quit => {}
         }
     }

@@ -1,5 +1,15 @@
 //! Text helpers for cells: ages, truncation to a display width, padding.
 
+/// A deadline cell as of `now`: a TTL (`text` empty) reads `expires in 3h` / `expired 2d ago`;
+/// a lock (`text` = `locked alice`) reads `locked alice 2h`, then `lock expired`.
+pub fn deadline(text: &str, at: i64, now: i64) -> String {
+    match (text.is_empty(), at > now) {
+        (true, _) => crate::govern::Expiry::At(at).words(now),
+        (false, true) => format!("{text} {}", crate::govern::span(at - now)),
+        (false, false) => "lock expired".into(),
+    }
+}
+
 /// Seconds between `created` and `now`, formatted like kubectl (`42s`, `5m`, `3h`, `12d`).
 /// Empty when the timestamp is unknown (0).
 pub fn age(created: i64, now: i64) -> String {

@@ -38,6 +38,10 @@ const LIST: &[Binding] = &[
     ("y", "YAML from the API server (/ n N search)"),
     ("0", "all clusters (drop ctx/ns narrowing)"),
     ("m", "running-service matrix"),
+    (
+        "L e :reap",
+        "lock/unlock; extend/clear a TTL; delete what expired",
+    ),
 ];
 
 const MATRIX: &[Binding] = &[
@@ -47,6 +51,8 @@ const MATRIX: &[Binding] = &[
         "≠",
         "versions differ between environments (magenta: the odd ones)",
     ),
+    ("L e", "lock / unlock the cell's workloads; their TTL"),
+    (":reap", "what has expired (TTL), deleted after confirming"),
     ("Tab", "fleet"),
 ];
 

@@ -32,6 +32,8 @@ pub enum Layer {
     Yaml(YamlView),
     /// Inputs and confirmation of a mutating action.
     Dialog(Dialog),
+    /// Lock / unlock / TTL (`L`, `e`).
+    Govern(super::act::govern::GovernDialog),
     Help(HelpView),
     /// The change timeline of the selection (`t`).
     Timeline(TimelineView),
@@ -156,9 +158,11 @@ impl Layers {
         k: KeyEvent,
         ids: &mut Ids,
         size: (u16, u16),
+        now: i64,
     ) -> Option<(Outcome, Option<Confirmed>)> {
         let top = self.stack.last_mut()?;
         let (out, confirmed) = match top {
+            Layer::Govern(g) => (g.key(k, now), None),
             // Any key closes the help.
             Layer::Help(_) => (Outcome::none().close(), None),
             Layer::Yaml(y) => {

@@ -62,14 +62,17 @@ pub fn row(cat: &Catalog, envs: &[Arc<str>], svc: Arc<str>) -> Option<Row> {
         },
         Cell::text(&*svc),
     ];
+    // Lock and TTL badges as of the build (rows are rebuilt on every change).
+    let now = jiff::Timestamp::now().as_second();
     for (rs, v) in running.iter().zip(&versions) {
         cells.push(match (rs, v) {
             (Some(rs), Some(v)) => {
                 health = health.worst(rs.health);
+                let badges = super::governed::badges(cat, rs, now);
                 let text = if v.is_empty() {
-                    format!("{}/{}", rs.ready, rs.desired)
+                    format!("{}/{}{badges}", rs.ready, rs.desired)
                 } else {
-                    format!("{v} {}/{}", rs.ready, rs.desired)
+                    format!("{v} {}/{}{badges}", rs.ready, rs.desired)
                 };
                 let tone = if drift && Some(v) != baseline.as_ref() {
                     Tone::Drift(rs.health)

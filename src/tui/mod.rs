@@ -38,6 +38,7 @@ pub mod filter;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod format;
+pub mod governed;
 pub mod help;
 pub mod history;
 pub mod layer;

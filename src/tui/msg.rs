@@ -79,14 +79,47 @@ pub enum Effect {
     },
     /// The detail closed: stop following its Events.
     StopEvents,
+    /// Lock, unlock, or set a TTL on each target (`actions::govern`: read, then a patch with
+    /// a resourceVersion precondition, through the executor); answers as one [`Reply::Done`].
+    /// `who`: the user when the server has said, else the runner asks.
+    Govern {
+        targets: Vec<Target>,
+        write: GovernWrite,
+        who: Option<String>,
+    },
     /// Leave the program.
     Quit,
+}
+
+/// A governance write from the TUI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GovernWrite {
+    Lock {
+        reason: String,
+        secs: i64,
+    },
+    Unlock,
+    /// Set our expiry to `at`, or clear every TTL key (`None`).
+    Expiry {
+        at: Option<i64>,
+    },
+}
+
+impl GovernWrite {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            GovernWrite::Lock { .. } => "lock",
+            GovernWrite::Unlock => "unlock",
+            GovernWrite::Expiry { at: Some(_) } => "set ttl",
+            GovernWrite::Expiry { at: None } => "clear ttl",
+        }
+    }
 }
 
 impl Effect {
     /// Whether this effect can change a cluster.
     pub fn is_mutating(&self) -> bool {
-        matches!(self, Effect::Act { .. })
+        matches!(self, Effect::Act { .. } | Effect::Govern { .. })
     }
 }
 

@@ -16,6 +16,9 @@ pub enum ColKind {
     Ratio,
     /// `Cell::num` is a creation time; the text is computed when drawn.
     Age,
+    /// `Cell::num` is a deadline (a lock's `until`, a TTL's expiry); the text is computed when
+    /// drawn ([`format::deadline`]); without a deadline the cell's own text.
+    Deadline,
 }
 
 /// One column.
@@ -113,6 +116,16 @@ impl Cell {
     }
 }
 
+/// The width a deadline cell needs when drawn (`expired 10d ago`, `locked alice 4h`); 0 when
+/// empty.
+fn deadline_width(c: &Cell) -> usize {
+    match (c.num, format::width(&c.text)) {
+        (Some(_), 0) => 15,
+        (Some(_), w) => (w + 4).max(12),
+        (None, w) => w,
+    }
+}
+
 /// One row: what it stands for, its cells (aligned with the columns), its overall health.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Row {
@@ -146,10 +159,29 @@ impl Table {
                 .map(|c| format::width(&c.text));
             let w = match c.kind {
                 ColKind::Age => 4,
+                ColKind::Deadline => {
+                    // Hidden (width 0) while no row has a lock or TTL.
+                    let w = self
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.cells.get(i))
+                        .map(deadline_width)
+                        .max()
+                        .unwrap_or(0);
+                    if w == 0 {
+                        c.width = 0;
+                        c.min = 0;
+                        continue;
+                    }
+                    w
+                }
                 _ => cells.max().unwrap_or(0),
             };
             c.width = w.max(format::width(&c.title)).clamp(1, 48);
-            c.min = c.min.min(c.width);
+            c.min = c
+                .min
+                .min(c.width)
+                .max(usize::from(c.kind == ColKind::Deadline) * 4);
         }
     }
 
@@ -199,7 +231,12 @@ impl Table {
             }
             for &r in rows {
                 if let Some(cell) = self.rows.get(r as usize).and_then(|r| r.cells.get(i)) {
-                    c.width = c.width.max(format::width(&cell.text).min(48));
+                    let w = match c.kind {
+                        ColKind::Deadline if deadline_width(cell) == 0 => continue,
+                        ColKind::Deadline => deadline_width(cell).max(format::width(&c.title)),
+                        _ => format::width(&cell.text),
+                    };
+                    c.width = c.width.max(w.min(48));
                 }
             }
         }
@@ -229,7 +266,10 @@ impl Table {
     /// fit; then the widest columns are squeezed.
     pub fn fit(&self, width: usize) -> Vec<(usize, usize)> {
         const GAP: usize = 2;
-        let mut keep: Vec<usize> = (0..self.columns.len()).collect();
+        // Width 0: a deadline column no row fills (see `measure`).
+        let mut keep: Vec<usize> = (0..self.columns.len())
+            .filter(|&i| self.columns[i].width > 0)
+            .collect();
         let need = |keep: &[usize], f: &dyn Fn(&Column) -> usize| -> usize {
             keep.iter().map(|&i| f(&self.columns[i])).sum::<usize>()
                 + GAP * keep.len().saturating_sub(1)

@@ -447,7 +447,7 @@ async fn jobs_and_cronjobs_are_not_restarted_or_scaled_and_nothing_is_sent() {
             assert!(
                 err.to_string().starts_with(&format!(
                     "{} does not apply to a {}",
-                    a.kind().name(),
+                    a.kind().map(|k| k.name()).unwrap_or_default(),
                     t.kind
                 )),
                 "{err}"

@@ -302,7 +302,11 @@ fn projects_replicasets_nodes_namespaces() {
 
     let ns = project(&set, "namespace", &wire("namespace.json"));
     assert_eq!((&*ns.name, ns.namespace.as_deref()), ("shop", None));
-    assert_eq!(&*ns.props, [s("Active"), s("staging")]);
+    assert_eq!(&ns.props[..2], [s("Active"), s("staging")]);
+    assert!(
+        ns.props[2..].iter().all(Value::is_null),
+        "no TTL annotations"
+    );
     assert_eq!(&*ns.links, [Link::Cluster]);
 }
 

@@ -13,6 +13,8 @@ mod cli;
 mod export;
 mod faults;
 mod fleet_sync;
+mod govern;
+mod govern_cli;
 mod health;
 mod rules;
 mod scorecards;

@@ -10,6 +10,7 @@ mod actions;
 mod auth;
 mod crd;
 mod envtest;
+mod govern;
 mod health;
 mod kubectl_flags;
 mod metrics;

@@ -11,6 +11,7 @@ mod crd_scale;
 mod events;
 mod fuzz;
 mod history;
+mod govern;
 mod logs;
 mod render;
 mod runner;

@@ -82,6 +82,9 @@ pub struct Dialog {
     pub action: Option<Action>,
     /// Why the last input was not accepted.
     pub error: Option<String>,
+    /// Locks held by targets (who, until, why): the service name must be typed to override
+    /// them, and the run is audited as an override.
+    pub locks: Vec<String>,
 }
 
 /// Capitalized verb of an action kind.
@@ -154,7 +157,18 @@ impl Dialog {
             step,
             action,
             error: None,
+            locks: vec![],
         })
+    }
+
+    /// Some targets are locked: confirming needs `service` typed, and overrides the locks.
+    pub fn with_locks(mut self, service: String, locks: Vec<String>) -> Dialog {
+        if !locks.is_empty() {
+            self.protected = true;
+            self.name = service;
+            self.locks = locks;
+        }
+        self
     }
 
     /// The first line: what will happen, a question once everything is known.
@@ -162,8 +176,12 @@ impl Dialog {
         let v = verb(self.kind);
         let s = &self.subject;
         let n = self.targets.len();
+        let noun = match self.action {
+            Some(Action::Reap) => "object",
+            _ => "workload",
+        };
         let count = if self.many {
-            format!(" ({n} workload{})", if n == 1 { "" } else { "s" })
+            format!(" ({n} {noun}{})", if n == 1 { "" } else { "s" })
         } else {
             String::new()
         };
@@ -331,10 +349,15 @@ impl Dialog {
         let step = Step::Confirm { typed };
         match (&self.action, self.targets.is_empty()) {
             (Some(a), false) => {
+                let overrides = !self.locks.is_empty();
                 let targets = self
                     .targets
                     .iter()
-                    .map(|t| (t.entity.clone(), t.target.clone()))
+                    .map(|t| {
+                        let mut target = t.target.clone();
+                        target.lock_override = overrides;
+                        (t.entity.clone(), target)
+                    })
                     .collect();
                 (step, Answer::Confirm(targets, a.clone()))
             }

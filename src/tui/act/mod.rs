@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod dialog;
+pub mod govern;
 pub mod policy;
 pub mod rollout;
 
@@ -424,9 +425,12 @@ impl Actions {
                 protected.push(c.clone());
             }
         }
+        let (service, locks) = govern::locks_of(cat, &subject, &targets);
         match Dialog::new(kind, text, name, targets, skipped, many, protected) {
-            Ok(d) if kind == ActionKind::Undo => Started::History(d, blocked),
-            Ok(d) => Started::Dialog(d),
+            Ok(d) if kind == ActionKind::Undo => {
+                Started::History(d.with_locks(service, locks), blocked)
+            }
+            Ok(d) => Started::Dialog(d.with_locks(service, locks)),
             Err(e) => tell(e, true),
         }
     }

@@ -198,7 +198,7 @@ impl App {
             return vec![Effect::Quit];
         }
         let size = (self.width, self.height);
-        if let Some((out, confirmed)) = self.layers.key(k, &mut self.ids, size) {
+        if let Some((out, confirmed)) = self.layers.key(k, &mut self.ids, size, self.now) {
             let mut fx = self.fold(out);
             if let Some((targets, action)) = confirmed {
                 let (more, m) = self.actions.emit(targets, action, &mut self.ids);
@@ -244,6 +244,11 @@ impl App {
             Ok(Command::Fleet) => self.nav.to_first(),
             Ok(Command::Matrix) => self.nav.open_top(View::Matrix),
             Ok(Command::List { bp, scope }) => self.nav.open_top(View::List { bp, scope }),
+            Ok(Command::Reap) => match self.actions.start_reap(cat, self.now) {
+                Started::Dialog(d) => self.layers.push(Layer::Dialog(d)),
+                Started::Told(m) => self.tell(m),
+                _ => {}
+            },
             Err(e) => self.tell(Message::new(e, true)),
         }
         vec![]
@@ -286,6 +291,8 @@ impl App {
             }
             KeyCode::Char('y') => self.yaml(cat),
             KeyCode::Char('t') => self.timeline(cat),
+            KeyCode::Char('L') => self.govern(cat, act::govern::Ask::Lock),
+            KeyCode::Char('e') => self.govern(cat, act::govern::Ask::Ttl),
             KeyCode::Char('x') if !self.actions.rollouts().is_empty() => {
                 self.actions.dismiss();
                 self.tell(Message::new("rollout lines dismissed", false));
@@ -310,6 +317,18 @@ impl App {
                 vec![]
             }
         }
+    }
+
+    /// `L` / `e`: the lock or TTL dialog (src/tui/act/govern.rs).
+    fn govern(&mut self, cat: &Catalog, ask: act::govern::Ask) -> Vec<Effect> {
+        match self
+            .actions
+            .start_govern(self.nav.page(), cat, ask, self.now)
+        {
+            Ok(d) => self.layers.push(Layer::Govern(d)),
+            Err(m) => self.tell(m),
+        }
+        vec![]
     }
 
     /// `y`: open the YAML viewer and ask for the object.

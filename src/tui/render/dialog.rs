@@ -106,6 +106,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &Dialog) {
             v,
         ),
         Step::Replicas { input: v } => input(&mut step, "Replicas:".into(), v),
+        Step::Confirm { typed } if !d.locks.is_empty() => {
+            for lock in &d.locks {
+                for l in wrap(&format!("LOCKED: {lock}"), text_w) {
+                    step.push(Line::styled(l, theme.error()));
+                }
+            }
+            input(
+                &mut step,
+                format!("type {} (the service) to override the lock", d.name),
+                typed,
+            )
+        }
         Step::Confirm { typed } if d.protected => input(
             &mut step,
             format!(

@@ -4,6 +4,7 @@
 
 mod detail;
 pub mod dialog;
+mod governed;
 mod help;
 mod history;
 mod logs;
@@ -77,6 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::Dialog(d) => dialog::draw(frame, body, app, d),
             Layer::Timeline(v) => timeline::draw(frame, body, app, v),
             Layer::History(h) => history::draw(frame, body, app, h),
+            Layer::Govern(g) => governed::draw(frame, body, app, g),
         }
     }
     frame.render_widget(status::line(app, area.width as usize), footer);

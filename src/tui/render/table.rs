@@ -166,6 +166,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
                 cell.num
                     .map(|c| format::age(c, app.now()))
                     .unwrap_or_default()
+            } else if let (ColKind::Deadline, Some(at)) = (col.kind, cell.num) {
+                format::deadline(&cell.text, at, app.now())
             } else {
                 cell.text.to_string()
             };
