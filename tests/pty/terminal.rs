@@ -234,7 +234,9 @@ fn demo_fleet_end_to_end() {
     assert!(all > 1);
     assert!(line_with(&filtered, "│ payments").is_none(), "{filtered}");
     s.send("\r\r");
-    let wl = s.wait_text("workloads(dev/shop)");
+    s.wait_text("workloads(dev/shop)");
+    // The title is drawn before the rows: wait for the row itself, not a half-drawn frame.
+    let wl = s.wait_text("checkout-api");
     assert!(
         wl.lines().next().is_some_and(|l| l.contains("dev › shop")),
         "{wl}"

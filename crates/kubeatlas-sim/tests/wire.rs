@@ -393,6 +393,7 @@ async fn object_shapes_match_captures() {
             "spec.containers[].env",
             "spec.containers[].resources.requests",
             "spec.containers[].resources.limits",
+            "spec.containers[].readinessProbe",
         ],
     );
     assert_eq!(
