@@ -49,14 +49,31 @@ impl Screen {
         self.parser.screen().contents()
     }
 
-    /// Poll the screen until `ok` holds; panic with the screen after `timeout`.
+    /// Take what the program has written until it has been quiet for `quiet` (a frame can
+    /// arrive in several reads: the screen is whole once the output pauses), for at most 1 s.
+    fn settle(&mut self, quiet: Duration) {
+        let end = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < end
+            && let Ok(b) = self.bytes.recv_timeout(quiet)
+        {
+            self.parser.process(&b);
+            self.raw.extend_from_slice(&b);
+        }
+    }
+
+    /// Poll the screen until `ok` holds on a whole frame; panic with the screen after
+    /// `timeout`.
     fn wait_for(&mut self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
         let end = Instant::now() + timeout;
         loop {
-            let t = self.text();
-            if ok(&t) {
-                return t;
+            if ok(&self.text()) {
+                self.settle(Duration::from_millis(60));
+                let t = self.text();
+                if ok(&t) {
+                    return t;
+                }
             }
+            let t = self.text();
             if Instant::now() > end {
                 panic!("timed out waiting for {what}; screen:\n{t}");
             }

@@ -434,6 +434,7 @@ async fn object_shapes_match_captures() {
             "spec.template.spec.containers[].env",
             "spec.template.spec.containers[].resources.requests",
             "spec.template.spec.containers[].resources.limits",
+            "spec.template.spec.containers[].readinessProbe",
         ],
     );
 
@@ -454,6 +455,7 @@ async fn object_shapes_match_captures() {
             "spec.template.spec.containers[].env",
             "spec.template.spec.containers[].resources.requests",
             "spec.template.spec.containers[].resources.limits",
+            "spec.template.spec.containers[].readinessProbe",
         ],
     );
 
