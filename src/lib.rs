@@ -18,11 +18,11 @@ pub mod cli;
 pub mod config;
 pub mod export;
 pub mod fleet;
+pub mod govern;
+pub mod metrics;
 pub mod rules;
 pub mod score;
 pub mod timeline;
-pub mod metrics;
-pub mod govern;
 pub mod tui;
 
 pub use blueprint::{BlueprintError, BlueprintSet, BpId, Record};

@@ -1,22 +1,22 @@
 //! The command line: parse arguments, open a session, and run the TUI or a one-shot command.
 
 pub mod args;
+pub mod check;
 pub mod complete;
 pub mod demo;
 pub mod export;
-pub mod history;
-pub mod check;
 pub mod governed;
+pub mod history;
 pub mod lock;
 pub mod logging;
 pub mod nscache;
 pub mod output;
+pub mod reap;
 pub mod scope;
 pub mod scripts;
-pub mod reap;
 pub mod session;
-pub mod watch;
 pub mod timeline;
+pub mod watch;
 
 use crate::blueprint::BlueprintSet;
 use crate::config::{Paths, UserConfig};

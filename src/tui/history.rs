@@ -41,7 +41,7 @@ pub enum Keyed {
     Keep(Outcome),
     Close,
     /// Ask to confirm the undo.
-    Confirm(Dialog),
+    Confirm(Box<Dialog>),
 }
 
 impl HistoryView {
@@ -145,6 +145,6 @@ impl HistoryView {
         d.action = Some(Action::Undo {
             to_revision: rev.revision,
         });
-        Keyed::Confirm(d)
+        Keyed::Confirm(Box::new(d))
     }
 }

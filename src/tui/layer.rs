@@ -176,7 +176,7 @@ impl Layers {
                 Keyed::Keep(out) => (out, None),
                 Keyed::Close => (Outcome::none().close(), None),
                 Keyed::Confirm(d) => {
-                    self.stack.push(Layer::Dialog(d));
+                    self.stack.push(Layer::Dialog(*d));
                     return Some((Outcome::none(), None));
                 }
             },

@@ -394,5 +394,8 @@ async fn an_automatic_undo_rolls_the_service_back_to_its_previous_revision_throu
     assert_eq!(image(&prod), "registry.example/frontend:5.1.4");
     let audit = std::fs::read_to_string(env.dir.path().join("audit.jsonl")).unwrap_or_default();
     assert_eq!(audit.lines().count(), 1, "{audit}");
-    assert!(audit.contains("undo") && audit.contains("\"outcome\":\"ok\""), "{audit}");
+    assert!(
+        audit.contains("undo") && audit.contains("\"outcome\":\"ok\""),
+        "{audit}"
+    );
 }
