@@ -156,7 +156,7 @@ async fn a_forbidden_restart_never_shows_a_confirmation_and_sends_no_patch() {
     );
     let screen = {
         r.key('?');
-        fixture::screen(&mut r.app, &r.env.session.catalog, 100, 30)
+        fixture::screen(&mut r.app, &r.env.session.catalog, 100, 40)
     };
     assert!(screen.contains("Not permitted"), "{screen}");
     assert!(
