@@ -160,10 +160,9 @@ fn side(cat: &Catalog, service: &str, env: &str) -> Side {
     s.present = true;
     s.replicas = format!("{}/{} ready", rs.ready, rs.desired);
     for m in &rs.members {
-        s.workloads.insert(format!(
-            "{}/{}/{} ({})",
-            m.cluster, m.namespace, m.name, m.kind
-        ));
+        // Namespace and name: the cluster is the environment's, the same service elsewhere.
+        s.workloads
+            .insert(format!("{}/{} ({})", m.namespace, m.name, m.kind));
     }
     for w in &rs.workloads {
         let Some(r) = cat.get(w) else { continue };

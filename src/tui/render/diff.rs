@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, v: &DiffView) {
                 format!("diff {}: {} ↔ {}", d.service, d.a, d.b),
                 theme.title(),
             ),
-            Span::raw(format!("[{} differ] ", d.differing())),
+            Span::raw(format!(" [{} differ] ", d.differing())),
         ]),
     )
     .title_bottom(Line::styled(
@@ -47,7 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, v: &DiffView) {
         .max()
         .unwrap_or(5)
         .clamp(5, 24);
-    let side_w = width.saturating_sub(field_w + 4) / 2;
+    let side_w = width.saturating_sub(field_w + 5) / 2;
     let x = inner.x + 1;
     let header = format!(
         "  {}  {} {}",
