@@ -3,6 +3,7 @@
 //! between changes and redraw when [`Catalog::revision`] moved.
 
 pub mod derived;
+pub mod diff;
 pub mod health;
 pub mod journal;
 mod query;

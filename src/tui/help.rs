@@ -48,9 +48,14 @@ const MATRIX: &[Binding] = &[
     ("h/l ←/→", "move between environments"),
     ("Enter", "the workload(s) of the cell"),
     (
+        "D",
+        "diff the cell's environment against another (h/l pick, d differing only)",
+    ),
+    (
         "≠",
         "versions differ between environments (magenta: the odd ones)",
     ),
+    ("@", "one image tag runs with different digests"),
     ("L e", "lock / unlock the cell's workloads; their TTL"),
     (":reap", "what has expired (TTL), deleted after confirming"),
     ("Tab", "fleet"),

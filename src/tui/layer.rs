@@ -4,6 +4,7 @@
 
 use super::act::dialog::{Answer, Dialog};
 use super::act::word;
+use super::diff::DiffView;
 use super::help::{self, Binding, Showing};
 use super::history::{self as hist, HistoryView, Keyed};
 use super::logs::{self, LogView};
@@ -39,6 +40,8 @@ pub enum Layer {
     Timeline(TimelineView),
     /// A workload's rollout history (`u`).
     History(HistoryView),
+    /// A running service in two environments, side by side (`D`).
+    Diff(DiffView),
 }
 
 /// A confirmed action, for the app to send.
@@ -108,6 +111,17 @@ impl Layers {
         })
     }
 
+    /// Compute the open diff again from the catalog; true when it changed.
+    pub fn refresh_diff(&mut self, cat: &crate::catalog::Catalog) -> bool {
+        let mut changed = false;
+        for l in self.stack.iter_mut() {
+            if let Layer::Diff(d) = l {
+                changed |= d.refresh(cat);
+            }
+        }
+        changed
+    }
+
     /// A YAML or history fetch is in flight.
     pub fn loading(&self) -> bool {
         self.stack.iter().any(|l| match l {
@@ -172,6 +186,7 @@ impl Layers {
             }
             Layer::Logs(v) => (logs::key(v, k, ids, size.0, size.1), None),
             Layer::Timeline(v) => (v.key(k, ids, size.1), None),
+            Layer::Diff(d) => (d.key(k, size.1), None),
             Layer::History(h) => match h.key(k) {
                 Keyed::Keep(out) => (out, None),
                 Keyed::Close => (Outcome::none().close(), None),

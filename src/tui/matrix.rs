@@ -1,5 +1,6 @@
 //! The running-service matrix: rows are services, columns are environments, each cell the
-//! service's version and readiness there; version drift between environments is flagged.
+//! service's version and readiness there; version drift between environments is flagged
+//! (`≠`), and so is one image tag running with different digests (`@`).
 
 use super::table::{Cell, ColKind, Column, Row, Table, Tone};
 use super::view::RowKey;
@@ -12,6 +13,9 @@ pub const MARK_COL: usize = 0;
 pub const SERVICE_COL: usize = 1;
 /// The mark of a service whose versions differ between environments.
 pub const DRIFT_MARK: &str = "≠";
+/// The mark of a service running one image reference with different digests (the same tag,
+/// pulled at different times or re-pushed); after the drift mark when both apply.
+pub const DIGEST_MARK: &str = "@";
 
 /// The matrix table and its environments (column `SERVICE_COL + 1 + i` is environment `i`).
 pub fn build(cat: &Catalog) -> (Table, Vec<Arc<str>>) {
@@ -54,11 +58,18 @@ pub fn row(cat: &Catalog, envs: &[Arc<str>], svc: Arc<str>) -> Option<Row> {
         .flatten()
         .any(|v| Some(v) != baseline.as_ref());
     let mut health = Health::Unknown;
+    let digest = crate::catalog::diff::same_tag_other_digest(cat, &svc, envs);
+    let mark = match (drift, digest) {
+        (true, true) => format!("{DRIFT_MARK}{DIGEST_MARK}"),
+        (true, false) => DRIFT_MARK.to_string(),
+        (false, true) => DIGEST_MARK.to_string(),
+        (false, false) => String::new(),
+    };
     let mut cells = vec![
-        if drift {
-            Cell::text(DRIFT_MARK).tone(Tone::Drift(Health::Unknown))
-        } else {
+        if mark.is_empty() {
             Cell::text("")
+        } else {
+            Cell::text(mark).tone(Tone::Drift(Health::Unknown))
         },
         Cell::text(&*svc),
     ];

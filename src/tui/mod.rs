@@ -32,6 +32,7 @@ pub mod app;
 pub mod build;
 pub mod command;
 pub mod detail;
+pub mod diff;
 pub mod effects;
 pub mod events;
 pub mod filter;

@@ -11,6 +11,7 @@ mod blueprints;
 mod catalog;
 mod cli;
 mod completions;
+mod diff;
 mod export;
 mod faults;
 mod fleet_sync;

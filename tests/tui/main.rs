@@ -8,6 +8,7 @@ mod access;
 mod actions;
 mod alerts;
 mod crd_scale;
+mod diff;
 mod events;
 mod fuzz;
 mod govern;

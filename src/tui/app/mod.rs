@@ -260,6 +260,7 @@ impl App {
             !self.actions.rollouts().is_empty(),
         );
         self.mode.refresh(cat);
+        let changed = self.layers.refresh_diff(cat) || changed;
         if self.status.refresh(cat) || changed {
             self.dirty = true;
         }

@@ -291,6 +291,13 @@ impl App {
             }
             KeyCode::Char('y') => self.yaml(cat),
             KeyCode::Char('t') => self.timeline(cat),
+            KeyCode::Char('D') => {
+                match crate::tui::diff::open(cat, self.nav.page()) {
+                    Ok(v) => self.layers.push(Layer::Diff(v)),
+                    Err(m) => self.tell(Message::new(m, false)),
+                }
+                vec![]
+            }
             KeyCode::Char('L') => self.govern(cat, act::govern::Ask::Lock),
             KeyCode::Char('e') => self.govern(cat, act::govern::Ask::Ttl),
             KeyCode::Char('x') if !self.actions.rollouts().is_empty() => {

@@ -4,6 +4,7 @@
 
 mod detail;
 pub mod dialog;
+mod diff;
 mod governed;
 mod help;
 mod history;
@@ -79,6 +80,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::Timeline(v) => timeline::draw(frame, body, app, v),
             Layer::History(h) => history::draw(frame, body, app, h),
             Layer::Govern(g) => governed::draw(frame, body, app, g),
+            Layer::Diff(d) => diff::draw(frame, body, app, d),
         }
     }
     frame.render_widget(status::line(app, area.width as usize), footer);
