@@ -8,10 +8,12 @@
 //! - [`writer::Timeline`]: the store on its own thread, fed by a channel (writes batched), asked
 //!   asynchronously; a file that cannot be used turns the timeline off with a message naming it;
 //! - [`audit`]: our own actions, read from the executor's audit log;
+//! - [`firing`]: degrade-rule firings, one entry per workload of the running service;
 //! - [`format`]: the `kubeatlas timeline` output.
 
 pub mod audit;
 pub mod derive;
+pub mod firing;
 pub mod format;
 pub mod store;
 pub mod writer;

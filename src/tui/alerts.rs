@@ -133,12 +133,15 @@ impl Rules {
         ))
     }
 
-    /// Evaluate at `now_ms`: each firing is sent as an event, its hook and action started.
-    pub fn tick(&mut self, cat: &Catalog, now_ms: i64) {
+    /// Evaluate at `now_ms`: each firing is sent as an event, its hook and action started;
+    /// the firings are returned (for the change timeline).
+    pub fn tick(&mut self, cat: &Catalog, now_ms: i64) -> Vec<crate::rules::Firing> {
         let obs = observe::observe(cat, self.eval.needs_restarts());
-        for f in self.eval.observe(now_ms, &obs) {
-            let _ = self.tx.send(crate::rules::run::firing_json(&f));
-            dispatch(&f, cat, &self.executor, &self.clients, &self.tx);
+        let firings = self.eval.observe(now_ms, &obs);
+        for f in &firings {
+            let _ = self.tx.send(crate::rules::run::firing_json(f));
+            dispatch(f, cat, &self.executor, &self.clients, &self.tx);
         }
+        firings
     }
 }

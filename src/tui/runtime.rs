@@ -185,7 +185,15 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
             _ = sleep_until(draw_at), if draw_at.is_some() => {}
             _ = rules_tick.tick(), if rules.is_some() => {
                 if let Some(r) = rules.as_mut() {
-                    r.tick(&catalog, jiff::Timestamp::now().as_millisecond());
+                    let firings = r.tick(&catalog, jiff::Timestamp::now().as_millisecond());
+                    // Each firing goes into the change timeline beside the change it names.
+                    if let Some(t) = timeline.as_ref().filter(|_| !firings.is_empty()) {
+                        let entries = firings
+                            .iter()
+                            .flat_map(|f| crate::timeline::firing::entries(&catalog, f))
+                            .collect();
+                        t.record(entries);
+                    }
                 }
             }
             Some(v) = recv_rule(&mut rule_events), if rule_events.is_some() => {

@@ -399,3 +399,48 @@ async fn an_automatic_undo_rolls_the_service_back_to_its_previous_revision_throu
         "{audit}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firing_goes_into_the_change_timeline_once_per_workload_of_the_service() {
+    use kubeatlas::timeline::{Query, Store, firing};
+    let env = demo().await;
+    let mut eval = Evaluator::new(rules_of(
+        "rules:\n  - name: payments-half-ready\n    services: [payments-api]\n    environments: [staging]\n    when: { readyBelow: 0.5, for: 2 }\n",
+    ));
+    let mut firings = vec![];
+    for t in 0..4 {
+        let now = observe::observe(&env.session.catalog, false);
+        firings.extend(eval.observe(t * S, &now));
+    }
+    assert_eq!(firings.len(), 1, "{firings:#?}");
+    let entries = firing::entries(&env.session.catalog, &firings[0]);
+    assert_eq!(entries.len(), 1, "payments-api has one workload in staging");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(&dir.path().join("timeline.db")).expect("store");
+    store.insert(&entries).expect("insert");
+    // Recorded twice (a replayed batch) it is still one entry.
+    store.insert(&entries).expect("insert");
+    let got = store
+        .query(&Query {
+            service: Some("payments-api".into()),
+            env: Some("staging".into()),
+            ..Query::default()
+        })
+        .expect("query");
+    assert_eq!(got.len(), 1, "{got:#?}");
+    let e = &got[0];
+    assert_eq!(
+        (e.change.as_str(), e.context.as_str(), e.namespace.as_str()),
+        ("rule", "staging", "payments")
+    );
+    assert_eq!(
+        (e.kind.as_str(), e.name.as_str()),
+        ("Deployment", "payments-api")
+    );
+    assert!(
+        e.text.starts_with("rule payments-half-ready: ") && e.text.contains(&firings[0].text),
+        "{}",
+        e.text
+    );
+    assert_eq!(e.who.as_deref(), Some("rule payments-half-ready"));
+}
