@@ -3,7 +3,7 @@
 //! statuses for each case), then against the simulator, whose Deployment controller must set
 //! the real controller's counts, generations and condition reasons.
 
-use crate::support::{Env, all_ready, start};
+use crate::support::{Env, all_ready, new_deployment, start};
 use kubeatlas::blueprint::{BlueprintSet, Record};
 use kubeatlas::catalog::{Catalog, Health, health};
 use kubeatlas::tui::fixture;
@@ -395,29 +395,6 @@ fn progressing_reason(cluster: &SimCluster, ns: &str, name: &str) -> String {
                 .map(|c| c["reason"].as_str().unwrap_or("").to_string())
         })
         .unwrap_or_default()
-}
-
-/// A copy of shop/cart under a new name, without status, with `spec` merged in.
-fn new_deployment(cluster: &SimCluster, name: &str, spec: Value, annotations: Value) -> Value {
-    let mut d = cluster
-        .get(SimResource::Deployments, Some("shop"), "cart")
-        .expect("cart exists");
-    let obj = d.as_object_mut().expect("object");
-    obj.remove("status");
-    let md = obj["metadata"].as_object_mut().expect("metadata");
-    for k in ["uid", "resourceVersion", "creationTimestamp", "generation"] {
-        md.remove(k);
-    }
-    md.insert("name".into(), json!(name));
-    md.insert("annotations".into(), annotations);
-    d["metadata"]["labels"]["app.kubernetes.io/name"] = json!(name);
-    d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] = json!(name);
-    if let (Some(s), Some(extra)) = (d["spec"].as_object_mut(), spec.as_object()) {
-        for (k, v) in extra {
-            s.insert(k.clone(), v.clone());
-        }
-    }
-    d
 }
 
 async fn ready() -> Env {

@@ -5,7 +5,7 @@
 //! ReplicaSets); entries survive a restart of the store; seeding twice adds nothing; a corrupt
 //! or locked file turns the timeline off with a message naming it.
 
-use crate::support::{Env, all_ready, start};
+use crate::support::{Env, all_ready, new_deployment, start};
 use kubeatlas::actions::{Action, Target};
 use kubeatlas::config::UserConfig;
 use kubeatlas::timeline::store::Bounds;
@@ -93,29 +93,6 @@ async fn ready() -> Env {
             .await
     );
     env
-}
-
-/// A copy of shop/cart under a new name, without status, with `spec` merged in.
-fn new_deployment(cluster: &SimCluster, name: &str, spec: Value, annotations: Value) -> Value {
-    let mut d = cluster
-        .get(SimResource::Deployments, Some("shop"), "cart")
-        .expect("cart exists");
-    let obj = d.as_object_mut().expect("object");
-    obj.remove("status");
-    let md = obj["metadata"].as_object_mut().expect("metadata");
-    for k in ["uid", "resourceVersion", "creationTimestamp", "generation"] {
-        md.remove(k);
-    }
-    md.insert("name".into(), json!(name));
-    md.insert("annotations".into(), annotations);
-    d["metadata"]["labels"]["app.kubernetes.io/name"] = json!(name);
-    d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] = json!(name);
-    if let (Some(s), Some(extra)) = (d["spec"].as_object_mut(), spec.as_object()) {
-        for (k, v) in extra {
-            s.insert(k.clone(), v.clone());
-        }
-    }
-    d
 }
 
 fn set_waiting(

@@ -255,3 +255,32 @@ pub fn all_ready(c: &Catalog, names: &[&str]) -> bool {
             .is_some_and(|i| i.status == ClusterStatus::Ready)
     })
 }
+
+/// A Deployment to create: a copy of shop/cart under a new name, without status, with `spec`
+/// merged in.
+pub fn new_deployment(
+    cluster: &kubeatlas_sim::SimCluster,
+    name: &str,
+    spec: serde_json::Value,
+    annotations: serde_json::Value,
+) -> serde_json::Value {
+    let mut d = cluster
+        .get(SimResource::Deployments, Some("shop"), "cart")
+        .expect("cart exists");
+    let obj = d.as_object_mut().expect("object");
+    obj.remove("status");
+    let md = obj["metadata"].as_object_mut().expect("metadata");
+    for k in ["uid", "resourceVersion", "creationTimestamp", "generation"] {
+        md.remove(k);
+    }
+    md.insert("name".into(), serde_json::json!(name));
+    md.insert("annotations".into(), annotations);
+    d["metadata"]["labels"]["app.kubernetes.io/name"] = serde_json::json!(name);
+    d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] = serde_json::json!(name);
+    if let (Some(s), Some(extra)) = (d["spec"].as_object_mut(), spec.as_object()) {
+        for (k, v) in extra {
+            s.insert(k.clone(), v.clone());
+        }
+    }
+    d
+}
