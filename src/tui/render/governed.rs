@@ -57,12 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &GovernDialog) {
     lines.push(Line::default());
     lines.push(Line::styled(d.hint(), theme.dim()));
     let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = super::centered(area, w, h);
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled("Govern", theme.title()),

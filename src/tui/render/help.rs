@@ -41,12 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, h: &HelpView) {
     let h = lines.len() as u16 + 2;
     let w = w.min(area.width);
     let h = h.min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = super::centered(area, w, h);
     let block = super::block(
         theme,
         Line::from(vec![

@@ -144,12 +144,7 @@ fn picker(frame: &mut Frame, area: Rect, app: &App, v: &LogView, cursor: usize) 
         .max(30)
         .min(area.width as usize) as u16;
     let h = (labels.len() as u16 + 2).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = super::centered(area, w, h);
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled("container", theme.title()),

@@ -87,6 +87,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 /// The block around the page, with a title.
+/// A `w`×`h` rectangle in the middle of `area` (overlays: help, dialogs, logs); `w` and `h`
+/// are at most `area`'s.
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let (w, h) = (w.min(area.width), h.min(area.height));
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
 pub(super) fn block<'a>(theme: &Theme, title: Line<'a>) -> Block<'a> {
     Block::bordered().border_style(theme.border()).title(title)
 }
