@@ -19,6 +19,8 @@ fn main() -> ExitCode {
     };
     match rt.block_on(kubeatlas::cli::run(args)) {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): nothing more to say.
+        Err(e) if kubeatlas::cli::out::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kubeatlas: {e:#}");
             ExitCode::from(2)

@@ -194,10 +194,11 @@ impl Compiler<'_> {
                     ]
                 };
                 let what = format!("relation {:?}", r.id);
-                if r.via != RelationVia::Field && r.path.is_some() {
+                let by_path = matches!(r.via, RelationVia::Field | RelationVia::Uid);
+                if !by_path && r.path.is_some() {
                     self.error(
                         &item("path"),
-                        format!("{what}: path is only read with via: field"),
+                        format!("{what}: path is only read with via: field or via: uid"),
                     );
                 }
                 if r.via != RelationVia::Controller && !r.collapse.is_empty() {
@@ -210,12 +211,21 @@ impl Compiler<'_> {
                     RelationVia::Namespace => LinkRule::Namespace,
                     RelationVia::Cluster => LinkRule::Cluster,
                     RelationVia::Controller => LinkRule::Controller,
-                    RelationVia::Field => match &r.path {
-                        Some(text) => self
-                            .path(text, &item("path"), &what)
-                            .map_or(LinkRule::Cluster, LinkRule::Field),
+                    RelationVia::Field | RelationVia::Uid => match &r.path {
+                        Some(text) => {
+                            self.path(text, &item("path"), &what)
+                                .map_or(LinkRule::Cluster, |p| match r.via {
+                                    RelationVia::Uid => LinkRule::Uid(p),
+                                    _ => LinkRule::Field(p),
+                                })
+                        }
                         None => {
-                            self.error(&item("via"), format!("{what}: via: field needs a path"));
+                            let via = if r.via == RelationVia::Uid {
+                                "uid"
+                            } else {
+                                "field"
+                            };
+                            self.error(&item("via"), format!("{what}: via: {via} needs a path"));
                             LinkRule::Cluster
                         }
                     },

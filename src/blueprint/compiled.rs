@@ -56,6 +56,8 @@ pub(super) enum LinkRule {
     Cluster,
     Controller,
     Field(PathExpr),
+    /// The path's value is the target's uid.
+    Uid(PathExpr),
 }
 
 impl Blueprint {
@@ -195,6 +197,11 @@ impl LinkRule {
                 .and_then(to_string)
                 .filter(|s| !s.is_empty())
                 .map_or(Link::None, Link::Name),
+            LinkRule::Uid(path) => path
+                .first(obj)
+                .and_then(to_string)
+                .filter(|s| !s.is_empty())
+                .map_or(Link::None, Link::Uid),
         }
     }
 }

@@ -79,6 +79,10 @@ pub struct SourceSpec {
     /// A kind that may be absent (a CRD): its absence is not an error.
     #[serde(default)]
     pub optional: bool,
+    /// Read only the objects this field selector matches, on the server (`type=Warning`);
+    /// joined with the user's `--field-selector` where that applies.
+    #[serde(default)]
+    pub field_selector: Option<String>,
     /// Per-kind property overrides: property id → path expression, or `~` (null): not read
     /// for this kind (the property's default, else null).
     #[serde(default)]
@@ -170,7 +174,8 @@ pub struct RelationSpec {
     /// Target blueprint identifier.
     pub to: String,
     pub via: RelationVia,
-    /// For `via: field`: the path whose value names the target (e.g. `.spec.nodeName`).
+    /// For `via: field` / `via: uid`: the path whose value names the target (e.g.
+    /// `.spec.nodeName`) or is its uid (`.involvedObject.uid`).
     #[serde(default)]
     pub path: Option<String>,
     /// For `via: controller`: blueprints passed through to their own controller
@@ -190,6 +195,8 @@ pub enum RelationVia {
     Controller,
     /// A field's value names the target (by `metadata.name`, same cluster).
     Field,
+    /// A field's value is the target's `metadata.uid` (an Event's `.involvedObject.uid`).
+    Uid,
 }
 
 /// How an entity's health is judged, from its properties.

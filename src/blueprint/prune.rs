@@ -161,7 +161,7 @@ impl Blueprint {
             }
         }
         for l in self.links.iter() {
-            if let LinkRule::Field(p) = l {
+            if let LinkRule::Field(p) | LinkRule::Uid(p) = l {
                 t.add(p.segments());
             }
         }

@@ -31,8 +31,16 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../blueprints/replicaset.yaml"),
     ),
     (
+        "blueprints/controllerrevision.yaml",
+        include_str!("../../blueprints/controllerrevision.yaml"),
+    ),
+    (
         "blueprints/pod.yaml",
         include_str!("../../blueprints/pod.yaml"),
+    ),
+    (
+        "blueprints/event.yaml",
+        include_str!("../../blueprints/event.yaml"),
     ),
     (
         "blueprints/service.yaml",

@@ -1,6 +1,7 @@
 //! A blueprint's `timeline:` section: which changes of its entities the change timeline
 //! records (properties, health transitions read as rollouts, states entered and left,
-//! creation and deletion, past revisions to seed from), checked against its properties.
+//! creation and deletion, past revisions to seed from, Events about other entities), checked
+//! against its properties and relations.
 
 use super::BlueprintSpec;
 use super::locate::Step;
@@ -27,6 +28,10 @@ pub struct TimelineSpec {
     /// time: seeds the timeline on first sight of a fleet (ReplicaSets of a Deployment).
     #[serde(default)]
     pub revision: Option<TimelineRevision>,
+    /// Each entity is an Event about the entity one of its relations names (a Warning about a
+    /// pod): recorded once, at its first occurrence, as a change of that entity.
+    #[serde(default)]
+    pub events: Option<TimelineEvents>,
 }
 
 /// One recorded property.
@@ -82,7 +87,28 @@ pub struct TimelineRevision {
     pub number: Option<String>,
 }
 
-/// Every property the section names must be declared; the relation too.
+/// How an event entity names what it is about and what it says.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TimelineEvents {
+    /// Relations to what the event may be about, tried in order (pod, workload, …).
+    pub subjects: Vec<String>,
+    /// Properties: the event's reason and message (`BackOff: Back-off restarting …`).
+    pub reason: String,
+    pub message: String,
+    /// A timestamp property: its first occurrence (default: the object's creation).
+    #[serde(default)]
+    pub first: Option<String>,
+    /// The change's kind in the timeline.
+    #[serde(default = "warning")]
+    pub change: String,
+}
+
+fn warning() -> String {
+    "warning".into()
+}
+
+/// Every property the section names must be declared; the relations too.
 pub(crate) fn check_timeline(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'_>], String)) {
     let Some(t) = &spec.timeline else { return };
     let declared = |id: &str| spec.properties.iter().any(|p| p.id == id);
@@ -93,10 +119,21 @@ pub(crate) fn check_timeline(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'
     if let Some(r) = &t.revision {
         named.push(&r.images);
         named.extend(r.number.as_deref());
-        if !spec.relations.iter().any(|x| x.id == r.relation) {
+    }
+    let mut relations: Vec<(&str, &str)> = vec![];
+    if let Some(r) = &t.revision {
+        relations.push(("revision", &r.relation));
+    }
+    if let Some(e) = &t.events {
+        named.extend([e.reason.as_str(), e.message.as_str()]);
+        named.extend(e.first.as_deref());
+        relations.extend(e.subjects.iter().map(|s| ("events", s.as_str())));
+    }
+    for (section, rel) in relations {
+        if !spec.relations.iter().any(|x| x.id == rel) {
             err(
-                &[Step::Key("timeline"), Step::Key("revision")],
-                format!("timeline: revision: no relation {:?}", r.relation),
+                &[Step::Key("timeline"), Step::Key(section)],
+                format!("timeline: {section}: no relation {rel:?}"),
             );
         }
     }

@@ -7,6 +7,7 @@
 
 use super::args::Format;
 use super::session::Session;
+use crate::cli::out;
 use crate::govern::check::{Report, Status, check};
 use crate::govern::{Clock, ttl};
 use std::process::ExitCode;
@@ -64,16 +65,16 @@ pub async fn run(
 fn print(report: &Report, output: Option<Format>) -> ExitCode {
     match output {
         Some(Format::Json) => match serde_json::to_string_pretty(report) {
-            Ok(j) => println!("{j}"),
+            Ok(j) => out::note(&j),
             Err(e) => eprintln!("kubeatlas: cannot write JSON: {e}"),
         },
         Some(Format::Yaml) => match serde_yaml::to_string(report) {
-            Ok(y) => print!("{y}"),
+            Ok(y) => out::note(y.trim_end()),
             Err(e) => eprintln!("kubeatlas: cannot write YAML: {e}"),
         },
         Some(Format::Table) | None => {
             if report.status == Status::Ok {
-                println!("{}", report.reason);
+                out::note(&report.reason);
             }
         }
     }

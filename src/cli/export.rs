@@ -4,6 +4,7 @@
 
 use super::args::ExportFormat;
 use super::session::Session;
+use crate::cli::out;
 use crate::export::{self, Format};
 use anyhow::Context as _;
 use std::path::Path;
@@ -27,7 +28,7 @@ pub async fn run(
     match output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print!("{text}"),
+        None => out::text(&text)?,
     }
     for (ctx, kind, msg) in s.forbidden() {
         eprintln!("kubeatlas: context {ctx:?}: {kind} forbidden: {msg}");

@@ -13,6 +13,7 @@ use crate::actions::history::{self, History};
 use crate::actions::{Action, ObjectAddress, Target};
 use crate::blueprint::{BlueprintSet, BpId};
 use crate::catalog::ClusterId;
+use crate::cli::out;
 use crate::config::{Paths, UserConfig, kubeconfig};
 use crate::fleet::{ClientSet, build_client};
 use anyhow::{Context as _, bail};
@@ -225,9 +226,9 @@ pub async fn history(
         })
     };
     match output {
-        Format::Table => print!("{}", render_table(&a.target, &h, now)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&doc())?),
-        Format::Yaml => print!("{}", serde_yaml::to_string(&doc())?),
+        Format::Table => out::text(render_table(&a.target, &h, now))?,
+        Format::Json => out::line(serde_json::to_string_pretty(&doc())?)?,
+        Format::Yaml => out::text(serde_yaml::to_string(&doc())?)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -335,7 +336,7 @@ pub async fn undo(
     }
     match executor.act(&a.target, &action).await {
         Ok(done) => {
-            println!("{}", done.message);
+            out::line(&done.message)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

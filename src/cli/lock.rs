@@ -6,6 +6,7 @@
 use crate::actions::govern::{self as write, GovernError};
 use crate::actions::{Executor, Target};
 use crate::catalog::{Catalog, EntityRef};
+use crate::cli::out;
 use crate::govern::check::Status;
 use crate::govern::{LOCK_KEY, Lock, LockState, ttl};
 use std::process::ExitCode;
@@ -114,12 +115,12 @@ pub async fn lock(
             .unwrap_or("unknown");
         let l = Lock::new(who, reason.trim(), ex.now(), secs);
         match write::lock(ex, t, &l).await {
-            Ok(_) => println!(
+            Ok(_) => out::note(format_args!(
                 "locked {} by {who} until {}: {}",
                 label(t),
                 l.until.as_deref().unwrap_or("-"),
                 l.reason
-            ),
+            )),
             Err(e) => {
                 eprintln!("kubeatlas: {e}");
                 code = ExitCode::from(if e.is_locked() {
@@ -145,8 +146,8 @@ pub async fn unlock(cat: &Catalog, ex: &Executor, (service, env): (&str, &str)) 
     let mut code = ExitCode::SUCCESS;
     for (_, t) in &targets {
         match write::unlock(ex, t).await {
-            Ok(Some(_)) => println!("unlocked {}", label(t)),
-            Ok(None) => println!("{} was not locked", label(t)),
+            Ok(Some(_)) => out::note(format_args!("unlocked {}", label(t))),
+            Ok(None) => out::note(format_args!("{} was not locked", label(t))),
             Err(e @ GovernError::LockedJustNow { .. }) => {
                 eprintln!("kubeatlas: {e}");
                 code = ExitCode::from(Status::Locked.code());

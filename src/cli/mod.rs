@@ -10,6 +10,7 @@ pub mod history;
 pub mod lock;
 pub mod logging;
 pub mod nscache;
+pub mod out;
 pub mod output;
 pub mod reap;
 pub mod scope;
@@ -96,7 +97,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             };
             let failed = s.wait_synced(Duration::from_secs(timeout)).await;
-            print!("{}", output::render(&s.catalog, bp, output)?);
+            out::text(output::render(&s.catalog, bp, output)?)?;
             for (ctx, kind, msg) in s.forbidden() {
                 eprintln!("kubeatlas: context {ctx:?}: {kind} forbidden: {msg}");
             }
@@ -126,7 +127,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .roles()
                 .cluster
                 .ok_or_else(|| anyhow::anyhow!("no cluster blueprint"))?;
-            print!("{}", output::render(&s.catalog, bp, args::Format::Table)?);
+            out::text(output::render(&s.catalog, bp, args::Format::Table)?)?;
             s.record_namespaces(&paths);
             s.fleet.shutdown().await;
             Ok(if failed.is_empty() {
@@ -266,7 +267,7 @@ fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode
             match crate::blueprint::check_dir(&dir) {
                 Ok(lines) => {
                     for l in lines {
-                        println!("{l}");
+                        out::line(&l)?;
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -280,13 +281,13 @@ fn blueprints(cmd: &BlueprintsCommand, paths: &Paths) -> anyhow::Result<ExitCode
             let set = BlueprintSet::load(Some(&paths.blueprints_dir))?;
             for bp in set.all() {
                 let kinds: Vec<String> = bp.spec.sources.iter().map(|s| s.gvk_string()).collect();
-                println!(
+                out::line(format_args!(
                     "{:<16} {:<18} {}{}",
                     bp.spec.identifier,
                     bp.spec.plural.clone().unwrap_or_default(),
                     if bp.spec.hidden { "(hidden) " } else { "" },
                     kinds.join(", ")
-                );
+                ))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -7,6 +7,7 @@
 use super::args::Format;
 use crate::actions::{Action, Executor, Target};
 use crate::catalog::Catalog;
+use crate::cli::out;
 use crate::govern::reap::{Expired, expired};
 use std::process::ExitCode;
 
@@ -74,14 +75,15 @@ pub async fn run(cat: &Catalog, ex: &Executor, now: i64, o: Options<'_>) -> Exit
             e.kept = Some(format!("read-only context {}", e.context));
         }
     }
-    match o.output {
-        Some(Format::Json) => println!(
-            "{}",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
-        ),
-        Some(Format::Yaml) => print!("{}", serde_yaml::to_string(&list).unwrap_or_default()),
-        _ if list.is_empty() => println!("nothing has expired"),
-        _ => print!("{}", preview(&list)),
+    let shown = match o.output {
+        Some(Format::Json) => out::line(serde_json::to_string_pretty(&list).unwrap_or_default()),
+        Some(Format::Yaml) => out::text(serde_yaml::to_string(&list).unwrap_or_default()),
+        _ if list.is_empty() => out::line("nothing has expired"),
+        _ => out::text(preview(&list)),
+    };
+    // Nothing is deleted that was not shown (the reader went away: `| head`).
+    if shown.is_err() {
+        return ExitCode::from(1);
     }
     let doomed: Vec<&Expired> = list.iter().filter(|e| e.kept.is_none()).collect();
     if o.dry_run || doomed.is_empty() {
@@ -128,7 +130,7 @@ pub async fn run(cat: &Catalog, ex: &Executor, now: i64, o: Options<'_>) -> Exit
             continue;
         };
         match ex.act(&t, &Action::Reap).await {
-            Ok(d) => println!("{}: {}", e.label(), d.message),
+            Ok(d) => out::note(format_args!("{}: {}", e.label(), d.message)),
             Err(err) => {
                 failed = true;
                 eprintln!("kubeatlas: {}: {err}", e.label());

@@ -2,6 +2,7 @@
 //! answers at once, with or without a kubeatlas running) and print it.
 
 use super::args::Format;
+use crate::cli::out;
 use crate::config::{Paths, UserConfig};
 use crate::timeline::{Query, Store, format, parse_since};
 use std::path::{Path, PathBuf};
@@ -46,7 +47,7 @@ pub async fn print(db: &Path, ask: Ask, output: Format) -> anyhow::Result<ExitCo
             db.display()
         );
         if output == Format::Json {
-            println!("[]");
+            out::line("[]")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -89,6 +90,6 @@ pub async fn print(db: &Path, ask: Ask, output: Format) -> anyhow::Result<ExitCo
         })
     })
     .await??;
-    print!("{text}");
+    out::text(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -61,7 +61,7 @@ impl Scope {
             return SourceScope::default();
         };
         let ns = self.namespace_of(cluster);
-        let mut fields: Vec<String> = vec![];
+        let mut fields: Vec<String> = spec.field_selector.iter().cloned().collect();
         if let (Some(f), true) = (&self.fields, self.field_targets.contains(&bp)) {
             fields.push(f.clone());
         }

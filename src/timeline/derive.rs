@@ -20,7 +20,21 @@ struct Plan {
     state_props: Vec<usize>,
     /// Revision: relation, images and number property indices.
     revision: Option<(usize, usize, Option<usize>)>,
+    events: Option<EventsPlan>,
 }
+
+/// An event blueprint's section: subject relations, reason, message and first-occurrence
+/// property indices.
+#[derive(Debug)]
+struct EventsPlan {
+    subjects: Vec<usize>,
+    reason: usize,
+    message: usize,
+    first: Option<usize>,
+}
+
+/// An event's text at most (reason and message), in characters.
+const MAX_EVENT_TEXT: usize = 240;
 
 /// Where an entity belongs, kept so a deletion can still be filed.
 #[derive(Debug, Clone)]
@@ -79,11 +93,24 @@ impl Recorder {
                         r.number.as_deref().and_then(|n| bp.prop_index(n)),
                     ))
                 });
+                let events = spec.events.as_ref().and_then(|e| {
+                    Some(EventsPlan {
+                        subjects: e
+                            .subjects
+                            .iter()
+                            .filter_map(|s| bp.relation_index(s))
+                            .collect(),
+                        reason: bp.prop_index(&e.reason)?,
+                        message: bp.prop_index(&e.message)?,
+                        first: e.first.as_deref().and_then(|f| bp.prop_index(f)),
+                    })
+                });
                 Some(Plan {
                     spec,
                     props,
                     state_props,
                     revision,
+                    events,
                 })
             })
             .collect();
@@ -194,6 +221,17 @@ impl Recorder {
         let rec = catalog.get(e);
         match (self.seen.get(e), rec) {
             (None, None) => {}
+            (None, Some(r)) if plan.events.is_some() => {
+                // Filed once, under what it is about; until that is in the catalog, the
+                // event's next update tries again.
+                if let Some(entry) = self.event(catalog, e, r) {
+                    out.push(entry);
+                    let place = self.place(catalog, e, r);
+                    let Some(plan) = self.plan(e.bp) else { return };
+                    let snap = snapshot(catalog, plan, r, place);
+                    self.seen.insert(e.clone(), snap);
+                }
+            }
             (None, Some(r)) => {
                 let place = self.place(catalog, e, r);
                 let Some(plan) = self.plan(e.bp) else { return };
@@ -250,6 +288,35 @@ impl Recorder {
                 }
             }
         }
+    }
+
+    /// An event entity as a change of its subject (the first of its relations that leads to
+    /// an entity in the catalog).
+    fn event(&mut self, catalog: &Catalog, e: &EntityRef, r: &Record) -> Option<Entry> {
+        let plan = self.plan(e.bp)?;
+        let ev = plan.events.as_ref()?;
+        let subject = ev
+            .subjects
+            .iter()
+            .find_map(|&rel| catalog.related(e.cluster, r, rel))?;
+        let words = |i: usize| r.props.get(i).map(|v| v.to_string()).unwrap_or_default();
+        let (reason, message) = (words(ev.reason), words(ev.message));
+        let at = ev
+            .first
+            .and_then(|i| match r.props.get(i) {
+                Some(Value::Time(t)) => Some(*t),
+                _ => None,
+            })
+            .filter(|&t| t > 0)
+            .unwrap_or(r.created);
+        let change = plan.spec.events.as_ref()?.change.clone();
+        let mut text = format!("{reason}: {}", message.replace('\n', " "));
+        if text.chars().count() > MAX_EVENT_TEXT {
+            text = text.chars().take(MAX_EVENT_TEXT - 1).collect::<String>() + "…";
+        }
+        let sr = catalog.get(&subject)?;
+        let place = self.place(catalog, &subject, sr);
+        Some(entry(&place, sr, at, &change, text, None))
     }
 
     fn intern(&mut self, s: &str) -> Arc<str> {

@@ -119,7 +119,9 @@ pub fn child_scope(cat: &Catalog, child: BpId, parent: &RowKey) -> Option<Scope>
                 let r = cat.get(e)?;
                 Some(Scope::Namespace(e.cluster, r.name.clone()))
             }
-            RelationVia::Controller | RelationVia::Field => Some(Scope::Parent(e.clone())),
+            RelationVia::Controller | RelationVia::Field | RelationVia::Uid => {
+                Some(Scope::Parent(e.clone()))
+            }
         },
         RowKey::Service(_) => None,
     }

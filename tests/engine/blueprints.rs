@@ -84,7 +84,9 @@ fn every_builtin_loads() {
             "namespace",
             "workload",
             "replicaset",
+            "controllerrevision",
             "pod",
+            "event",
             "service",
             "environment",
             "running-service"
@@ -95,7 +97,7 @@ fn every_builtin_loads() {
         assert!(b.origin().builtin);
     }
     let lines = check_builtin().expect("check");
-    assert_eq!(lines.len(), 9);
+    assert_eq!(lines.len(), 11);
     assert!(
         lines[3].starts_with("ok workload: 5 source(s), "),
         "{}",
@@ -125,7 +127,7 @@ fn resolves_names() {
         .sources()
         .map(|(bp, i, s)| format!("{}#{i}={}", set.get(bp).spec.identifier, s.gvk_string()))
         .collect();
-    assert_eq!(sources.len(), 9);
+    assert_eq!(sources.len(), 11);
     assert!(sources.contains(&"workload#2=apps/v1/DaemonSet".to_string()));
     assert_eq!(
         set.source_for("batch", "CronJob"),
@@ -558,7 +560,7 @@ columns: [phase]
         ("mine/job.yaml".into(), GOOD.into()),
     ])
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(set.len(), 10);
+    assert_eq!(set.len(), 12);
     let id = set.by_identifier("pod").expect("pod");
     let b = set.get(id);
     assert_eq!(b.spec.title, "Pod (mine)");
@@ -571,7 +573,7 @@ columns: [phase]
     assert_eq!(&*r.props, [s("Running")]);
     assert_eq!(&*r.links, [Link::Name("node-a".into())]);
     let job = set.get(set.resolve("JOBRUNS").expect("new blueprint"));
-    assert_eq!(job.id, BpId(9));
+    assert_eq!(job.id, BpId(11));
     assert!(!job.origin().overrides_builtin);
     // Built-ins relating to pods still resolve.
     assert!(set.by_identifier("running-service").is_some());
@@ -601,7 +603,7 @@ fn loads_and_checks_a_directory() {
     let missing = dir.path().join("nope");
     assert_eq!(
         BlueprintSet::load(Some(&missing)).map(|s| s.len()).ok(),
-        Some(9)
+        Some(11)
     );
     assert!(check_dir(&missing).expect("ok")[0].contains("no such directory"));
 }

@@ -2,8 +2,9 @@
 //! an entry from real watch changes over HTTP (images, replicas, scale to zero, restarts,
 //! rollouts started / completed / failed, pods entering and leaving CrashLoopBackOff and
 //! OOMKilled, creation, deletion, our own actions from the audit log, revisions seeded from
-//! ReplicaSets); entries survive a restart of the store; seeding twice adds nothing; a corrupt
-//! or locked file turns the timeline off with a message naming it.
+//! ReplicaSets and ControllerRevisions, Warning Events kept past their hour); entries survive a
+//! restart of the store; seeding twice adds nothing; a corrupt or locked file turns the
+//! timeline off with a message naming it.
 
 use crate::support::{Env, all_ready, new_deployment, start};
 use kubeatlas::actions::{Action, Target};
@@ -347,8 +348,8 @@ async fn every_change_kind_becomes_a_timeline_entry_and_outlives_a_restart() {
     assert!(
         again
             .iter()
-            .all(|e| matches!(e.change.as_str(), "created" | "revision")),
-        "a first look records no changes: {}",
+            .all(|e| matches!(e.change.as_str(), "created" | "revision" | "warning")),
+        "a first look records no changes (the Events still there are filed again, once): {}",
         show(&again)
     );
     tl.record(again);
@@ -365,6 +366,174 @@ async fn every_change_kind_becomes_a_timeline_entry_and_outlives_a_restart() {
         .await
         .expect("query");
     assert_eq!(cart_again, cart_tl);
+}
+
+/// `h` hours ago, as an Event's timestamps are written.
+fn hours_ago(h: i64) -> String {
+    jiff::Timestamp::from_second(now() - h * 3600)
+        .expect("time")
+        .to_string()
+}
+
+/// A core/v1 Event about `pod` (its uid read from the simulator), first seen at `first`.
+fn pod_event(
+    prod: &SimCluster,
+    (ns, pod): (&str, &str),
+    kind: &str,
+    reason: &str,
+    first: &str,
+) -> Value {
+    let obj = prod.get(SimResource::Pods, Some(ns), pod).expect("pod");
+    json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{pod}.{}", reason.to_lowercase()), "namespace": ns},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod, "namespace": ns,
+            "uid": obj["metadata"]["uid"]},
+        "reason": reason, "message": format!("{reason} happened\nsecond line"), "type": kind,
+        "count": 4, "firstTimestamp": first, "lastTimestamp": hours_ago(1),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warning_events_and_controller_revisions_are_filed_under_what_they_are_about() {
+    let mut env = ready().await;
+    let db = env.dir.path().join("state/timeline.db");
+    let (tl, _) = open(&db, None);
+    let mut rec = Recorder::new(&env.session.catalog);
+    let mut seen = vec![];
+    // A StatefulSet's past, from its ControllerRevisions (as a Deployment's from ReplicaSets).
+    assert!(
+        follow(&mut env, &mut rec, &tl, &mut seen, |s| s.iter().any(|e| e
+            .change
+            == "revision"
+            && e.owner == "postgres"
+            && e.context == "prod"))
+        .await,
+        "a revision of postgres"
+    );
+    let live = seen
+        .iter()
+        .find(|e| e.change == "revision" && e.owner == "postgres" && e.context == "prod")
+        .expect("revision");
+    assert!(live.text.starts_with("revision 1 live: "), "{live:?}");
+    assert_eq!(live.kind, "ControllerRevision");
+
+    // A Warning about a pod: filed once under the pod, at its first occurrence, in its
+    // workload's running service; a Normal event is never read.
+    let prod = env.sim.cluster("prod").expect("prod").clone();
+    let pod = env.entity("prod", "pod", "cart");
+    let (ns, name) = env
+        .session
+        .catalog
+        .get(&pod)
+        .map(|r| {
+            (
+                r.namespace.as_deref().unwrap_or("").to_string(),
+                r.name.to_string(),
+            )
+        })
+        .expect("pod");
+    let first = hours_ago(2);
+    prod.create(pod_event(&prod, (&ns, &name), "Normal", "Pulled", &first))
+        .expect("event");
+    prod.create(pod_event(&prod, (&ns, &name), "Warning", "BackOff", &first))
+        .expect("event");
+    assert!(
+        follow(&mut env, &mut rec, &tl, &mut seen, |s| has(
+            s, &name, "warning", "BackOff"
+        ))
+        .await,
+        "{}",
+        show(&seen)
+    );
+    // (The simulator's staging has Warnings of its own: payments-api's crash-looping sidecar.)
+    let w: Vec<&Entry> = seen
+        .iter()
+        .filter(|e| e.change == "warning" && e.context == "prod")
+        .collect();
+    // Only the Warning: the Normal event was never read.
+    assert_eq!(w.len(), 1, "{w:?}");
+    let at = jiff::Timestamp::from_second(w[0].at)
+        .expect("time")
+        .to_string();
+    assert_eq!(
+        (
+            w[0].text.as_str(),
+            w[0].service.as_str(),
+            w[0].owner.as_str(),
+            w[0].kind.as_str(),
+            at.as_str()
+        ),
+        (
+            "BackOff: BackOff happened second line",
+            "cart",
+            "cart",
+            "Pod",
+            first.as_str()
+        )
+    );
+    // The event repeats (count, last seen): still one entry.
+    prod.update(
+        SimResource::Events,
+        Some(&ns),
+        &format!("{name}.backoff"),
+        |e| {
+            e["count"] = json!(9);
+            e["lastTimestamp"] = json!(hours_ago(0));
+        },
+    )
+    .expect("event updated");
+    // (A later event on the same watch tells us the update was folded.)
+    prod.create(pod_event(
+        &prod,
+        (&ns, &name),
+        "Warning",
+        "Unhealthy",
+        &first,
+    ))
+    .expect("event");
+    assert!(
+        follow(&mut env, &mut rec, &tl, &mut seen, |s| has(
+            s,
+            &name,
+            "warning",
+            "Unhealthy"
+        ))
+        .await
+    );
+    let backoffs = seen
+        .iter()
+        .filter(|e| e.context == "prod" && e.text.starts_with("BackOff"));
+    assert_eq!(backoffs.count(), 1, "{}", show(&seen));
+    // The server filters: events are read with `type=Warning`.
+    let reads: Vec<String> = prod
+        .journal()
+        .into_iter()
+        .filter(|j| j.path == "/api/v1/events")
+        .map(|j| j.query)
+        .collect();
+    assert!(!reads.is_empty());
+    assert!(
+        reads
+            .iter()
+            .all(|q| q.contains("fieldSelector=type%3DWarning")),
+        "{reads:?}"
+    );
+    // Kept past Kubernetes' hour: in the store once the Event is gone.
+    prod.delete(SimResource::Events, Some(&ns), &format!("{name}.backoff"))
+        .expect("deleted");
+    tl.flush().await.expect("store works");
+    let kept = tl
+        .query(Query {
+            service: Some("cart".into()),
+            ..Query::default()
+        })
+        .await
+        .expect("query");
+    assert!(
+        kept.iter().any(|e| e.change == "warning" && e.name == name),
+        "{kept:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

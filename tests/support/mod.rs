@@ -212,9 +212,16 @@ pub fn diff(catalog: &Catalog, sim: &SimFleet) -> Vec<String> {
                 let Some(res) = SimResource::from_api_version_kind(&api_version, &src.kind) else {
                     continue;
                 };
+                // What the source reads: the objects its own field selector matches.
+                let wanted = kubeatlas_sim::selector::FieldSelector::parse(
+                    src.field_selector.as_deref().unwrap_or(""),
+                    res,
+                )
+                .expect("a blueprint's field selector the simulator supports");
                 let truth: BTreeMap<Box<str>, Record> = cluster
                     .list(res)
                     .iter()
+                    .filter(|o| wanted.matches(o))
                     .filter_map(|o| bp.project(si, o))
                     .map(|r| (r.uid.clone(), r))
                     .collect();
