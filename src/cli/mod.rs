@@ -352,6 +352,7 @@ async fn run_tui(
         },
         audit_log: Some(paths.audit_log.clone()),
     });
+    let catalog_len = catalog.clusters().len();
     let result = crate::tui::run(crate::tui::TuiInput {
         catalog,
         changes,
@@ -363,6 +364,13 @@ async fn run_tui(
         users,
         rules,
         timeline: timeline_settings,
+        namespaces: (0..catalog_len)
+            .map(|i| {
+                scope
+                    .namespace_of(crate::catalog::ClusterId(i as u16))
+                    .map(str::to_string)
+            })
+            .collect(),
     })
     .await;
     // Stop every watcher (and the demo simulator) before leaving.

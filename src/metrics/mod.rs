@@ -6,6 +6,7 @@
 
 pub mod poll;
 pub mod quantity;
+pub mod resources;
 
 use crate::catalog::{Catalog, ClusterId, EntityRef};
 use crate::fleet::status::{Failure, classify};

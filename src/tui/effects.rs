@@ -37,6 +37,8 @@ pub struct Runner {
     timeline: Option<crate::timeline::Timeline>,
     /// The Events followed for the open detail; dropping the set aborts them.
     events: JoinSet<()>,
+    /// The metrics pollers of the clusters a view shows.
+    metrics: super::metrics::polls::Polls,
 }
 
 impl Runner {
@@ -55,7 +57,23 @@ impl Runner {
             logs: JoinSet::new(),
             timeline: None,
             events: JoinSet::new(),
+            metrics: Default::default(),
         }
+    }
+
+    /// Poll metrics every `every` instead of metrics-server's 15 s (tests).
+    pub fn set_metrics_interval(&mut self, every: Duration) {
+        self.metrics.set_interval(every);
+    }
+
+    /// Per cluster, the namespace the fleet reads (`-n`): metrics are read no wider.
+    pub fn set_metrics_namespaces(&mut self, namespaces: Vec<Option<String>>) {
+        self.metrics.set_namespaces(namespaces);
+    }
+
+    /// Clusters whose metrics are being polled (for tests of the runner).
+    pub fn metrics_polled(&self) -> Vec<crate::catalog::ClusterId> {
+        self.metrics.clusters()
     }
 
     /// Answer [`Effect::Timeline`] from this store.
@@ -221,6 +239,9 @@ impl Runner {
                     let (message, error) = super::governed::run(&ex, targets, write, who).await;
                     let _ = replies.send(Msg::EffectDone(Reply::Done { message, error }));
                 });
+            }
+            Effect::Metrics { clusters } => {
+                self.metrics.set(clusters, &self.clients, &self.replies)
             }
             Effect::Quit => {}
         }

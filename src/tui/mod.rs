@@ -45,6 +45,8 @@ pub mod history;
 pub mod layer;
 pub mod logs;
 pub mod matrix;
+pub mod metric_columns;
+pub mod metrics;
 pub mod msg;
 pub mod nav;
 pub mod outcome;
@@ -93,4 +95,7 @@ pub struct TuiInput {
     pub rules: Vec<crate::rules::Rule>,
     /// The change timeline's store (None: off), started by the TUI on its own thread.
     pub timeline: Option<crate::timeline::writer::Settings>,
+    /// Per cluster (by `ClusterId`), the one namespace the fleet reads (`-n`), None: all;
+    /// the metrics columns read no wider.
+    pub namespaces: Vec<Option<String>>,
 }

@@ -87,6 +87,12 @@ pub enum Effect {
         write: GovernWrite,
         who: Option<String>,
     },
+    /// Poll the metrics API of exactly these clusters (each with the namespace to read, None:
+    /// all), stopping every other; answers as [`Reply::Metrics`] on every result. Empty: no
+    /// view shows metrics, nothing is polled.
+    Metrics {
+        clusters: Vec<(ClusterId, Option<String>)>,
+    },
     /// Leave the program.
     Quit,
 }
@@ -166,6 +172,11 @@ pub enum Reply {
     Events {
         entity: EntityRef,
         result: Result<Vec<crate::actions::events::EventRow>, String>,
+    },
+    /// The latest metrics of a polled cluster, or why it has none.
+    Metrics {
+        cluster: ClusterId,
+        result: Result<crate::metrics::Snapshot, crate::metrics::Unavailable>,
     },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },

@@ -40,6 +40,8 @@ pub struct Cache {
     pub(super) by_uid: HashMap<(ClusterId, Box<str>), NaturalKey>,
     /// Matrix only: the service of each workload (cluster, uid) the rows were built from.
     pub(super) service_of: HashMap<(ClusterId, Box<str>), Arc<str>>,
+    /// The metric columns appended to the table (src/tui/metrics/cells.rs).
+    pub metrics: super::metric_columns::Decor,
 }
 
 /// Merge `add` into `base`, both sorted by `cmp`.

@@ -57,6 +57,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         users,
         rules,
         timeline,
+        namespaces,
     } = input;
     // Degrade rules: evaluated once a second, only when the config file has some.
     let (mut rules, mut rule_events) =
@@ -89,6 +90,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
     });
     let mut recorder = crate::timeline::Recorder::new(&catalog);
     let mut runner = Runner::new(clients, executor, reply_tx, log_tx);
+    runner.set_metrics_namespaces(namespaces);
     if let Some(t) = &timeline {
         runner.set_timeline(t.clone());
     }

@@ -14,6 +14,7 @@ mod fuzz;
 mod govern;
 mod history;
 mod logs;
+mod metrics;
 mod render;
 mod runner;
 mod scale;

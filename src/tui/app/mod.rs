@@ -47,6 +47,8 @@ pub struct App {
     alerts: super::alerts::Alerts,
     /// The Events of the open detail.
     events: super::events::Events,
+    /// CPU and memory of what the page shows (polled only while shown).
+    metrics: super::metrics::Metrics,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -74,6 +76,7 @@ impl App {
             status: Status::default(),
             alerts: Default::default(),
             events: Default::default(),
+            metrics: Default::default(),
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,
@@ -166,6 +169,11 @@ impl App {
         &self.events
     }
 
+    /// CPU and memory of what the page shows.
+    pub fn metrics(&self) -> &super::metrics::Metrics {
+        &self.metrics
+    }
+
     pub fn batches(&self) -> &BTreeMap<u64, Batch> {
         self.actions.batches()
     }
@@ -232,7 +240,7 @@ impl App {
     /// The current page's room on screen.
     fn room(&self) -> Room {
         Room {
-            below: self.events.lines(),
+            below: self.events.lines() + self.metrics.lines(),
             height: self.list_height(),
             width: self.width.saturating_sub(2) as usize,
         }
@@ -250,6 +258,7 @@ impl App {
     fn refresh(&mut self, cat: &Catalog) {
         let now = self.now;
         let changed = self.nav.page_mut().refresh(cat, now);
+        let changed = self.metrics.refresh(self.nav.page_mut(), cat) || changed;
         let height = self.list_height();
         self.nav.page_mut().follow(height);
         self.actions.sync(self.nav.page(), cat);

@@ -54,6 +54,7 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
     let mut effects = effects;
     if !app.quit {
         effects.extend(app.events.sync(app.nav.page(), cat));
+        effects.extend(app.metrics.sync(app.nav.page(), cat));
     }
     effects
 }
@@ -149,6 +150,15 @@ impl App {
             }
             Reply::Events { entity, result } => {
                 if self.events.arrived(&entity, result) {
+                    self.dirty = true;
+                }
+            }
+            Reply::Metrics { cluster, result } => {
+                let height = self.list_height();
+                if self
+                    .metrics
+                    .arrived(cat, cluster, result, self.nav.page(), height)
+                {
                     self.dirty = true;
                 }
             }

@@ -60,7 +60,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         }
     }
     let events = app.events().section(app.now());
-    for s in d.sections.iter().chain(events.as_ref()) {
+    let metrics = app.metrics().section();
+    for s in d.sections.iter().chain(metrics).chain(events.as_ref()) {
         lines.push(Line::default());
         lines.push(Line::styled(
             format!(" {}", s.title.to_uppercase()),
