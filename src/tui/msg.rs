@@ -87,6 +87,8 @@ pub enum Effect {
         write: GovernWrite,
         who: Option<String>,
     },
+    /// Stop the port-forward `id` (the `:pf` layer); answers as [`Reply::ForwardEnded`].
+    StopForward { id: u64 },
     /// Leave the program.
     Quit,
 }
@@ -167,6 +169,10 @@ pub enum Reply {
         entity: EntityRef,
         result: Result<Vec<crate::actions::events::EventRow>, String>,
     },
+    /// A port-forward of an [`Effect::Act`] listens (the `:pf` list).
+    Forwarding(crate::tui::portforward::ForwardRow),
+    /// A port-forward stopped, with why.
+    ForwardEnded { id: u64, message: String },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },
 }

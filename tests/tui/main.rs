@@ -18,4 +18,5 @@ mod render;
 mod runner;
 mod scale;
 mod state;
+mod streams;
 mod timeline;

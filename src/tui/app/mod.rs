@@ -47,6 +47,8 @@ pub struct App {
     alerts: super::alerts::Alerts,
     /// The Events of the open detail.
     events: super::events::Events,
+    /// The port-forwards running (`:pf`).
+    forwards: super::portforward::Forwards,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -74,6 +76,7 @@ impl App {
             status: Status::default(),
             alerts: Default::default(),
             events: Default::default(),
+            forwards: Default::default(),
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,
@@ -159,6 +162,11 @@ impl App {
 
     pub fn status(&self) -> &Status {
         &self.status
+    }
+
+    /// The port-forwards running.
+    pub fn forwards(&self) -> &super::portforward::Forwards {
+        &self.forwards
     }
 
     /// The Events of the open detail (followed while it is open).
