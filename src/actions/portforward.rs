@@ -46,6 +46,20 @@ pub fn parse_ports(text: &str) -> Result<(u16, Option<u16>), PortsError> {
     }
 }
 
+/// One forward running, as the TUI lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardRow {
+    /// The id the runner knows it by.
+    pub id: u64,
+    /// `ctx › ns › pod`.
+    pub pod: String,
+    /// The bound local address (`127.0.0.1:8080`).
+    pub local: String,
+    pub remote: u16,
+    /// Seconds since the epoch it started.
+    pub since: i64,
+}
+
 /// A forward listening on the loopback; [`Forwarder::serve`] runs it.
 pub struct Forwarder {
     listener: TcpListener,

@@ -296,7 +296,7 @@ impl Runner {
                     Ok(f) => f,
                     Err(e) => return fail(&replies, entity, e.to_string()),
                 };
-                let row = super::portforward::ForwardRow {
+                let row = crate::actions::portforward::ForwardRow {
                     id: batch,
                     pod: fwd.label.clone(),
                     local: fwd.local.to_string(),

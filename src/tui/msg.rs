@@ -170,7 +170,7 @@ pub enum Reply {
         result: Result<Vec<crate::actions::events::EventRow>, String>,
     },
     /// A port-forward of an [`Effect::Act`] listens (the `:pf` list).
-    Forwarding(crate::tui::portforward::ForwardRow),
+    Forwarding(crate::actions::portforward::ForwardRow),
     /// A port-forward stopped, with why.
     ForwardEnded { id: u64, message: String },
     /// A generic outcome for effects without their own reply: a message for the status line.

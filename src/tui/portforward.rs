@@ -4,21 +4,8 @@
 
 use super::msg::Effect;
 use super::outcome::Outcome;
+pub use crate::actions::portforward::ForwardRow;
 use crossterm::event::{KeyCode, KeyEvent};
-
-/// One forward running.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForwardRow {
-    /// The id the runner knows it by.
-    pub id: u64,
-    /// `ctx › ns › pod`.
-    pub pod: String,
-    /// The bound local address (`127.0.0.1:8080`).
-    pub local: String,
-    pub remote: u16,
-    /// Seconds since the epoch it started.
-    pub since: i64,
-}
 
 /// The forwards running, in the order they started.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -106,6 +106,11 @@ async fn exec_speaks_v5_echoes_a_command_and_reports_the_exit_status() {
     sh.type_text("echo hello from kubeatlas\r").await;
     sh.expect("hello from kubeatlas\r\nbash-5.2# ").await;
     sh.sizes.send((132, 43)).await.expect("resize");
+    // The resize and the keys travel independently: the next line once the size arrived.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while prod.terminal_resizes().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     sh.type_text("stty size\r").await;
     sh.expect("43 132\r\n").await;
     sh.type_text("exit 3\r").await;

@@ -155,7 +155,7 @@ pub enum Started {
     /// The rollout history (`undo`): the dialog waiting for a revision, and why undo is not
     /// possible here if it is not (read-only, not permitted) — the history still shows.
     History(Dialog, Option<String>),
-    /// Send this at once (a shell into a pod's only container: nothing to ask).
+    /// Send at once (a shell in a pod's only container).
     Run(Vec<(EntityRef, Target)>, Action),
 }
 
@@ -318,16 +318,7 @@ impl Actions {
         let Some(bp) = view_blueprint(page, cat) else {
             return Started::Nothing;
         };
-        let offers = cat.blueprint(bp).actions();
-        // `s`: a shell where the blueprint offers exec and not scale (pods, as in k9s).
-        let kind = if kind == ActionKind::Scale
-            && !offers.contains(&ActionKind::Scale)
-            && offers.contains(&ActionKind::Exec)
-        {
-            ActionKind::Exec
-        } else {
-            kind
-        };
+        let kind = session::key_kind(kind, cat.blueprint(bp).actions());
         let spec = &cat.blueprint(bp).spec;
         if !cat.blueprint(bp).actions().contains(&kind) {
             let what = spec.plural.as_deref().unwrap_or(&spec.identifier);
@@ -488,15 +479,7 @@ impl Actions {
             })
             .collect();
         let n = labels.len();
-        let text = match (&action, labels.first()) {
-            (a, Some((_, l))) if a.is_session() => format!("{}: connecting to {l}…", a.verb()),
-            (a, _) => format!(
-                "{}: sending to {n} object{}…",
-                a.describe(),
-                if n == 1 { "" } else { "s" }
-            ),
-        };
-        let m = Message::new(text, false);
+        let m = Message::new(session::sending(&action, &labels), false);
         self.batches.insert(
             batch,
             Batch {
@@ -580,14 +563,7 @@ fn probe(kind: ActionKind) -> Action {
         ActionKind::Scale => Action::Scale { replicas: 0 },
         ActionKind::Delete | ActionKind::Logs => Action::Delete,
         ActionKind::Undo => Action::Undo { to_revision: 0 },
-        ActionKind::Exec => Action::Exec {
-            container: String::new(),
-            command: vec![],
-        },
-        ActionKind::PortForward => Action::PortForward {
-            remote: 1,
-            local: None,
-        },
+        ActionKind::Exec | ActionKind::PortForward => session::probe(kind),
     }
 }
 

@@ -11,6 +11,43 @@ use crate::actions::Action;
 use crate::blueprint::ActionKind;
 use crate::tui::outcome::Message;
 
+/// `s` asks for a shell where the blueprint offers exec and not scale (pods, as in k9s).
+pub fn key_kind(kind: ActionKind, offers: &[ActionKind]) -> ActionKind {
+    let shell = !offers.contains(&ActionKind::Scale) && offers.contains(&ActionKind::Exec);
+    if kind == ActionKind::Scale && shell {
+        ActionKind::Exec
+    } else {
+        kind
+    }
+}
+
+/// A session of `kind` with placeholder inputs, to ask about the target before anything.
+pub fn probe(kind: ActionKind) -> Action {
+    match kind {
+        ActionKind::PortForward => Action::PortForward {
+            remote: 1,
+            local: None,
+        },
+        _ => Action::Exec {
+            container: String::new(),
+            command: vec![],
+        },
+    }
+}
+
+/// What the status line says while `action` goes to `labels` (`exec: connecting to …`).
+pub fn sending(action: &Action, labels: &[(crate::catalog::EntityRef, String)]) -> String {
+    let n = labels.len();
+    match labels.first() {
+        Some((_, l)) if action.is_session() => format!("{}: connecting to {l}…", action.verb()),
+        _ => format!(
+            "{}: sending to {n} object{}…",
+            action.describe(),
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 /// What `s` / `f` lead to for these targets (one pod).
 pub fn start(
     kind: ActionKind,
