@@ -29,6 +29,14 @@ pub enum Refusal {
     /// service name overrides it.
     #[error("{what} is {reason}; nothing was sent (type the service name to override)")]
     Locked { what: String, reason: String },
+    /// Port-forward to a pod that does not run (kubectl's words).
+    #[error("unable to forward port because pod is not running. Current status={phase}")]
+    NotRunning { phase: String },
+    /// The local port of a port-forward cannot be bound.
+    #[error(
+        "local port {port}: {reason}; nothing was forwarded (type LOCAL:REMOTE with another LOCAL, or :REMOTE for any free port)"
+    )]
+    LocalPort { port: u16, reason: String },
     /// Mutations are off (globally or for the context).
     #[error("read-only: {action} refused in context {context}; nothing was sent")]
     ReadOnly {

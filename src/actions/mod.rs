@@ -9,10 +9,12 @@ pub mod address;
 pub mod audit;
 pub mod error;
 pub mod events;
+pub mod exec;
 pub mod govern;
 pub mod history;
 pub mod logs;
 pub mod plan;
+pub mod portforward;
 pub mod progress;
 pub mod run;
 pub mod undo;
@@ -150,6 +152,15 @@ pub enum Action {
     /// Delete an object whose TTL expired, with a uid precondition (the reaper; the TTL
     /// annotation is the consent, whatever its blueprint offers).
     Reap,
+    /// `kubectl exec -it`: run `command` in `container` with a terminal ([`exec`]).
+    Exec {
+        container: String,
+        command: Vec<String>,
+    },
+    /// `kubectl port-forward [LOCAL]:REMOTE`: a port on the loopback to the pod's `remote`
+    /// port ([`portforward`]). `local`: `None` the same as `remote` if it is free, else any
+    /// free one; `Some(0)` any free one; `Some(n)` exactly `n` (in use: refused).
+    PortForward { remote: u16, local: Option<u16> },
 }
 
 impl Action {
@@ -162,6 +173,8 @@ impl Action {
             Action::Scale { .. } => Some(ActionKind::Scale),
             Action::Delete => Some(ActionKind::Delete),
             Action::Undo { .. } => Some(ActionKind::Undo),
+            Action::Exec { .. } => Some(ActionKind::Exec),
+            Action::PortForward { .. } => Some(ActionKind::PortForward),
             Action::Annotate { .. } | Action::Reap => None,
         }
     }
@@ -169,6 +182,12 @@ impl Action {
     /// A write of governance state (lock, TTL): never refused by a lock.
     pub fn is_governance(&self) -> bool {
         matches!(self, Action::Annotate { .. })
+    }
+
+    /// A session (exec, port-forward): a stream to a pod, opened by
+    /// [`Executor::exec`] / [`Executor::port_forward`], never sent as a request.
+    pub fn is_session(&self) -> bool {
+        matches!(self, Action::Exec { .. } | Action::PortForward { .. })
     }
 
     pub fn verb(&self) -> &'static str {
@@ -180,6 +199,8 @@ impl Action {
             Action::Undo { .. } => "undo",
             Action::Annotate { .. } => "annotate",
             Action::Reap => "reap",
+            Action::Exec { .. } => "exec",
+            Action::PortForward { .. } => "port-forward",
         }
     }
 
@@ -203,6 +224,14 @@ impl Action {
                 format!("annotate {}", each.join(" "))
             }
             Action::Reap => "delete (TTL expired)".into(),
+            Action::Exec { container, command } => {
+                format!("exec in {container}: {}", command.join(" "))
+            }
+            Action::PortForward {
+                remote,
+                local: Some(local),
+            } if *local > 0 => format!("port-forward {local}:{remote}"),
+            Action::PortForward { remote, .. } => format!("port-forward to {remote}"),
         }
     }
 }

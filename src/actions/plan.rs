@@ -119,8 +119,25 @@ pub fn plan(t: &Target, action: &Action, now: &str) -> Result<Planned, Refusal> 
             content_type: JSON,
             body: json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": t.uid}}),
         },
+        // The streaming subresources. The connection itself is a GET upgraded to a
+        // WebSocket (`exec`, `portforward`); since v1.30 the API server authorizes it as
+        // `create` on the subresource, which is what this plan (POST) stands for in an
+        // access review. The executor never sends it as such ([`super::exec`],
+        // [`super::portforward`] connect).
+        Action::Exec { .. } => stream(format!("{path}/exec")),
+        Action::PortForward { .. } => stream(format!("{path}/portforward")),
         Action::Annotate { .. } | Action::Reap => governance(t, action, path),
     })
+}
+
+/// The authorization shape of a streaming subresource (`create` on it).
+fn stream(path: String) -> Planned {
+    Planned {
+        method: http::Method::POST,
+        path,
+        content_type: JSON,
+        body: Value::Null,
+    }
 }
 
 /// The governance writes, planned without a blueprint rule: annotations by merge patch
@@ -169,6 +186,7 @@ mod tests {
             containers: None,
             images: None,
             replicas: None,
+            ports: None,
         }
     }
 

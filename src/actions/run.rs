@@ -156,6 +156,54 @@ impl Executor {
         self.act(t, a).await.into()
     }
 
+    /// Before a session (exec, port-forward) connects: the same refusals as every action
+    /// (read-only, a lock not overridden, what the blueprint offers), then the context's
+    /// client. Nothing is sent here.
+    pub(crate) fn session(&self, t: &Target, a: &Action) -> Result<kube::Client, ActionError> {
+        if self.is_readonly(&t.context) {
+            return Err(Refusal::ReadOnly {
+                action: a.verb(),
+                context: t.context.clone(),
+            }
+            .into());
+        }
+        let clock = self.now();
+        if !t.lock_override
+            && let Some(reason) = LockState::read(t.lock.as_deref(), clock).refusal(clock)
+        {
+            return Err(Refusal::Locked {
+                what: t.what(),
+                reason,
+            }
+            .into());
+        }
+        plan(t, a, "")?;
+        self.client(&t.context).ok_or_else(|| {
+            ApiFailure::NoConnection {
+                context: t.context.clone(),
+            }
+            .into()
+        })
+    }
+
+    /// Audit one session run, as [`Executor::act`] audits every action.
+    pub(crate) fn audit_session(&self, t: &Target, a: &Action, r: &Result<String, ActionError>) {
+        let (label, message) = match r {
+            Ok(m) => ("ok", m.clone()),
+            Err(e) => (e.audit_label(), e.to_string()),
+        };
+        let overridden =
+            if t.lock_override && LockState::read(t.lock.as_deref(), self.now()).is_locked() {
+                t.lock.as_deref()
+            } else {
+                None
+            };
+        if let Err(e) = self.audit.append_with(t, a, label, &message, overridden) {
+            tracing::error!("audit log {}: {e}", self.audit.path().display());
+        }
+        tracing::info!(context = %t.context, kind = %t.kind, name = %t.name, action = a.verb(), outcome = label, "{message}");
+    }
+
     async fn send(&self, t: &Target, a: &Action) -> Result<Done, ActionError> {
         if self.is_readonly(&t.context) {
             return Err(Refusal::ReadOnly {
@@ -163,6 +211,12 @@ impl Executor {
                 context: t.context.clone(),
             }
             .into());
+        }
+        if a.is_session() {
+            // A stream, not a request: `Executor::exec` / `Executor::port_forward` open it.
+            return Err(
+                ApiFailure::Request(format!("{} opens a stream, not a request", a.verb())).into(),
+            );
         }
         // Every action but the governance writes is refused on a locked object, before
         // anything is planned or sent, unless the user typed the service name to override.

@@ -30,6 +30,8 @@ pub struct ActionRule {
     pub images: Option<usize>,
     /// `scale`: the integer property of the desired replicas.
     pub replicas: Option<usize>,
+    /// `port-forward`: the list property of the containers' declared ports.
+    pub ports: Option<usize>,
 }
 
 /// The settings each action reads; anything else written under it is an error.
@@ -41,6 +43,8 @@ fn accepts(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::Delete => &[],
         ActionKind::Logs => &["containers"],
         ActionKind::Undo => &[],
+        ActionKind::Exec => &["containers"],
+        ActionKind::PortForward => &["ports"],
     }
 }
 
@@ -53,6 +57,7 @@ fn written(s: &ActionSettings) -> Vec<&'static str> {
         ("containers", s.containers.is_some()),
         ("images", s.images.is_some()),
         ("replicas", s.replicas.is_some()),
+        ("ports", s.ports.is_some()),
     ];
     fields
         .iter()
@@ -206,6 +211,7 @@ impl ActionCompiler<'_> {
             ("containers", &s.containers, PropType::List),
             ("images", &s.images, PropType::List),
             ("replicas", &s.replicas, PropType::Integer),
+            ("ports", &s.ports, PropType::List),
         ];
         for (field, id, ty) in refs {
             let Some(id) = id else { continue };
@@ -293,6 +299,7 @@ impl ActionCompiler<'_> {
             images: pick_prop("images", &own.images, &base.images, PropType::List).ok()?,
             replicas: pick_prop("replicas", &own.replicas, &base.replicas, PropType::Integer)
                 .ok()?,
+            ports: pick_prop("ports", &own.ports, &base.ports, PropType::List).ok()?,
         })
     }
 }
@@ -353,9 +360,24 @@ pub(crate) fn check_set(
             }
             continue;
         }
-        if spec.actions.get(ActionKind::Logs).is_none()
-            || roles.pod.is_some_and(|p| usize::from(p.0) == i)
-        {
+        let is_pod = roles.pod.is_some_and(|p| usize::from(p.0) == i);
+        for k in [ActionKind::Exec, ActionKind::PortForward] {
+            if is_pod || spec.actions.get(k).is_none() {
+                continue;
+            }
+            if *builtin {
+                dropped.push((i, k));
+            } else {
+                diags.push(loc.at(
+                    &steps(k),
+                    format!(
+                        "action {}: only the pod blueprint (role: pod) takes it",
+                        k.name()
+                    ),
+                ));
+            }
+        }
+        if spec.actions.get(ActionKind::Logs).is_none() || is_pod {
             continue;
         }
         let related = pod.is_some_and(|(p, _, _)| {

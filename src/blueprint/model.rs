@@ -239,17 +239,27 @@ pub enum ActionKind {
     Logs,
     /// `kubectl rollout undo`: restore a revision of the source's `history`. No settings.
     Undo,
+    /// `kubectl exec -it`: a shell in one of the pod's containers over `pods/exec`
+    /// (WebSocket). Pods only (the `pod` role). Setting: `containers`.
+    Exec,
+    /// `kubectl port-forward`: a local port to one of the pod's ports over
+    /// `pods/portforward` (WebSocket). Pods only (the `pod` role). Setting: `ports` (the list
+    /// property of the containers' declared ports, default `ports`).
+    #[serde(rename = "port-forward")]
+    PortForward,
 }
 
 impl ActionKind {
     /// Every action, in the order keys and help list them.
-    pub const ALL: [ActionKind; 6] = [
+    pub const ALL: [ActionKind; 8] = [
         ActionKind::Restart,
         ActionKind::Redeploy,
         ActionKind::Scale,
         ActionKind::Delete,
         ActionKind::Logs,
         ActionKind::Undo,
+        ActionKind::Exec,
+        ActionKind::PortForward,
     ];
 
     /// The name used in blueprints and messages: `restart`, `redeploy`, …
@@ -261,6 +271,8 @@ impl ActionKind {
             ActionKind::Delete => "delete",
             ActionKind::Logs => "logs",
             ActionKind::Undo => "undo",
+            ActionKind::Exec => "exec",
+            ActionKind::PortForward => "port-forward",
         }
     }
 
@@ -320,6 +332,10 @@ pub struct ActionSettings {
     /// `desired`, when the blueprint declares it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<String>,
+    /// `port-forward`: the list property of the ports the containers declare, offered as the
+    /// remote port (default `ports`, when the blueprint declares it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<String>,
 }
 
 /// The patch content type of a `restart`.

@@ -6,7 +6,17 @@ use crate::blueprint::BpId;
 use crate::catalog::Catalog;
 
 /// Words that are not blueprint names.
-pub const BUILTIN_WORDS: [&str; 7] = ["ctx", "rs", "q", "quit", "help", "alerts", "reap"];
+pub const BUILTIN_WORDS: [&str; 9] = [
+    "ctx",
+    "rs",
+    "q",
+    "quit",
+    "help",
+    "alerts",
+    "reap",
+    "pf",
+    "portforwards",
+];
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +33,8 @@ pub enum Command {
     Alerts,
     /// The reaper: what has expired (TTL), to delete after confirming.
     Reap,
+    /// The port-forwards running (`:pf`, `:portforwards`).
+    Forwards,
 }
 
 /// The blueprint a name stands for: identifier, plural or alias, case-insensitive.
@@ -98,6 +110,7 @@ pub fn parse(cat: &Catalog, input: &str) -> Result<Command, String> {
         "ctx" | "fleet" => return Ok(Command::Fleet),
         "rs" | "matrix" => return Ok(Command::Matrix),
         "reap" => return Ok(Command::Reap),
+        "pf" | "portforwards" | "portforward" => return Ok(Command::Forwards),
         _ => {}
     }
     let Some(bp) = resolve(cat, &word) else {

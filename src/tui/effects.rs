@@ -39,6 +39,12 @@ pub struct Runner {
     events: JoinSet<()>,
     /// The metrics pollers of the clusters a view shows.
     metrics: super::metrics::polls::Polls,
+    /// Where connected exec sessions go for the loop to hand the terminal over (None: no
+    /// terminal, as in tests of the runner: exec is refused).
+    sessions: Option<UnboundedSender<super::shell::Handover>>,
+    /// The port-forwards running; dropping the set (on quit) stops them all.
+    forwards: JoinSet<()>,
+    forward_ids: std::collections::HashMap<u64, tokio::task::AbortHandle>,
 }
 
 impl Runner {
@@ -58,6 +64,9 @@ impl Runner {
             timeline: None,
             events: JoinSet::new(),
             metrics: Default::default(),
+            sessions: None,
+            forwards: JoinSet::new(),
+            forward_ids: Default::default(),
         }
     }
 
@@ -74,6 +83,16 @@ impl Runner {
     /// Clusters whose metrics are being polled (for tests of the runner).
     pub fn metrics_polled(&self) -> Vec<crate::catalog::ClusterId> {
         self.metrics.clusters()
+    }
+
+    /// Hand connected exec sessions to the loop that owns the terminal.
+    pub fn set_sessions(&mut self, tx: UnboundedSender<super::shell::Handover>) {
+        self.sessions = Some(tx);
+    }
+
+    /// Port-forwards running (for tests of the runner).
+    pub fn forwards_running(&self) -> usize {
+        self.forward_ids.len()
     }
 
     /// Answer [`Effect::Timeline`] from this store.
@@ -116,6 +135,27 @@ impl Runner {
                     };
                     let _ = replies.send(Msg::EffectDone(Reply::Yaml { entity, result }));
                 });
+            }
+            Effect::Act {
+                batch,
+                targets,
+                action,
+            } if action.is_session() => {
+                for (entity, target) in targets {
+                    self.session(batch, entity, target, action.clone());
+                }
+            }
+            Effect::StopForward { id } => {
+                let message = match self.forward_ids.remove(&id) {
+                    Some(h) => {
+                        h.abort();
+                        "port-forward stopped".to_string()
+                    }
+                    None => "that port-forward had already stopped".to_string(),
+                };
+                let _ = self
+                    .replies
+                    .send(Msg::EffectDone(Reply::ForwardEnded { id, message }));
             }
             Effect::Act {
                 batch,
@@ -245,6 +285,86 @@ impl Runner {
             }
             Effect::Quit => {}
         }
+    }
+
+    /// An exec or port-forward: connect through the executor; a shell goes to the loop
+    /// (which hands the terminal over and answers [`Reply::Acted`] when it ends), a forward
+    /// runs here until stopped.
+    fn session(
+        &mut self,
+        batch: u64,
+        entity: crate::catalog::EntityRef,
+        target: crate::actions::Target,
+        action: crate::actions::Action,
+    ) {
+        let ex = self.executor.clone();
+        let replies = self.replies.clone();
+        let fail = move |replies: &UnboundedSender<Msg>, entity, message: String| {
+            let outcome = crate::actions::Outcome {
+                ok: false,
+                message,
+                generation: None,
+            };
+            let _ = replies.send(Msg::EffectDone(Reply::Acted {
+                batch,
+                entity,
+                outcome,
+            }));
+        };
+        if let crate::actions::Action::PortForward { .. } = action {
+            let h = self.forwards.spawn(async move {
+                let fwd = match ex.port_forward(&target, &action).await {
+                    Ok(f) => f,
+                    Err(e) => return fail(&replies, entity, e.to_string()),
+                };
+                let row = crate::actions::portforward::ForwardRow {
+                    id: batch,
+                    pod: fwd.label.clone(),
+                    local: fwd.local.to_string(),
+                    remote: fwd.remote(),
+                    since: jiff::Timestamp::now().as_second(),
+                };
+                let message = format!(
+                    "port-forward: {} → {}:{} (:pf lists and stops)",
+                    fwd.local,
+                    fwd.label,
+                    fwd.remote()
+                );
+                let _ = replies.send(Msg::EffectDone(Reply::Forwarding(row)));
+                let outcome = crate::actions::Outcome {
+                    ok: true,
+                    message,
+                    generation: None,
+                };
+                let _ = replies.send(Msg::EffectDone(Reply::Acted {
+                    batch,
+                    entity,
+                    outcome,
+                }));
+                fwd.serve().await;
+            });
+            self.forward_ids.insert(batch, h);
+            return;
+        }
+        let Some(sessions) = self.sessions.clone() else {
+            return fail(&replies, entity, "exec: no terminal to hand over".into());
+        };
+        self.tasks.spawn(async move {
+            match ex.exec(&target, &action, true).await {
+                Ok(session) => {
+                    let h = super::shell::Handover {
+                        batch,
+                        entity,
+                        session,
+                    };
+                    if let Err(e) = sessions.send(h) {
+                        let h = e.0;
+                        fail(&replies, h.entity, "exec: the terminal is gone".into());
+                    }
+                }
+                Err(e) => fail(&replies, entity, e.to_string()),
+            }
+        });
     }
 
     /// One log stream and the task forwarding its lines, in batches, to the UI.

@@ -104,6 +104,8 @@ pub fn action_binding(kind: ActionKind, matrix: bool) -> Binding {
         (ActionKind::Delete, _) => ("^d", "delete (with a uid precondition)"),
         (ActionKind::Logs, _) => ("l", "logs (follow; a workload: all its pods)"),
         (ActionKind::Undo, _) => ("u", "rollout history; Enter on a revision: undo to it"),
+        (ActionKind::Exec, _) => ("s", "shell in a container (bash, else sh); exit returns"),
+        (ActionKind::PortForward, _) => ("f", "port-forward [LOCAL:]REMOTE (:pf lists, stops)"),
     }
 }
 

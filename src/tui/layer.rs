@@ -42,6 +42,8 @@ pub enum Layer {
     History(HistoryView),
     /// A running service in two environments, side by side (`D`).
     Diff(DiffView),
+    /// The port-forwards running (`:pf`).
+    Forwards(super::portforward::ForwardsView),
 }
 
 /// A confirmed action, for the app to send.
@@ -109,6 +111,15 @@ impl Layers {
             Layer::History(v) => Some(v),
             _ => None,
         })
+    }
+
+    /// The list of port-forwards changed: the open `:pf` layer shows it.
+    pub fn sync_forwards(&mut self, f: &super::portforward::Forwards) {
+        for l in self.stack.iter_mut() {
+            if let Layer::Forwards(v) = l {
+                v.sync(f);
+            }
+        }
     }
 
     /// Compute the open diff again from the catalog; true when it changed.
@@ -187,6 +198,7 @@ impl Layers {
             Layer::Logs(v) => (logs::key(v, k, ids, size.0, size.1), None),
             Layer::Timeline(v) => (v.key(k, ids, size.1), None),
             Layer::Diff(d) => (d.key(k, size.1), None),
+            Layer::Forwards(v) => (v.key(k), None),
             Layer::History(h) => match h.key(k) {
                 Keyed::Keep(out) => (out, None),
                 Keyed::Close => (Outcome::none().close(), None),

@@ -93,6 +93,8 @@ pub enum Effect {
     Metrics {
         clusters: Vec<(ClusterId, Option<String>)>,
     },
+    /// Stop the port-forward `id` (the `:pf` layer); answers as [`Reply::ForwardEnded`].
+    StopForward { id: u64 },
     /// Leave the program.
     Quit,
 }
@@ -178,6 +180,10 @@ pub enum Reply {
         cluster: ClusterId,
         result: Result<crate::metrics::Snapshot, crate::metrics::Unavailable>,
     },
+    /// A port-forward of an [`Effect::Act`] listens (the `:pf` list).
+    Forwarding(crate::actions::portforward::ForwardRow),
+    /// A port-forward stopped, with why.
+    ForwardEnded { id: u64, message: String },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },
 }

@@ -89,8 +89,10 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
         })
     });
     let mut recorder = crate::timeline::Recorder::new(&catalog);
+    let (session_tx, mut sessions) = mpsc::unbounded_channel::<super::shell::Handover>();
     let mut runner = Runner::new(clients, executor, reply_tx, log_tx);
     runner.set_metrics_namespaces(namespaces);
+    runner.set_sessions(session_tx);
     if let Some(t) = &timeline {
         runner.set_timeline(t.clone());
     }
@@ -101,8 +103,32 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
     let mut last_frame: Option<Instant> = None;
     let mut frame_cost = Duration::ZERO;
     let mut tick_at: Option<Instant> = None;
+    let mut shell: Option<super::shell::Handover> = None;
 
     loop {
+        // A shell connected: the terminal is its until it ends; keys are read again after.
+        if let Some(h) = shell.take() {
+            drop(events);
+            let label = h.session.label.clone();
+            let ended = super::shell::hand_over(term, h.session).await;
+            events = EventStream::new();
+            let outcome = crate::actions::Outcome {
+                ok: ended.is_exit(),
+                message: format!("shell in {label} {}", ended.describe()),
+                generation: None,
+            };
+            let reply = super::Reply::Acted {
+                batch: h.batch,
+                entity: h.entity,
+                outcome,
+            };
+            update(&mut app, &catalog, Msg::Clock { now: now_secs() });
+            let fx = update(&mut app, &catalog, Msg::EffectDone(reply));
+            apply_effects(&mut runner, fx);
+            let size = term.size()?;
+            update(&mut app, &catalog, Msg::Resize(size.width, size.height));
+            term.autoresize()?;
+        }
         // A frame at most every FRAME, and never more than a quarter of the time spent on
         // frames when the catalog is huge and busy.
         let gap = FRAME.max(frame_cost * 3);
@@ -159,6 +185,7 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
+            Some(h) = sessions.recv() => shell = Some(h),
             Some(m) = replies.recv() => {
                 update(&mut app, &catalog, Msg::Clock { now: now_secs() });
                 let fx = update(&mut app, &catalog, m);

@@ -23,4 +23,5 @@ mod kubectl_flags;
 mod metrics;
 mod rules;
 mod scorecards;
+mod streams;
 mod timeline;

@@ -1,4 +1,5 @@
 //! The real binary in a pseudo-terminal, as a person uses it: keys in, screen out (a VT parser).
 
+mod shell;
 mod slow_context;
 mod terminal;

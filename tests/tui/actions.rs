@@ -692,7 +692,15 @@ fn the_blueprints_actions_list_decides_what_is_offered() {
     }
     assert!(!keys.contains(&"^d"));
     command(&mut a, &cat, "pods");
-    assert_eq!(a.offered(), [ActionKind::Delete, ActionKind::Logs]);
+    assert_eq!(
+        a.offered(),
+        [
+            ActionKind::Delete,
+            ActionKind::Logs,
+            ActionKind::Exec,
+            ActionKind::PortForward
+        ]
+    );
     press(&mut a, &cat, KeyCode::Char('m'));
     assert_eq!(
         a.offered(),

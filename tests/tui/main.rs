@@ -19,4 +19,5 @@ mod render;
 mod runner;
 mod scale;
 mod state;
+mod streams;
 mod timeline;

@@ -41,6 +41,8 @@ pub struct SimCluster {
     /// Bumped to make every open watch/log stream drop its connection.
     pub(crate) stream_epoch: tokio::sync::watch::Sender<u64>,
     bookmark_interval: Mutex<Duration>,
+    /// Exec and port-forward: upgrades seen, resizes, subprotocols spoken.
+    pub(crate) remote: Mutex<crate::http::remote::RemoteState>,
 }
 
 impl std::fmt::Debug for SimCluster {
@@ -63,6 +65,7 @@ impl SimCluster {
             journal: Mutex::new(Journal::new(50_000)),
             stream_epoch: tokio::sync::watch::Sender::new(0),
             bookmark_interval: Mutex::new(Duration::from_secs(10)),
+            remote: Mutex::default(),
         }
     }
 

@@ -62,6 +62,7 @@ pub use cluster::SimCluster;
 pub use controller::{CRASHLOOP_ANNOTATION, ControllerHandle, MAX_READY_ANNOTATION};
 pub use fleet::SimFleet;
 pub use http::metrics::{MetricsMode, container_usage};
+pub use http::remote::StreamUpgrade;
 pub use journal::JournalEntry;
 pub use patch::PatchKind;
 pub use resource::SimResource;

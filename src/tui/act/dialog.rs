@@ -19,6 +19,8 @@ pub struct Acted {
     pub images: Vec<String>,
     /// Desired replicas, when the blueprint knows them.
     pub desired: Option<i64>,
+    /// The ports the containers declare (port-forward), from the blueprint's `ports`.
+    pub ports: Vec<String>,
 }
 
 impl Acted {
@@ -46,6 +48,11 @@ pub enum Step {
     Image { container: String, input: String },
     /// The replica count (prefilled with the desired count).
     Replicas { input: String },
+    /// Port-forward: `[LOCAL:]REMOTE` (prefilled with the first declared port).
+    Ports {
+        input: String,
+        declared: Vec<String>,
+    },
     /// Asking; `typed` is the name typed so far in a protected context.
     Confirm { typed: String },
 }
@@ -96,6 +103,8 @@ pub fn verb(kind: ActionKind) -> &'static str {
         ActionKind::Delete => "Delete",
         ActionKind::Logs => "Logs",
         ActionKind::Undo => "Undo",
+        ActionKind::Exec => "Exec",
+        ActionKind::PortForward => "Port-forward",
     }
 }
 
@@ -205,6 +214,7 @@ impl Dialog {
         match &self.step {
             Step::PickContainer { .. } => "j/k move · Enter choose · Esc cancel",
             Step::Image { .. } | Step::Replicas { .. } => "Enter next · Esc cancel",
+            Step::Ports { .. } => "Enter forward · Esc cancel",
             Step::Confirm { .. } if self.protected => "Enter confirm · Esc cancel",
             Step::Confirm { .. } => "y/Enter confirm · n/Esc cancel",
         }
@@ -232,6 +242,10 @@ impl Dialog {
                 Edited::Typing(input) => (Step::Replicas { input }, Answer::Keep),
                 Edited::Enter(input) => self.replicas_entered(input),
             },
+            Step::Ports { input, declared } => match edit(input, k, ctrl) {
+                Edited::Typing(input) => (Step::Ports { input, declared }, Answer::Keep),
+                Edited::Enter(input) => self.ports_entered(input, declared),
+            },
             Step::Confirm { typed } => self.confirm_key(typed, k, ctrl),
         };
         self.step = step;
@@ -257,8 +271,40 @@ impl Dialog {
         (Step::PickContainer { choices, cursor }, Answer::Keep)
     }
 
-    /// A container is chosen: targets without it are left out; the image prompt follows.
+    /// Port-forward: the ports typed, `[LOCAL:]REMOTE` as kubectl reads them; sent at once.
+    fn ports_entered(&mut self, input: String, declared: Vec<String>) -> (Step, Answer) {
+        match crate::actions::portforward::parse_ports(&input) {
+            Ok((remote, local)) => {
+                let action = Action::PortForward { remote, local };
+                if self.locks.is_empty() {
+                    self.error = None;
+                    self.action = Some(action);
+                    self.confirmed(String::new())
+                } else {
+                    self.ready(action)
+                }
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                (Step::Ports { input, declared }, Answer::Keep)
+            }
+        }
+    }
+
+    /// A container is chosen: targets without it are left out; the image prompt follows
+    /// (exec: the shell starts).
     fn container_chosen(&mut self, container: String) -> (Step, Answer) {
+        if self.kind == ActionKind::Exec {
+            let action = Action::Exec {
+                container,
+                command: crate::actions::exec::shell_command(),
+            };
+            if !self.locks.is_empty() {
+                return self.ready(action);
+            }
+            self.action = Some(action);
+            return self.confirmed(String::new());
+        }
         let (keep, drop): (Vec<Acted>, Vec<Acted>) = std::mem::take(&mut self.targets)
             .into_iter()
             .partition(|t| t.containers.contains(&container));

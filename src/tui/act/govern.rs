@@ -317,6 +317,7 @@ impl Actions {
                     containers: vec![],
                     images: vec![],
                     desired: None,
+                    ports: vec![],
                 }),
                 (None, None) => {}
             }

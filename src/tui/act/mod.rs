@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod govern;
 pub mod policy;
 pub mod rollout;
+pub mod session;
 
 use super::logs::{self, LogView};
 use super::msg::Effect;
@@ -37,8 +38,9 @@ pub enum Subject {
     },
 }
 
-/// The action a key asks for: `r` restart, `i` redeploy, `s` scale, `^d` delete, `l` logs
-/// (in the matrix `l` moves between environments).
+/// The action a key asks for: `r` restart, `i` redeploy, `s` scale (a shell where the
+/// blueprint offers exec and not scale: pods), `^d` delete, `l` logs (in the matrix `l` moves
+/// between environments), `f` port-forward.
 pub fn key_action(k: &KeyEvent, is_matrix: bool) -> Option<ActionKind> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     match k.code {
@@ -49,6 +51,7 @@ pub fn key_action(k: &KeyEvent, is_matrix: bool) -> Option<ActionKind> {
         KeyCode::Char('s') => Some(ActionKind::Scale),
         KeyCode::Char('l') if !is_matrix => Some(ActionKind::Logs),
         KeyCode::Char('u') => Some(ActionKind::Undo),
+        KeyCode::Char('f') if !is_matrix => Some(ActionKind::PortForward),
         _ => None,
     }
 }
@@ -62,6 +65,8 @@ pub fn word(kind: ActionKind) -> &'static str {
         ActionKind::Delete => "delete",
         ActionKind::Logs => "logs",
         ActionKind::Undo => "undo",
+        ActionKind::Exec => "exec",
+        ActionKind::PortForward => "port-forward",
     }
 }
 
@@ -150,6 +155,8 @@ pub enum Started {
     /// The rollout history (`undo`): the dialog waiting for a revision, and why undo is not
     /// possible here if it is not (read-only, not permitted) — the history still shows.
     History(Dialog, Option<String>),
+    /// Send at once (a shell in a pod's only container).
+    Run(Vec<(EntityRef, Target)>, Action),
 }
 
 /// The actions' state: who may act where, batches in flight, rollouts followed, and what
@@ -311,6 +318,7 @@ impl Actions {
         let Some(bp) = view_blueprint(page, cat) else {
             return Started::Nothing;
         };
+        let kind = session::key_kind(kind, cat.blueprint(bp).actions());
         let spec = &cat.blueprint(bp).spec;
         if !cat.blueprint(bp).actions().contains(&kind) {
             let what = spec.plural.as_deref().unwrap_or(&spec.identifier);
@@ -426,6 +434,9 @@ impl Actions {
             }
         }
         let (service, locks) = govern::locks_of(cat, &subject, &targets);
+        if matches!(kind, ActionKind::Exec | ActionKind::PortForward) {
+            return session::start(kind, text, name, targets, skipped, (service, locks));
+        }
         match Dialog::new(kind, text, name, targets, skipped, many, protected) {
             Ok(d) if kind == ActionKind::Undo => {
                 Started::History(d.with_locks(service, locks), blocked)
@@ -468,14 +479,7 @@ impl Actions {
             })
             .collect();
         let n = labels.len();
-        let m = Message::new(
-            format!(
-                "{}: sending to {n} object{}…",
-                action.describe(),
-                if n == 1 { "" } else { "s" }
-            ),
-            false,
-        );
+        let m = Message::new(session::sending(&action, &labels), false);
         self.batches.insert(
             batch,
             Batch {
@@ -559,6 +563,7 @@ fn probe(kind: ActionKind) -> Action {
         ActionKind::Scale => Action::Scale { replicas: 0 },
         ActionKind::Delete | ActionKind::Logs => Action::Delete,
         ActionKind::Undo => Action::Undo { to_revision: 0 },
+        ActionKind::Exec | ActionKind::PortForward => session::probe(kind),
     }
 }
 
@@ -574,8 +579,12 @@ fn acted(cat: &Catalog, entity: EntityRef, target: Target) -> Acted {
     };
     let redeploy = target.rule(ActionKind::Redeploy);
     let scale = target.rule(ActionKind::Scale);
+    let containers = redeploy
+        .and_then(|x| x.containers)
+        .or_else(|| target.rule(ActionKind::Exec).and_then(|x| x.containers));
     Acted {
-        containers: list(redeploy.and_then(|x| x.containers)),
+        ports: list(target.rule(ActionKind::PortForward).and_then(|x| x.ports)),
+        containers: list(containers),
         images: list(redeploy.and_then(|x| x.images)),
         desired: prop(scale.and_then(|x| x.replicas)).and_then(|v| v.as_int()),
         entity,

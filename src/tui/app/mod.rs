@@ -49,6 +49,8 @@ pub struct App {
     events: super::events::Events,
     /// CPU and memory of what the page shows (polled only while shown).
     metrics: super::metrics::Metrics,
+    /// The port-forwards running (`:pf`).
+    forwards: super::portforward::Forwards,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -77,6 +79,7 @@ impl App {
             alerts: Default::default(),
             events: Default::default(),
             metrics: Default::default(),
+            forwards: Default::default(),
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,
@@ -162,6 +165,11 @@ impl App {
 
     pub fn status(&self) -> &Status {
         &self.status
+    }
+
+    /// The port-forwards running.
+    pub fn forwards(&self) -> &super::portforward::Forwards {
+        &self.forwards
     }
 
     /// The Events of the open detail (followed while it is open).

@@ -162,6 +162,16 @@ impl App {
                     self.dirty = true;
                 }
             }
+            Reply::Forwarding(row) => {
+                self.forwards.started(row);
+                self.layers.sync_forwards(&self.forwards);
+                self.dirty = true;
+            }
+            Reply::ForwardEnded { id, message } => {
+                self.forwards.ended(id);
+                self.layers.sync_forwards(&self.forwards);
+                self.tell(Message::new(message, false));
+            }
             Reply::Done { message, error } => self.tell(Message::new(message, error)),
         }
         vec![]
@@ -197,6 +207,13 @@ impl App {
             }
             Started::Logs(v, fx) => {
                 self.layers.push(Layer::Logs(v));
+                fx
+            }
+            Started::Run(targets, action) => {
+                let (fx, m) = self.actions.emit(targets, action, &mut self.ids);
+                if let Some(m) = m {
+                    self.tell(m);
+                }
                 fx
             }
         }
@@ -254,6 +271,12 @@ impl App {
             Ok(Command::Fleet) => self.nav.to_first(),
             Ok(Command::Matrix) => self.nav.open_top(View::Matrix),
             Ok(Command::List { bp, scope }) => self.nav.open_top(View::List { bp, scope }),
+            Ok(Command::Forwards) => {
+                self.layers
+                    .push(Layer::Forwards(crate::tui::portforward::ForwardsView::new(
+                        &self.forwards,
+                    )))
+            }
             Ok(Command::Reap) => match self.actions.start_reap(cat, self.now) {
                 Started::Dialog(d) => self.layers.push(Layer::Dialog(d)),
                 Started::Told(m) => self.tell(m),

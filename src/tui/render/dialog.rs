@@ -106,6 +106,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &Dialog) {
             v,
         ),
         Step::Replicas { input: v } => input(&mut step, "Replicas:".into(), v),
+        Step::Ports { input: v, declared } => {
+            let ports = if declared.is_empty() {
+                "none declared".to_string()
+            } else {
+                format!("declared: {}", declared.join(", "))
+            };
+            input(
+                &mut step,
+                format!("Forward [LOCAL:]REMOTE port ({ports}; LOCAL defaults to REMOTE):"),
+                v,
+            )
+        }
         Step::Confirm { typed } if !d.locks.is_empty() => {
             for lock in &d.locks {
                 for l in wrap(&format!("LOCKED: {lock}"), text_w) {

@@ -73,7 +73,7 @@ fn container_names(pod: &Value, key: &str) -> Vec<String> {
 }
 
 /// Picks the container like the server: explicit, the only one, or the default-container annotation.
-fn pick_container(pod: &Value, name: &str, requested: &str) -> Result<String, ApiError> {
+pub(crate) fn pick_container(pod: &Value, name: &str, requested: &str) -> Result<String, ApiError> {
     let containers = container_names(pod, "containers");
     let init = container_names(pod, "initContainers");
     if !requested.is_empty() {

@@ -7,6 +7,7 @@ pub(crate) mod metrics;
 mod objects;
 mod path;
 mod query;
+pub(crate) mod remote;
 mod respond;
 mod review;
 mod scale;
@@ -57,6 +58,9 @@ pub(crate) struct Req {
 /// The single axum handler: every path goes through here.
 pub(crate) async fn handle(State(ctx): State<Arc<ServerCtx>>, req: Request<Body>) -> Response {
     let (parts, body) = req.into_parts();
+    if remote::is_upgrade(&parts) {
+        return upgrade(&ctx, parts).await;
+    }
     let header = |name: header::HeaderName| {
         parts
             .headers
@@ -96,6 +100,25 @@ pub(crate) async fn handle(State(ctx): State<Arc<ServerCtx>>, req: Request<Body>
         query: raw_query,
         content_type: req.content_type.clone(),
         body: String::from_utf8_lossy(&req.body).into_owned(),
+        status: resp.status().as_u16(),
+    });
+    resp
+}
+
+/// A WebSocket upgrade (exec, port-forward): served by [`remote`], journaled like any request.
+async fn upgrade(ctx: &Arc<ServerCtx>, parts: http::request::Parts) -> Response {
+    let method = parts.method.to_string();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let resp = remote::serve(ctx, parts)
+        .await
+        .unwrap_or_else(|e| respond::error(&e));
+    ctx.cluster.record(JournalEntry {
+        method,
+        path,
+        query,
+        content_type: None,
+        body: String::new(),
         status: resp.status().as_u16(),
     });
     resp
