@@ -15,6 +15,7 @@ mod govern;
 mod history;
 mod logs;
 mod render;
+mod resource;
 mod runner;
 mod scale;
 mod state;

@@ -4,6 +4,7 @@
 //! ([`Status`]). [`update`] is the only way in: it routes a message to the feature it
 //! concerns and folds what the feature returns; nothing is computed while drawing.
 
+mod resource;
 mod update;
 
 pub use update::update;
@@ -47,6 +48,12 @@ pub struct App {
     alerts: super::alerts::Alerts,
     /// The Events of the open detail.
     events: super::events::Events,
+    /// What each context serves (discovery), for `:` and the generic resource layer.
+    kinds: super::kinds::Kinds,
+    /// The generic resource layer whose rows the runner follows.
+    resource_followed: Option<u64>,
+    /// An action on a resource row waiting for access answers.
+    resource_waiting: Option<ActionKind>,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -74,6 +81,9 @@ impl App {
             status: Status::default(),
             alerts: Default::default(),
             events: Default::default(),
+            kinds: Default::default(),
+            resource_followed: None,
+            resource_waiting: None,
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,

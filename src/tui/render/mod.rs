@@ -9,6 +9,7 @@ mod governed;
 mod help;
 mod history;
 mod logs;
+mod resource;
 mod rollouts;
 mod status;
 mod table;
@@ -81,6 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::History(h) => history::draw(frame, body, app, h),
             Layer::Govern(g) => governed::draw(frame, body, app, g),
             Layer::Diff(d) => diff::draw(frame, body, app, d),
+            Layer::Resource(v) => resource::draw(frame, body, app, v),
         }
     }
     frame.render_widget(status::line(app, area.width as usize), footer);

@@ -1,4 +1,5 @@
-//! Discovery documents (`/version`, `/api`, `/apis`, group versions, aggregated v2/v2beta1),
+//! Discovery documents (`/version`, `/api`, `/apis`, group versions, aggregated v2/v2beta1;
+//! the aggregated `/apis` also lists the `workers` custom resource, as a server with its CRD does),
 //! trimmed from a real v1.28 server's and embedded in the binary.
 
 use axum::response::Response;
