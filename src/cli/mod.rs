@@ -91,10 +91,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let flags = &args.scope;
             let mut s =
                 session::open_scoped(target, &args.contexts, user, &paths, false, |b, k, n| {
-                    flags.resolve(Unflagged::ContextNamespace, b.resolve(&blueprint), b, k, n)
+                    flags.resolve(Unflagged::ContextNamespace, b.resolve(blueprint), b, k, n)
                 })
                 .await?;
-            let Some(bp) = s.catalog.blueprints().resolve(&blueprint) else {
+            let Some(bp) = s.catalog.blueprints().resolve(blueprint) else {
                 anyhow::bail!(
                     "unknown blueprint {blueprint:?}; known: {}",
                     s.catalog.blueprints().names().join(", ")

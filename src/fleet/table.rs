@@ -39,7 +39,7 @@ pub struct Row {
     /// Seconds since the epoch.
     pub created: Option<i64>,
     pub resource_version: String,
-    /// Cells as kubectl prints them (`<none>` for a missing value).
+    /// Cells as kubectl prints them (empty for a missing value).
     pub cells: Vec<String>,
 }
 
@@ -68,10 +68,10 @@ pub enum TableError {
 }
 
 /// A cell as kubectl prints it: strings as they are, numbers and booleans in Go's `%v`,
-/// a missing value as `<none>`.
+/// a missing value as nothing.
 pub fn cell_text(v: &Value) -> String {
     match v {
-        Value::Null => "<none>".into(),
+        Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => i.to_string(),
@@ -394,7 +394,7 @@ mod tests {
         let r = &t.rows[0];
         assert_eq!((r.uid.as_str(), r.name.as_str()), ("u1", "db-1"));
         assert_eq!(r.namespace.as_deref(), Some("shop"));
-        assert_eq!(r.cells, vec!["db-1", "<none>", "3"]);
+        assert_eq!(r.cells, vec!["db-1", "", "3"]);
         assert!(r.created.is_some());
         assert!(parse(&json!({"kind": "PodList"})).is_err());
     }
@@ -441,6 +441,6 @@ mod tests {
         assert_eq!(cell_text(&json!(3.0)), "3");
         assert_eq!(cell_text(&json!(0.5)), "0.5");
         assert_eq!(cell_text(&json!(true)), "true");
-        assert_eq!(cell_text(&Value::Null), "<none>");
+        assert_eq!(cell_text(&Value::Null), "");
     }
 }
