@@ -40,9 +40,10 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the entities of a blueprint once synced (e.g. `get running-services`, `get pods`).
+    /// Print the entities of a blueprint once synced (e.g. `get running-services`, `get pods`),
+    /// or any resource the contexts serve, with the server's columns (`get svc -A`).
     Get {
-        /// Blueprint identifier, plural or alias.
+        /// Blueprint identifier, plural or alias; else any resource name kubectl accepts.
         #[arg(add = super::complete::blueprints())]
         blueprint: String,
         /// Output format.

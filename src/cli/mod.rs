@@ -5,6 +5,7 @@ pub mod check;
 pub mod complete;
 pub mod demo;
 pub mod export;
+pub mod get_any;
 pub mod governed;
 pub mod history;
 pub mod lock;
@@ -79,18 +80,22 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             run_tui(s, demo, args.readonly, paths, rules, timeline).await
         }
         Some(Command::Get {
-            blueprint,
+            ref blueprint,
             output,
             timeout,
         }) => {
+            // A name no blueprint has: any resource the contexts serve (src/cli/get_any.rs).
+            if let Some(code) = get_any::maybe(&args, blueprint, output, timeout, &paths).await? {
+                return Ok(code);
+            }
             let target = session::target(args.kubeconfig.as_deref(), args.demo, false)?;
             let flags = &args.scope;
             let mut s =
                 session::open_scoped(target, &args.contexts, user, &paths, false, |b, k, n| {
-                    flags.resolve(Unflagged::ContextNamespace, b.resolve(&blueprint), b, k, n)
+                    flags.resolve(Unflagged::ContextNamespace, b.resolve(blueprint), b, k, n)
                 })
                 .await?;
-            let Some(bp) = s.catalog.blueprints().resolve(&blueprint) else {
+            let Some(bp) = s.catalog.blueprints().resolve(blueprint) else {
                 anyhow::bail!(
                     "unknown blueprint {blueprint:?}; known: {}",
                     s.catalog.blueprints().names().join(", ")

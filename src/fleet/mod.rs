@@ -3,11 +3,13 @@
 //! others; nothing here touches the catalog directly.
 
 pub mod clients;
+pub mod discovery;
 pub mod memory;
 pub mod object;
 pub mod scope;
 pub mod source;
 pub mod status;
+pub mod table;
 
 pub use clients::ClientSet;
 pub use scope::{Scope, SourceScope};

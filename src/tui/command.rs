@@ -92,6 +92,44 @@ pub fn completions(cat: &Catalog, input: &str) -> Vec<String> {
     }
 }
 
+/// As [`completions`], with `extra` command words (discovered resources without a
+/// blueprint), whose arguments are contexts and `context/namespace`.
+pub fn completions_with(cat: &Catalog, extra: &[String], input: &str) -> Vec<String> {
+    let mut out = completions(cat, input);
+    match input.split_once(' ') {
+        None => {
+            let p = input.to_ascii_lowercase();
+            out.extend(extra.iter().filter(|w| w.starts_with(&p)).cloned());
+            out.sort();
+            out.dedup();
+        }
+        Some((cmd, arg)) if resolve(cat, cmd).is_none() && extra.iter().any(|w| w == cmd) => {
+            let arg = arg.trim_start();
+            let mut args: Vec<String> = cat.clusters().iter().map(|c| c.name.clone()).collect();
+            if let Some(ns) = cat.blueprints().roles().namespace {
+                for id in cat.cluster_ids() {
+                    let Some(info) = cat.cluster(id) else {
+                        continue;
+                    };
+                    let mut names: Vec<String> = cat
+                        .entities_in(id, ns)
+                        .map(|r| format!("{}/{}", info.name, r.name))
+                        .collect();
+                    names.sort();
+                    args.extend(names);
+                }
+            }
+            out = args
+                .into_iter()
+                .filter(|a| a.starts_with(arg))
+                .map(|a| format!("{cmd} {a}"))
+                .collect();
+        }
+        Some(_) => {}
+    }
+    out
+}
+
 /// Parse a command line.
 pub fn parse(cat: &Catalog, input: &str) -> Result<Command, String> {
     let mut parts = input.split_whitespace();

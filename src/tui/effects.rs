@@ -45,6 +45,11 @@ pub struct Runner {
     /// The port-forwards running; dropping the set (on quit) stops them all.
     forwards: JoinSet<()>,
     forward_ids: std::collections::HashMap<u64, tokio::task::AbortHandle>,
+    /// Discovery of each context, kept current (src/tui/follow.rs).
+    discovery: JoinSet<()>,
+    discovery_of: std::collections::HashMap<crate::catalog::ClusterId, tokio::task::AbortHandle>,
+    /// The rows of the generic resource layer; dropping the set aborts them.
+    resources: JoinSet<()>,
 }
 
 impl Runner {
@@ -67,6 +72,9 @@ impl Runner {
             sessions: None,
             forwards: JoinSet::new(),
             forward_ids: Default::default(),
+            discovery: JoinSet::new(),
+            discovery_of: Default::default(),
+            resources: JoinSet::new(),
         }
     }
 
@@ -113,6 +121,11 @@ impl Runner {
     /// Event followers running (for tests of the runner).
     pub fn event_followers(&self) -> usize {
         self.events.len()
+    }
+
+    /// Generic resource followers running (for tests: none once the layer closed).
+    pub fn resource_followers(&self) -> usize {
+        self.resources.len()
     }
 
     /// Log streams running (for tests of the runner).
@@ -282,6 +295,72 @@ impl Runner {
             }
             Effect::Metrics { clusters } => {
                 self.metrics.set(clusters, &self.clients, &self.replies)
+            }
+            Effect::Discover { cluster } => {
+                if let Some(old) = self.discovery_of.remove(&cluster) {
+                    old.abort();
+                }
+                while self.discovery.try_join_next().is_some() {}
+                let replies = self.replies.clone();
+                match self.client_of(cluster) {
+                    Ok(c) => {
+                        let h = self
+                            .discovery
+                            .spawn(super::follow::discovery(c, cluster, replies));
+                        self.discovery_of.insert(cluster, h);
+                    }
+                    Err(e) => {
+                        let _ = replies.send(Msg::EffectDone(Reply::Discovered {
+                            cluster,
+                            result: Err(e),
+                            watching: false,
+                        }));
+                    }
+                }
+            }
+            Effect::FollowResource { view, targets } => {
+                // One generic layer at a time: the old followers stop here.
+                self.resources = JoinSet::new();
+                for f in targets {
+                    let replies = self.replies.clone();
+                    match self.client_of(f.cluster) {
+                        Ok(c) => {
+                            self.resources
+                                .spawn(super::follow::rows(c, view, f, replies));
+                        }
+                        Err(e) => {
+                            let change = crate::fleet::table::Change::Failed(e);
+                            let reply = Reply::ResourceRows {
+                                view,
+                                cluster: f.cluster,
+                                change,
+                            };
+                            let _ = replies.send(Msg::EffectDone(reply));
+                        }
+                    }
+                }
+            }
+            Effect::StopResources => self.resources = JoinSet::new(),
+            Effect::FetchObject {
+                entity,
+                target,
+                metadata_only,
+                describe,
+            } => {
+                let replies = self.replies.clone();
+                let client = self.client(&target);
+                self.tasks.spawn(async move {
+                    let yaml = match client {
+                        Ok(c) if metadata_only => super::follow::metadata_yaml(c, &target).await,
+                        Ok(c) => fetch_yaml(c, &target).await,
+                        Err(e) => Err(e),
+                    };
+                    let result = yaml.map(|y| match describe {
+                        Some(head) => super::resource::describe(&head, &y),
+                        None => y,
+                    });
+                    let _ = replies.send(Msg::EffectDone(Reply::Yaml { entity, result }));
+                });
             }
             Effect::Quit => {}
         }

@@ -44,6 +44,8 @@ pub enum Layer {
     Diff(DiffView),
     /// The port-forwards running (`:pf`).
     Forwards(super::portforward::ForwardsView),
+    /// Any resource from discovery (`:certificates`), drawn instead of the page.
+    Resource(super::resource::ResourceView),
 }
 
 /// A confirmed action, for the app to send.
@@ -106,6 +108,26 @@ impl Layers {
         })
     }
 
+    /// The generic resource layer, if open (the topmost).
+    pub fn resource(&self) -> Option<&super::resource::ResourceView> {
+        self.stack.iter().rev().find_map(|l| match l {
+            Layer::Resource(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    pub fn resource_mut(&mut self) -> Option<&mut super::resource::ResourceView> {
+        self.stack.iter_mut().rev().find_map(|l| match l {
+            Layer::Resource(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// Close every generic resource layer (another view is opened).
+    pub fn close_resources(&mut self) {
+        self.stack.retain(|l| !matches!(l, Layer::Resource(_)));
+    }
+
     pub fn history_mut(&mut self) -> Option<&mut HistoryView> {
         self.stack.iter_mut().find_map(|l| match l {
             Layer::History(v) => Some(v),
@@ -138,6 +160,7 @@ impl Layers {
         self.stack.iter().any(|l| match l {
             Layer::Yaml(y) => y.content == Content::Loading,
             Layer::History(h) => h.content == hist::Content::Loading,
+            Layer::Resource(v) => v.loading(),
             _ => false,
         })
     }
@@ -199,6 +222,7 @@ impl Layers {
             Layer::Timeline(v) => (v.key(k, ids, size.1), None),
             Layer::Diff(d) => (d.key(k, size.1), None),
             Layer::Forwards(v) => (v.key(k), None),
+            Layer::Resource(v) => (v.key(k, size.1), None),
             Layer::History(h) => match h.key(k) {
                 Keyed::Keep(out) => (out, None),
                 Keyed::Close => (Outcome::none().close(), None),

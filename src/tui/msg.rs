@@ -95,6 +95,26 @@ pub enum Effect {
     },
     /// Stop the port-forward `id` (the `:pf` layer); answers as [`Reply::ForwardEnded`].
     StopForward { id: u64 },
+    /// Discover the resources `cluster` serves and keep them current (its CRDs followed
+    /// where permitted); answers as [`Reply::Discovered`], again on every change.
+    Discover { cluster: ClusterId },
+    /// Follow a generic resource in each context of `targets` (list, then watch, as Table),
+    /// replacing any followed; answers as [`Reply::ResourceRows`].
+    FollowResource {
+        view: u64,
+        targets: Vec<crate::fleet::table::Followed>,
+    },
+    /// The generic resource layer closed: stop following (no watcher is left).
+    StopResources,
+    /// GET one object for the YAML or describe view (`metadata_only`: as
+    /// `PartialObjectMetadata`, never its values); answers as [`Reply::Yaml`]. `describe`:
+    /// the printed columns shown above the object.
+    FetchObject {
+        entity: EntityRef,
+        target: ObjectAddress,
+        metadata_only: bool,
+        describe: Option<Vec<(String, String)>>,
+    },
     /// Leave the program.
     Quit,
 }
@@ -186,4 +206,17 @@ pub enum Reply {
     ForwardEnded { id: u64, message: String },
     /// A generic outcome for effects without their own reply: a message for the status line.
     Done { message: String, error: bool },
+    /// The resources a context serves (or why discovery failed); `watching`: its CRDs are
+    /// followed, so this answer is kept current.
+    Discovered {
+        cluster: ClusterId,
+        result: Result<std::sync::Arc<crate::fleet::discovery::Discovered>, String>,
+        watching: bool,
+    },
+    /// A change to the rows of the generic resource layer `view`, from one context.
+    ResourceRows {
+        view: u64,
+        cluster: ClusterId,
+        change: crate::fleet::table::Change,
+    },
 }

@@ -14,6 +14,8 @@ pub struct Prompt {
     pub completion: Option<(Vec<String>, usize)>,
     /// The rest of the first completion, shown greyed after the input.
     pub hint: Option<String>,
+    /// Command words of discovered resources (no blueprint): completed too.
+    pub kinds: Vec<String>,
 }
 
 /// What keys go to.
@@ -58,7 +60,7 @@ impl Mode {
                         p.input = cands[*i].clone();
                     }
                     _ => {
-                        let cands = command::completions(cat, &p.input);
+                        let cands = command::completions_with(cat, &p.kinds, &p.input);
                         if let Some(first) = cands.first() {
                             p.input = first.clone();
                             p.completion = Some((cands, 0));
@@ -92,7 +94,9 @@ impl Mode {
         p.hint = None;
         if p.completion.is_none()
             && !p.input.is_empty()
-            && let Some(first) = command::completions(cat, &p.input).into_iter().next()
+            && let Some(first) = command::completions_with(cat, &p.kinds, &p.input)
+                .into_iter()
+                .next()
             && let Some(rest) = first.strip_prefix(&p.input)
         {
             p.hint = Some(rest.to_string());

@@ -12,6 +12,7 @@ mod catalog;
 mod cli;
 mod completions;
 mod diff;
+mod discovery;
 mod export;
 mod faults;
 mod fleet_sync;

@@ -9,6 +9,7 @@ mod access;
 mod actions;
 mod auth;
 mod crd;
+mod discovery;
 mod envtest;
 mod govern;
 mod health;

@@ -16,6 +16,7 @@ mod history;
 mod logs;
 mod metrics;
 mod render;
+mod resource;
 mod runner;
 mod scale;
 mod state;

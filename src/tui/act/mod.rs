@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod dialog;
+pub mod generic;
 pub mod govern;
 pub mod policy;
 pub mod rollout;

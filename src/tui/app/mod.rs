@@ -4,6 +4,7 @@
 //! ([`Status`]). [`update`] is the only way in: it routes a message to the feature it
 //! concerns and folds what the feature returns; nothing is computed while drawing.
 
+mod resource;
 mod update;
 
 pub use update::update;
@@ -51,6 +52,12 @@ pub struct App {
     metrics: super::metrics::Metrics,
     /// The port-forwards running (`:pf`).
     forwards: super::portforward::Forwards,
+    /// What each context serves (discovery), for `:` and the generic resource layer.
+    kinds: super::kinds::Kinds,
+    /// The generic resource layer whose rows the runner follows.
+    resource_followed: Option<u64>,
+    /// An action on a resource row waiting for access answers.
+    resource_waiting: Option<ActionKind>,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -80,6 +87,9 @@ impl App {
             events: Default::default(),
             metrics: Default::default(),
             forwards: Default::default(),
+            kinds: Default::default(),
+            resource_followed: None,
+            resource_waiting: None,
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,

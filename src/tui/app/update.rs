@@ -10,7 +10,7 @@ use crate::tui::command::{self, Command};
 use crate::tui::layer::Layer;
 use crate::tui::msg::{Effect, Msg, Reply};
 use crate::tui::outcome::{Message, Outcome};
-use crate::tui::prompt::{Mode, Prompt, Typed};
+use crate::tui::prompt::{Mode, Typed};
 use crate::tui::view::View;
 use crate::tui::yaml::{self, Content};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -55,6 +55,8 @@ pub fn update(app: &mut App, cat: &Catalog, msg: Msg) -> Vec<Effect> {
     if !app.quit {
         effects.extend(app.events.sync(app.nav.page(), cat));
         effects.extend(app.metrics.sync(app.nav.page(), cat));
+        effects.extend(app.kinds.sync(cat));
+        effects.extend(app.sync_resources());
     }
     effects
 }
@@ -77,7 +79,7 @@ impl App {
                 // The key that waited goes on, unless something was opened meanwhile.
                 let fx = match resume {
                     Some(kind) if self.layers.is_empty() => self.start_action(cat, kind),
-                    _ => vec![],
+                    _ => self.resource_resume(cat),
                 };
                 self.actions.settle_access();
                 return fx;
@@ -173,6 +175,7 @@ impl App {
                 self.tell(Message::new(message, false));
             }
             Reply::Done { message, error } => self.tell(Message::new(message, error)),
+            r @ (Reply::Discovered { .. } | Reply::ResourceRows { .. }) => self.resource_reply(r),
         }
         vec![]
     }
@@ -224,6 +227,9 @@ impl App {
             self.quit = true;
             return vec![Effect::Quit];
         }
+        if let Some(fx) = self.resource_key(cat, k) {
+            return fx;
+        }
         let size = (self.width, self.height);
         if let Some((out, confirmed)) = self.layers.key(k, &mut self.ids, size, self.now) {
             let mut fx = self.fold(out);
@@ -253,7 +259,7 @@ impl App {
     }
 
     /// Run a `:` command.
-    fn run_command(&mut self, cat: &Catalog, input: &str) -> Vec<Effect> {
+    pub(super) fn run_command(&mut self, cat: &Catalog, input: &str) -> Vec<Effect> {
         if input.is_empty() {
             return vec![];
         }
@@ -261,7 +267,14 @@ impl App {
         if input == "crash-test" && self.crash_test {
             panic!("crash test requested with :crash-test");
         }
-        match command::parse(cat, input) {
+        let parsed = command::parse(cat, input);
+        if matches!(
+            parsed,
+            Ok(Command::Fleet | Command::Matrix | Command::List { .. })
+        ) {
+            self.layers.close_resources();
+        }
+        match parsed {
             Ok(Command::Quit) => {
                 self.quit = true;
                 return vec![Effect::Quit];
@@ -282,7 +295,7 @@ impl App {
                 Started::Told(m) => self.tell(m),
                 _ => {}
             },
-            Err(e) => self.tell(Message::new(e, true)),
+            Err(e) => self.run_resource(cat, input, e),
         }
         vec![]
     }
@@ -306,10 +319,7 @@ impl App {
                 self.quit = true;
                 vec![Effect::Quit]
             }
-            KeyCode::Char(':') => {
-                self.mode = Mode::Command(Prompt::default());
-                vec![]
-            }
+            KeyCode::Char(':') => self.open_prompt(),
             KeyCode::Char('/') if !is_detail => {
                 self.mode = Mode::Filter;
                 vec![]

@@ -10,6 +10,7 @@ mod help;
 mod history;
 mod logs;
 mod portforward;
+mod resource;
 mod rollouts;
 mod status;
 mod table;
@@ -83,6 +84,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::Govern(g) => governed::draw(frame, body, app, g),
             Layer::Diff(d) => diff::draw(frame, body, app, d),
             Layer::Forwards(v) => portforward::draw(frame, body, app, v),
+            Layer::Resource(v) => resource::draw(frame, body, app, v),
         }
     }
     frame.render_widget(status::line(app, area.width as usize), footer);

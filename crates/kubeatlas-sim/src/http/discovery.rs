@@ -1,4 +1,6 @@
-//! Discovery documents (`/version`, `/api`, `/apis`, group versions, aggregated v2/v2beta1),
+//! Discovery documents (`/version`, `/api`, `/apis`, group versions, aggregated v2/v2beta1;
+//! the aggregated documents also list the `workers` custom resource, as a server with its CRD
+//! does, and the `controllerrevisions` and `events` the simulator serves),
 //! trimmed from a real v1.28 server's and embedded in the binary.
 
 use axum::response::Response;

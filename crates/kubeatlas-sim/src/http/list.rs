@@ -106,11 +106,21 @@ pub(crate) fn render_list(
     remaining: Option<u64>,
     items: &[Arc<StoredObject>],
 ) -> Vec<u8> {
+    if repr == Repr::Table {
+        let mut out = Vec::new();
+        super::table::write(
+            res,
+            items.iter().map(|o| &**o),
+            Some((rv, continue_token, remaining)),
+            &mut out,
+        );
+        return out;
+    }
     let size: usize = items.iter().map(|o| o.body.len() + 1).sum();
     let mut out = Vec::with_capacity(size + 256);
     let (kind, api_version) = match repr {
         Repr::Full => (format!("{}List", res.kind()), res.api_version()),
-        Repr::Meta => (
+        Repr::Meta | Repr::Table => (
             "PartialObjectMetadataList".to_string(),
             "meta.k8s.io/v1".to_string(),
         ),
@@ -132,7 +142,7 @@ pub(crate) fn render_list(
         }
         match repr {
             Repr::Full => out.extend_from_slice(&o.body),
-            Repr::Meta => repr.write(o, &mut out),
+            Repr::Meta | Repr::Table => repr.write(o, &mut out),
         }
     }
     out.extend_from_slice(b"]}");
@@ -237,6 +247,7 @@ pub(crate) fn serve(
     let ct = match repr {
         Repr::Full => respond::JSON,
         Repr::Meta => "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+        Repr::Table => super::table::CONTENT_TYPE,
     };
     Ok(respond::typed(200, ct, body))
 }

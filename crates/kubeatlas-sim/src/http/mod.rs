@@ -12,6 +12,7 @@ mod respond;
 mod review;
 mod scale;
 mod stream;
+mod table;
 mod watch;
 
 use std::sync::Arc;
@@ -99,6 +100,7 @@ pub(crate) async fn handle(State(ctx): State<Arc<ServerCtx>>, req: Request<Body>
         path,
         query: raw_query,
         content_type: req.content_type.clone(),
+        accept: req.accept.clone(),
         body: String::from_utf8_lossy(&req.body).into_owned(),
         status: resp.status().as_u16(),
     });

@@ -14,11 +14,13 @@ use crate::patch::{self, PatchError, PatchKind};
 use crate::resource::SimResource;
 use crate::status::ApiError;
 
-/// How objects are rendered: whole, or as `meta.k8s.io/v1 PartialObjectMetadata`.
+/// How objects are rendered: whole, as `meta.k8s.io/v1 PartialObjectMetadata`, or as a
+/// `meta.k8s.io/v1 Table` (what `kubectl get` asks for).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Repr {
     Full,
     Meta,
+    Table,
 }
 
 impl Repr {
@@ -26,6 +28,8 @@ impl Repr {
     pub fn from_accept(accept: &str) -> Repr {
         if accept.contains("as=PartialObjectMetadata") {
             Repr::Meta
+        } else if accept.contains("as=Table") {
+            Repr::Table
         } else {
             Repr::Full
         }
@@ -36,6 +40,7 @@ impl Repr {
         match self {
             Repr::Full => respond::JSON,
             Repr::Meta => "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+            Repr::Table => super::table::CONTENT_TYPE,
         }
     }
 
@@ -53,6 +58,7 @@ impl Repr {
                     out.extend_from_slice(&bytes);
                 }
             }
+            Repr::Table => super::table::write(obj.res, std::iter::once(obj), None, out),
         }
     }
 }

@@ -62,7 +62,7 @@ fn write_bookmark(buf: &mut Vec<u8>, res: SimResource, repr: Repr, rv: u64, init
             }
             buf.push(b'}');
         }
-        Repr::Meta => {
+        Repr::Meta | Repr::Table => {
             buf.extend_from_slice(
                 br#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","#,
             );

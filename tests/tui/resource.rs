@@ -1,0 +1,346 @@
+//! Any resource without a blueprint, against the simulator: discovery per context reaches the
+//! app, `:workers` (a custom resource no blueprint reads) opens the generic layer listed across
+//! contexts with the server's Table columns, `s` scales it through its scale subresource,
+//! closing it leaves no watcher and no rows; Secrets are only ever asked for as metadata.
+
+use crate::support::{Env, all_ready, start};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubeatlas::config::UserConfig;
+use kubeatlas::fleet::table::ACCEPT_TABLE;
+use kubeatlas::tui::App;
+use kubeatlas::tui::effects::Runner;
+use kubeatlas::tui::fixture::{NOW, press, type_text};
+use kubeatlas::tui::layer::Layer;
+use kubeatlas::tui::msg::{Effect, Msg, Reply};
+use kubeatlas::tui::theme::Theme;
+use kubeatlas::tui::update;
+use kubeatlas_sim::{SimFleet, SimResource};
+use serde_json::json;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+const T: Duration = Duration::from_secs(25);
+
+struct Rig {
+    env: Env,
+    app: App,
+    runner: Runner,
+    replies: UnboundedReceiver<Msg>,
+}
+
+impl Rig {
+    async fn new() -> Rig {
+        let sim = SimFleet::demo();
+        let dev = sim.cluster("dev").expect("dev").clone();
+        dev.create(json!({
+            "apiVersion": "demo.kubeatlas.dev/v1", "kind": "Worker",
+            "metadata": {"name": "batcher", "namespace": "shop"},
+            "spec": {"replicas": 2}
+        }))
+        .expect("worker created");
+        let mut env = start(sim, &[]).await;
+        assert!(
+            env.pump_until(T, |c| all_ready(c, &["dev", "staging", "prod"]))
+                .await
+        );
+        let (tx, replies) = mpsc::unbounded_channel();
+        let (log_tx, _logs) = mpsc::channel(4);
+        let runner = Runner::new(
+            env.session.clients.clone(),
+            env.executor(false, UserConfig::default()),
+            tx,
+            log_tx,
+        );
+        // As the runtime does: the first update's effects (discovery of the connected
+        // contexts) are run.
+        let mut app = App::new(Theme { color: false }, false, false, NOW);
+        let fx = update(&mut app, &env.session.catalog, Msg::Resize(100, 30));
+        assert_eq!(
+            fx.iter()
+                .filter(|e| matches!(e, Effect::Discover { .. }))
+                .count(),
+            3,
+            "discovery asked once per connected context: {fx:?}"
+        );
+        let mut rig = Rig {
+            env,
+            app,
+            runner,
+            replies,
+        };
+        rig.run(fx);
+        rig
+    }
+
+    fn run(&mut self, fx: Vec<Effect>) {
+        for e in fx {
+            self.runner.run(e);
+        }
+    }
+
+    /// Fold replies (running what they lead to) until `done` holds.
+    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + T;
+        while !done(&self.app) {
+            let m = tokio::time::timeout_at(deadline, self.replies.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{what}: no answer in time"))
+                .expect("replies open");
+            let fx = update(&mut self.app, &self.env.session.catalog, m);
+            self.run(fx);
+        }
+    }
+
+    fn keys(&mut self, text: &str) {
+        let fx = type_text(&mut self.app, &self.env.session.catalog, text);
+        self.run(fx);
+    }
+
+    fn key(&mut self, code: KeyCode) -> Vec<Effect> {
+        let fx = press(&mut self.app, &self.env.session.catalog, code);
+        self.run(fx.clone());
+        fx
+    }
+
+    /// Discovery of every context arrives.
+    async fn discovered(&mut self) {
+        let fx = update(&mut self.app, &self.env.session.catalog, Msg::Catalog);
+        assert!(
+            !fx.iter().any(|e| matches!(e, Effect::Discover { .. })),
+            "asked once only: {fx:?}"
+        );
+        self.run(fx);
+        let cat = &self.env.session.catalog;
+        let ids: Vec<_> = cat.cluster_ids().collect();
+        self.until("discovery", |a| {
+            ids.iter().all(|c| a.kinds().of(*c).is_some())
+        })
+        .await;
+    }
+}
+
+fn view(a: &App) -> Option<&kubeatlas::tui::resource::ResourceView> {
+    a.layers().resource()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_without_a_blueprint_opens_from_colon_with_the_servers_columns_and_leaves_nothing_when_closed()
+ {
+    let mut r = Rig::new().await;
+    r.discovered().await;
+    // Completion knows the discovered names: short name, plural, plural.group.
+    r.keys(":wor");
+    let fx = r.key(KeyCode::Tab);
+    assert!(fx.is_empty());
+    match r.app.mode() {
+        kubeatlas::tui::prompt::Mode::Command(p) => {
+            assert_eq!(p.input, "workers", "{p:?}");
+            assert!(p.kinds.contains(&"workers.demo.kubeatlas.dev".to_string()));
+            assert!(p.kinds.contains(&"wk".to_string()));
+        }
+        m => panic!("{m:?}"),
+    }
+    let fx = r.key(KeyCode::Enter);
+    let follow: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FollowResource { targets, .. } => Some(targets.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(follow, vec![3], "followed in every context: {fx:?}");
+    assert_eq!(r.runner.resource_followers(), 3);
+    r.until("the worker's row", |a| {
+        view(a).is_some_and(|v| !v.loading() && v.rows.iter().any(|s| s.row.name == "batcher"))
+    })
+    .await;
+    let v = view(&r.app).expect("layer");
+    assert_eq!(v.title, "workers.demo.kubeatlas.dev");
+    assert_eq!(v.shown_columns(), vec!["Name", "Replicas", "Age"]);
+    let s = v
+        .rows
+        .iter()
+        .find(|s| s.row.name == "batcher")
+        .expect("row");
+    assert_eq!(s.context, "dev");
+    assert_eq!(
+        v.cells(s, &["Name".into(), "Replicas".into()]),
+        vec!["batcher", "2"]
+    );
+    let screen = kubeatlas::tui::fixture::screen(&mut r.app, &r.env.session.catalog, 100, 20);
+    eprintln!("{screen}");
+    assert!(screen.contains("CONTEXT"), "{screen}");
+    assert!(screen.contains("REPLICAS"), "{screen}");
+
+    // `s`: the scale dialog, then the PATCH of the CRD's scale subresource.
+    let dev = r.env.sim.cluster("dev").expect("dev").clone();
+    dev.clear_journal();
+    r.key(KeyCode::Char('s'));
+    assert!(
+        matches!(r.app.layers().top(), Some(Layer::Dialog(_))),
+        "scale dialog"
+    );
+    r.keys("4");
+    r.key(KeyCode::Enter);
+    let fx = r.key(KeyCode::Char('y'));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Act { .. })), "{fx:?}");
+    r.until("the scaled row", |a| {
+        view(a).is_some_and(|v| {
+            v.rows.iter().any(|s| {
+                s.row.name == "batcher" && s.row.cells.get(1).map(String::as_str) == Some("4")
+            })
+        })
+    })
+    .await;
+    let patches: Vec<_> = dev
+        .journal()
+        .into_iter()
+        .filter(|j| j.is_mutating())
+        .collect();
+    assert_eq!(patches.len(), 1, "{patches:?}");
+    assert_eq!(
+        patches[0].path,
+        "/apis/demo.kubeatlas.dev/v1/namespaces/shop/workers/batcher/scale"
+    );
+    assert_eq!(patches[0].body, r#"{"spec":{"replicas":4}}"#);
+
+    // Esc closes it: the followers stop, no row is kept anywhere.
+    let fx = r.key(KeyCode::Esc);
+    assert!(fx.contains(&Effect::StopResources), "{fx:?}");
+    assert!(view(&r.app).is_none());
+    assert_eq!(r.runner.resource_followers(), 0);
+    // Later changes find no layer to go to: no row is kept anywhere.
+    dev.patch(
+        SimResource::Workers,
+        Some("shop"),
+        "batcher",
+        kubeatlas_sim::PatchKind::Merge,
+        &json!({"spec": {"replicas": 1}}),
+    )
+    .expect("patched");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(m) = r.replies.try_recv() {
+        let fx = update(&mut r.app, &r.env.session.catalog, m);
+        assert!(
+            !fx.iter()
+                .any(|e| matches!(e, Effect::FollowResource { .. })),
+            "{fx:?}"
+        );
+    }
+    assert!(view(&r.app).is_none());
+    assert_eq!(r.runner.resource_followers(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_only_ever_asked_for_as_metadata() {
+    let mut r = Rig::new().await;
+    r.discovered().await;
+    // The simulator serves no Secrets: dev's discovery is a real server's (the capture), so
+    // `:secrets` resolves and every request it leads to reaches the simulator's journal.
+    let path = format!(
+        "{}/tests/fixtures/k8s-wire/discovery-api-v1.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("capture")).expect("json");
+    let resources = kubeatlas::fleet::discovery::parse_resource_list(&doc).expect("parses");
+    let cluster = r.env.session.catalog.cluster_by_name("dev").expect("dev");
+    let reply = Msg::EffectDone(Reply::Discovered {
+        cluster,
+        result: Ok(std::sync::Arc::new(
+            kubeatlas::fleet::discovery::Discovered {
+                resources,
+                source: kubeatlas::fleet::discovery::Source::Legacy,
+                partial: vec![],
+            },
+        )),
+        watching: true,
+    });
+    let fx = update(&mut r.app, &r.env.session.catalog, reply);
+    r.run(fx);
+    let dev = r.env.sim.cluster("dev").expect("dev").clone();
+    dev.clear_journal();
+    r.keys(":secrets dev");
+    let fx = r.key(KeyCode::Enter);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::FollowResource { .. })),
+        "{fx:?}"
+    );
+    r.until("an answer for secrets", |a| {
+        view(a).is_some_and(|v| !v.loading())
+    })
+    .await;
+    let asked: Vec<_> = dev
+        .journal()
+        .into_iter()
+        .filter(|j| j.path.contains("secrets"))
+        .collect();
+    assert!(!asked.is_empty(), "secrets were listed");
+    for j in &asked {
+        assert_eq!(j.accept, ACCEPT_TABLE, "{j:?}");
+        assert_eq!(j.query_param("includeObject"), None, "{j:?}");
+    }
+    // A row of a Secret: `y` and `d` ask for its metadata only.
+    let id = view(&r.app).expect("layer").id;
+    let row = kubeatlas::fleet::table::Row {
+        uid: "s-1".into(),
+        name: "db-password".into(),
+        namespace: Some("shop".into()),
+        created: None,
+        resource_version: "1".into(),
+        cells: vec![
+            "db-password".into(),
+            "Opaque".into(),
+            "1".into(),
+            "1d".into(),
+        ],
+    };
+    let change = kubeatlas::fleet::table::Change::Upsert(vec![row], vec![]);
+    let reply = Msg::EffectDone(Reply::ResourceRows {
+        view: id,
+        cluster,
+        change,
+    });
+    let fx = update(&mut r.app, &r.env.session.catalog, reply);
+    r.run(fx);
+    dev.clear_journal();
+    for key in ['y', 'd'] {
+        let fx = r.key(KeyCode::Char(key));
+        let fetch: Vec<bool> = fx
+            .iter()
+            .filter_map(|e| match e {
+                Effect::FetchObject { metadata_only, .. } => Some(*metadata_only),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fetch, vec![true], "{fx:?}");
+        r.until("the yaml answer", |a| {
+            a.layers().iter().any(|l| {
+                matches!(l, Layer::Yaml(y) if y.content != kubeatlas::tui::yaml::Content::Loading)
+            })
+        })
+        .await;
+        r.key(KeyCode::Esc);
+    }
+    let gets: Vec<_> = dev
+        .journal()
+        .into_iter()
+        .filter(|j| j.path == "/api/v1/namespaces/shop/secrets/db-password")
+        .collect();
+    assert_eq!(gets.len(), 2, "{gets:?}");
+    for j in gets {
+        assert_eq!(
+            j.accept, "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+            "{j:?}"
+        );
+    }
+    // ctrl-d on it goes through the same dialog as every delete.
+    let k = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
+    let fx = update(&mut r.app, &r.env.session.catalog, Msg::Key(k));
+    assert!(fx.iter().all(|e| !e.is_mutating()), "{fx:?}");
+    assert!(
+        matches!(r.app.layers().top(), Some(Layer::Dialog(_))),
+        "delete asks first"
+    );
+}
