@@ -21,6 +21,7 @@ fn rule(kind: ActionKind) -> ActionRule {
         containers: None,
         images: None,
         replicas: None,
+        ports: None,
     }
 }
 
@@ -77,6 +78,7 @@ impl Actions {
             target,
             containers: vec![],
             images: vec![],
+            ports: vec![],
             desired: None,
         }];
         let mut skipped = vec![];

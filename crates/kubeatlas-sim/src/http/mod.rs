@@ -112,6 +112,12 @@ async fn upgrade(ctx: &Arc<ServerCtx>, parts: http::request::Parts) -> Response 
     let method = parts.method.to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
+    let accept = parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let resp = remote::serve(ctx, parts)
         .await
         .unwrap_or_else(|e| respond::error(&e));
@@ -120,6 +126,7 @@ async fn upgrade(ctx: &Arc<ServerCtx>, parts: http::request::Parts) -> Response 
         path,
         query,
         content_type: None,
+        accept,
         body: String::new(),
         status: resp.status().as_u16(),
     });
