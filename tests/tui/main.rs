@@ -19,3 +19,4 @@ mod runner;
 mod scale;
 mod state;
 mod timeline;
+mod warm;
