@@ -1,10 +1,14 @@
 //! TUI benches at 100k pods: projecting the pods view's rows, one filter keystroke over them,
-//! rendering one frame on a TestBackend. `cargo bench --bench tui`.
+//! rendering one frame on a TestBackend; opening the pods view from rows built ahead (`:pods⏎`
+//! then Esc) and patching those rows for a batch of changes while the view is closed.
+//! `cargo bench --bench tui`.
 
 #[path = "common/fleet.rs"]
 mod fleet;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubeatlas::catalog::{Catalog, Change};
 use kubeatlas::tui::page::Page;
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::view::{Scope, View};
@@ -12,10 +16,10 @@ use kubeatlas::tui::{App, Msg, build, filter, render, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn benches(c: &mut Criterion) {
-    let (cat, _) = fleet::build();
+    let (mut cat, pods) = fleet::build();
     let Some(pod) = cat.blueprints().by_identifier("pod") else {
         return;
     };
@@ -42,6 +46,46 @@ fn benches(c: &mut Criterion) {
             let _ = term.draw(|f| render::draw(f, &app));
         })
     });
+    drop(app);
+
+    // Rows built ahead (as the runtime does while idle), then opened by keys.
+    let mut app = App::new(Theme { color: true }, false, false, 0);
+    update(&mut app, &cat, Msg::Resize(200, 60));
+    while app.warm(&cat, Instant::now() + Duration::from_secs(60)) {}
+    let key = |app: &mut App, cat: &Catalog, code: KeyCode| {
+        update(app, cat, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    };
+    c.bench_function(
+        "open the pods view built ahead (:pods⏎, Esc; 100k rows)",
+        |b| {
+            b.iter(|| {
+                for ch in ":pods".chars() {
+                    key(&mut app, &cat, KeyCode::Char(ch));
+                }
+                key(&mut app, &cat, KeyCode::Enter);
+                black_box(app.page().len());
+                key(&mut app, &cat, KeyCode::Esc);
+            })
+        },
+    );
+    let mut round = 0usize;
+    c.bench_function(
+        "patch closed warm views, 100 pod changes (100k rows)",
+        |b| {
+            b.iter(|| {
+                for (cl, r) in pods.iter().skip(round * 100 % pods.len()).take(100) {
+                    let mut r = r.clone();
+                    r.created += 1 + round as i64;
+                    cat.apply(Change::Apply {
+                        cluster: *cl,
+                        record: r,
+                    });
+                }
+                round += 1;
+                update(&mut app, &cat, Msg::Catalog);
+            })
+        },
+    );
 }
 
 criterion_group! {

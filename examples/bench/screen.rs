@@ -183,6 +183,10 @@ pub async fn idle(
         .next()
         .map_or(View::Fleet, |(_, v)| v);
     let mut app = app_on(cat, view);
+    // The runtime builds the biggest views ahead once the fleet has settled; that is done
+    // before the window: idle is what follows.
+    const SLICE: Duration = Duration::from_millis(4);
+    while app.warm(cat, Instant::now() + SLICE) {}
     let mut term = term();
     draw(&mut term, &app);
     app.drawn();
@@ -209,6 +213,12 @@ pub async fn idle(
             }
         }
         ticked = false;
+        // As the runtime: building ahead when nothing else is ready (nothing, once built,
+        // unless changes dropped a warm cache).
+        if app.warming(cat) {
+            app.warm(cat, Instant::now() + SLICE);
+            continue;
+        }
         let tick = app
             .next_tick(cat)
             .map(|d| tokio::time::Instant::now() + d)

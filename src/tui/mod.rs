@@ -67,6 +67,7 @@ pub mod terminal;
 pub mod theme;
 pub mod timeline;
 pub mod view;
+pub mod warm;
 pub mod yaml;
 
 pub use app::{App, update};

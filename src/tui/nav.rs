@@ -13,6 +13,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Debug)]
 pub struct Nav {
     stack: Vec<Page>,
+    /// Warm row caches: of pages left, and of the biggest views built ahead.
+    pub(super) shelf: super::warm::Shelf,
 }
 
 /// Rows and columns the current page has on screen.
@@ -30,6 +32,7 @@ impl Default for Nav {
     fn default() -> Nav {
         Nav {
             stack: vec![Page::new(View::Fleet)],
+            shelf: Default::default(),
         }
     }
 }
@@ -59,18 +62,51 @@ impl Nav {
         if self.stack.len() <= 1 {
             return false;
         }
-        self.stack.pop();
+        self.retire(self.stack.len() - 1);
         true
+    }
+
+    /// Drop the pages from `from` on, their row caches kept warm on the shelf.
+    fn retire(&mut self, from: usize) {
+        for p in self.stack.drain(from.max(1)..) {
+            self.shelf.put(p.view, p.cache);
+        }
+    }
+
+    /// A page pushed without rows starts from the warm cache of its view, if one is kept.
+    pub(super) fn adopt(&mut self) {
+        let n = self.stack.len();
+        let page = &mut self.stack[n - 1];
+        if page.cache.revision.is_none()
+            && let Some(c) = self.shelf.take(&page.view)
+        {
+            page.cache = c;
+            // Described again (a page may have changed its view in place).
+            page.path.clear();
+        }
+    }
+
+    /// Build the biggest views' rows ahead until `deadline` (not those open on the stack);
+    /// true when there is more to do.
+    pub(super) fn warm(&mut self, cat: &Catalog, deadline: std::time::Instant) -> bool {
+        let open: Vec<&View> = self.stack.iter().map(|p| &p.view).collect();
+        self.shelf.warm(cat, &open, deadline)
+    }
+
+    /// Whether rows are to be built ahead.
+    pub(super) fn warming(&mut self, cat: &Catalog) -> bool {
+        let open: Vec<&View> = self.stack.iter().map(|p| &p.view).collect();
+        self.shelf.warming(cat, &open)
     }
 
     /// Back to the first page.
     pub fn to_first(&mut self) {
-        self.stack.truncate(1);
+        self.retire(1);
     }
 
     /// Open a top-level view above the fleet: Esc goes back to the fleet.
     pub fn open_top(&mut self, view: View) {
-        self.stack.truncate(1);
+        self.retire(1);
         if self.stack[0].view != view {
             self.stack.push(Page::new(view));
         }
@@ -78,9 +114,10 @@ impl Nav {
 
     /// Tab in the matrix: the fleet alone.
     pub fn fleet(&mut self) {
-        self.stack.truncate(1);
+        self.retire(1);
         if self.stack[0].view != View::Fleet {
-            self.stack[0] = Page::new(View::Fleet);
+            let old = std::mem::replace(&mut self.stack[0], Page::new(View::Fleet));
+            self.shelf.put(old.view, old.cache);
         }
     }
 

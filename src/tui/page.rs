@@ -10,7 +10,7 @@ use super::rows::Cache;
 use super::table::Sort;
 use super::view::{self, RowKey, Scope, View};
 use crate::blueprint::Record;
-use crate::catalog::{Catalog, EntityRef, Since};
+use crate::catalog::{Catalog, Since};
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -74,7 +74,8 @@ impl Page {
     /// holds every step since the page's revision, a list or the matrix patches only the rows
     /// that changed. Returns true when what the page shows changed.
     pub fn refresh(&mut self, cat: &Catalog, now: i64) -> bool {
-        let moved = self.cache.revision != Some(cat.revision());
+        // A page that adopted a warm cache (see `super::warm`) has not described itself yet.
+        let moved = self.cache.revision != Some(cat.revision()) || self.path.is_empty();
         let changed = self.refresh_rows(cat, now);
         if moved {
             self.describe(cat);
@@ -155,20 +156,7 @@ impl Page {
                     let (t, envs) = matrix::build(cat);
                     c.table = t;
                     c.envs = envs;
-                    if let Some(from) = cat.workload_blueprint() {
-                        c.service_of = cat
-                            .entities(from)
-                            .filter_map(|(cluster, r)| {
-                                let e = EntityRef {
-                                    cluster,
-                                    bp: from,
-                                    uid: r.uid.clone(),
-                                };
-                                let svc = cat.group_of(&e)?.0;
-                                Some(((cluster, e.uid), svc))
-                            })
-                            .collect();
-                    }
+                    c.service_of = super::warm::service_of(cat);
                 }
                 View::List { bp, scope } => {
                     let l = Lister::new(cat, *bp, scope);

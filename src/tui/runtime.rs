@@ -21,6 +21,8 @@ pub const FRAME: Duration = Duration::from_millis(33);
 const DRAIN_LIMIT: usize = 20_000;
 /// Time the change timeline's recorder may take per frame on this task.
 const RECORD_BUDGET: Duration = Duration::from_millis(4);
+/// One slice of building rows ahead ([`App::warm`]): the longest a key waits for it.
+const WARM_SLICE: Duration = Duration::from_millis(4);
 /// Batches of log lines in flight to the loop before the streams wait.
 const LOG_QUEUE: usize = 64;
 
@@ -231,6 +233,11 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
             _ = sleep_until(tick_at), if tick_at.is_some() => {
                 tick_at = None;
                 update(&mut app, &catalog, Msg::Tick { now: now_secs() });
+            }
+            // Last, when nothing else is ready: build the biggest views' rows ahead, one
+            // slice at a time (a key waits at most one slice).
+            _ = std::future::ready(()), if app.warming(&catalog) => {
+                app.warm(&catalog, Instant::now() + WARM_SLICE);
             }
         }
     }

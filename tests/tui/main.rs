@@ -22,3 +22,4 @@ mod scale;
 mod state;
 mod streams;
 mod timeline;
+mod warm;

@@ -271,10 +271,30 @@ impl App {
         self.dirty = true;
     }
 
+    /// While the loop is idle: build the rows of the biggest views ahead (the matrix, every
+    /// all-clusters list of [`super::warm::WARM_MIN`] rows or more) until `deadline`, so that
+    /// opening one costs a patch, not a projection of every row. True when there is more to
+    /// do; the runtime calls it again only when no input, change or reply is waiting.
+    pub fn warm(&mut self, cat: &Catalog, deadline: std::time::Instant) -> bool {
+        self.nav.warm(cat, deadline)
+    }
+
+    /// Whether [`App::warm`] has work (cheap; false while a cluster still syncs).
+    pub fn warming(&mut self, cat: &Catalog) -> bool {
+        self.nav.warming(cat)
+    }
+
+    /// Rows held warm for views not on screen (benchmarks and tests).
+    pub fn warm_rows(&self) -> usize {
+        self.nav.shelf.rows()
+    }
+
     /// Refresh every feature from the catalog: the current page, what it offers, the help,
     /// the prompt's hint, the status line; mark dirty on change.
     fn refresh(&mut self, cat: &Catalog) {
         let now = self.now;
+        self.nav.shelf.refresh(cat);
+        self.nav.adopt();
         let changed = self.nav.page_mut().refresh(cat, now);
         let changed = self.metrics.refresh(self.nav.page_mut(), cat) || changed;
         let height = self.list_height();

@@ -1,0 +1,372 @@
+//! Warm rows: the row caches of the biggest views (the running-service matrix and every
+//! all-clusters list too big to project within a frame) and of the pages left recently, kept
+//! up to date from the catalog's change journal whether or not their view is open. The big
+//! ones are built while the loop is idle, in slices of a few milliseconds; a page opened on a
+//! view found here starts from its cache, so opening it costs a patch and a frame instead of
+//! projecting every row.
+
+use super::build::{self, Lister, NaturalKey};
+use super::filter::Texts;
+use super::matrix;
+use super::rows::Cache;
+use super::table::{Cell, Column, Row, Table};
+use super::view::{self, RowKey, Scope, View};
+use crate::catalog::{Catalog, ClusterId, EntityRef, Since};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// A list with at least this many rows is built ahead (smaller ones take less than a frame).
+pub const WARM_MIN: usize = 2_000;
+/// Caches of pages left recently, kept besides the views built ahead.
+const KEPT: usize = 4;
+/// Rows projected between two looks at the clock.
+const CHUNK: usize = 256;
+
+/// The warm caches and the one being built.
+#[derive(Debug, Default)]
+pub struct Shelf {
+    kept: Vec<(View, Cache)>,
+    building: Option<Building>,
+    /// Views to build ahead, as of `chosen_at` (a catalog revision).
+    wanted: Vec<View>,
+    chosen_at: Option<u64>,
+    /// Views whose build was overtaken by the catalog (too much changed meanwhile), with the
+    /// revision it happened at: not tried again before the catalog moves on.
+    overtaken: Vec<(View, u64)>,
+}
+
+/// A list cache under construction, slice by slice.
+#[derive(Debug)]
+struct Building {
+    view: View,
+    /// Catalog revision the rows are projected at; patched up to date when complete.
+    revision: u64,
+    lister: Lister,
+    clusters: Vec<ClusterId>,
+    /// Clusters whose keys are collected.
+    keyed: usize,
+    keys: Vec<NaturalKey>,
+    rows: Vec<Row>,
+    /// The columns, widths measured over the rows projected so far.
+    columns: Vec<Column>,
+}
+
+/// The widths [`Table::measure`] gives `rows` folded into `acc` (measuring is a maximum
+/// over rows, so measuring chunk by chunk and keeping the widest gives the same widths).
+fn measure_into(acc: &mut [Column], rows: Vec<Row>) -> Vec<Row> {
+    let mut t = Table {
+        columns: acc.to_vec(),
+        rows,
+    };
+    t.measure();
+    for (a, c) in acc.iter_mut().zip(&t.columns) {
+        a.width = a.width.max(c.width);
+        a.min = a.min.max(c.min);
+    }
+    t.rows
+}
+
+impl Building {
+    fn new(cat: &Catalog, view: View) -> Option<Building> {
+        let View::List { bp, scope } = &view else {
+            return None;
+        };
+        let lister = Lister::new(cat, *bp, scope);
+        if !lister.patchable() {
+            return None;
+        }
+        let clusters = match scope {
+            Scope::All => cat.cluster_ids().collect(),
+            _ => return None,
+        };
+        let mut columns = lister.columns();
+        // The widths of no rows: titles, deadlines hidden.
+        let mut empty = Table {
+            columns: columns.clone(),
+            rows: vec![],
+        };
+        empty.measure();
+        columns = empty.columns;
+        Some(Building {
+            view,
+            revision: cat.revision(),
+            lister,
+            clusters,
+            keyed: 0,
+            keys: vec![],
+            rows: vec![],
+            columns,
+        })
+    }
+
+    /// Work until `deadline`; true when every row is projected.
+    fn step(&mut self, cat: &Catalog, deadline: Instant) -> bool {
+        let bp = self.lister.bp;
+        // Keys in natural order: clusters in order, each sorted on its own.
+        while self.keyed < self.clusters.len() {
+            let cl = self.clusters[self.keyed];
+            let mut keys: Vec<NaturalKey> = cat
+                .entities_in(cl, bp)
+                .map(|r| build::natural_key(cl, r))
+                .collect();
+            keys.sort_unstable();
+            self.keys.extend(keys);
+            self.keyed += 1;
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
+        while self.rows.len() < self.keys.len() {
+            let end = (self.rows.len() + CHUNK).min(self.keys.len());
+            let chunk: Vec<Row> = self.keys[self.rows.len()..end]
+                .iter()
+                .map(|k| {
+                    let e = EntityRef {
+                        cluster: k.0,
+                        bp,
+                        uid: k.3.clone(),
+                    };
+                    match cat.get(&e) {
+                        Some(r) => self.lister.row(cat, k.0, r, &vec![]),
+                        // Gone since its key was taken: the journal has its deletion, and
+                        // the patch at the end removes the row.
+                        None => Row {
+                            key: RowKey::Entity(e),
+                            cells: vec![Cell::default(); self.columns.len()],
+                            health: Default::default(),
+                        },
+                    }
+                })
+                .collect();
+            let chunk = measure_into(&mut self.columns, chunk);
+            self.rows.extend(chunk);
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The cache of the projected rows, at the revision they were projected at.
+    fn finish(self) -> (View, Cache) {
+        let texts = Texts::build(&self.rows);
+        let n = self.rows.len() as u32;
+        let by_uid = self
+            .keys
+            .iter()
+            .map(|k| ((k.0, k.3.clone()), k.clone()))
+            .collect();
+        let cache = Cache {
+            revision: Some(self.revision),
+            table: Table {
+                columns: self.columns,
+                rows: self.rows,
+            },
+            order: (0..n).collect(),
+            texts,
+            lister: Some(self.lister),
+            keys: self.keys,
+            by_uid,
+            ..Default::default()
+        };
+        (self.view, cache)
+    }
+}
+
+/// The matrix's cache, built in one go (a few thousand rows).
+fn matrix_cache(cat: &Catalog) -> Cache {
+    let (table, envs) = matrix::build(cat);
+    Cache {
+        revision: Some(cat.revision()),
+        texts: Texts::build(&table.rows),
+        order: (0..table.rows.len() as u32).collect(),
+        service_of: service_of(cat),
+        table,
+        envs,
+        ..Default::default()
+    }
+}
+
+/// The service of each workload (cluster, uid), as the matrix's rows were built from.
+pub(super) fn service_of(cat: &Catalog) -> HashMap<(ClusterId, Box<str>), std::sync::Arc<str>> {
+    let Some(from) = cat.workload_blueprint() else {
+        return HashMap::new();
+    };
+    cat.entities(from)
+        .filter_map(|(cluster, r)| {
+            let e = EntityRef {
+                cluster,
+                bp: from,
+                uid: r.uid.clone(),
+            };
+            let svc = cat.group_of(&e)?.0;
+            Some(((cluster, e.uid), svc))
+        })
+        .collect()
+}
+
+/// Bring `cache` of `view` up to the catalog's revision; false when it cannot be patched.
+fn catch_up(view: &View, cache: &mut Cache, cat: &Catalog) -> bool {
+    let Some(rev) = cache.revision else {
+        return false;
+    };
+    if rev == cat.revision() {
+        return true;
+    }
+    let ok = match cat.changes_since(rev) {
+        Since::Steps(steps) => cache.patch(view, cat, &steps).is_some(),
+        Since::Everything => false,
+    };
+    cache.revision = Some(cat.revision());
+    ok
+}
+
+/// Whether the fleet has settled: no cluster connecting or syncing.
+fn settled(cat: &Catalog) -> bool {
+    !cat.clusters().iter().any(|c| {
+        matches!(
+            c.status,
+            crate::catalog::ClusterStatus::Connecting | crate::catalog::ClusterStatus::Syncing
+        )
+    })
+}
+
+/// The views worth building ahead: the matrix and every patchable all-clusters list of at
+/// least [`WARM_MIN`] rows.
+fn worth_warming(cat: &Catalog) -> Vec<View> {
+    let mut out = vec![];
+    if cat.workload_blueprint().is_some() {
+        out.push(View::Matrix);
+    }
+    for bp in cat.blueprints().all().iter().map(|b| b.id) {
+        if !view::listable(cat, bp) {
+            continue;
+        }
+        let n: usize = cat.cluster_ids().map(|c| cat.count(c, bp)).sum();
+        if n >= WARM_MIN && Lister::new(cat, bp, &Scope::All).patchable() {
+            out.push(View::List {
+                bp,
+                scope: Scope::All,
+            });
+        }
+    }
+    out
+}
+
+impl Shelf {
+    /// Keep the cache of a page that leaves the stack, when it can be kept up to date (a
+    /// list patched per entity, or the matrix).
+    pub fn put(&mut self, view: View, cache: Cache) {
+        let keepable = match view {
+            View::Matrix => true,
+            View::List { .. } => cache.lister.is_some(),
+            View::Fleet | View::Detail { .. } => false,
+        };
+        if !keepable || cache.revision.is_none() {
+            return;
+        }
+        self.kept.retain(|(v, _)| *v != view);
+        self.kept.push((view, cache));
+        // The oldest of the others go first; the views built ahead stay.
+        let wanted = &self.wanted;
+        while self
+            .kept
+            .iter()
+            .filter(|(v, _)| !wanted.contains(v))
+            .count()
+            > KEPT
+        {
+            if let Some(p) = self.kept.iter().position(|(v, _)| !wanted.contains(v)) {
+                self.kept.remove(p);
+            }
+        }
+    }
+
+    /// The warm cache of `view`, taken off the shelf.
+    pub fn take(&mut self, view: &View) -> Option<Cache> {
+        let p = self.kept.iter().position(|(v, _)| v == view)?;
+        Some(self.kept.swap_remove(p).1)
+    }
+
+    /// Patch every kept cache up to the catalog's revision; drop those that cannot be (the
+    /// journal lost their revision, or too much changed: they are built again ahead).
+    pub fn refresh(&mut self, cat: &Catalog) {
+        self.kept.retain_mut(|(v, c)| catch_up(v, c, cat));
+    }
+
+    /// Whether there is building ahead to do (`open`: the views on the stack, live already).
+    pub fn warming(&mut self, cat: &Catalog, open: &[&View]) -> bool {
+        self.building.is_some() || self.next(cat, open).is_some()
+    }
+
+    /// The next view to build ahead.
+    fn next(&mut self, cat: &Catalog, open: &[&View]) -> Option<View> {
+        if !settled(cat) {
+            return None;
+        }
+        let rev = cat.revision();
+        if self.chosen_at != Some(rev) {
+            self.wanted = worth_warming(cat);
+            self.chosen_at = Some(rev);
+        }
+        self.wanted
+            .iter()
+            .find(|v| {
+                !open.contains(v)
+                    && !self.kept.iter().any(|(k, _)| k == *v)
+                    && !self.overtaken.iter().any(|(o, at)| o == *v && *at == rev)
+            })
+            .cloned()
+    }
+
+    /// Build ahead until `deadline`. Returns true when there is more to do.
+    pub fn warm(&mut self, cat: &Catalog, open: &[&View], deadline: Instant) -> bool {
+        loop {
+            let mut b = match self.building.take() {
+                Some(b) => b,
+                None => match self.next(cat, open) {
+                    Some(View::Matrix) => {
+                        self.kept.push((View::Matrix, matrix_cache(cat)));
+                        return self.warming(cat, open);
+                    }
+                    Some(v) => match Building::new(cat, v.clone()) {
+                        Some(b) => b,
+                        None => {
+                            self.wanted.retain(|w| *w != v);
+                            continue;
+                        }
+                    },
+                    None => return false,
+                },
+            };
+            if open.contains(&&b.view) {
+                // Opened meanwhile: the page builds its own.
+                continue;
+            }
+            if !b.step(cat, deadline) {
+                self.building = Some(b);
+                return true;
+            }
+            let (view, mut cache) = b.finish();
+            if catch_up(&view, &mut cache, cat) {
+                self.kept.push((view, cache));
+            } else {
+                self.overtaken.retain(|(v, _)| *v != view);
+                self.overtaken.push((view, cat.revision()));
+            }
+            if Instant::now() >= deadline {
+                return self.warming(cat, open);
+            }
+        }
+    }
+
+    /// Rows held by the kept caches (tests and benchmarks).
+    pub fn rows(&self) -> usize {
+        self.kept.iter().map(|(_, c)| c.table.rows.len()).sum()
+    }
+
+    /// Whether a warm cache of `view` is kept.
+    pub fn holds(&self, view: &View) -> bool {
+        self.kept.iter().any(|(v, _)| v == view)
+    }
+}
