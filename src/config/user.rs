@@ -27,6 +27,9 @@ pub struct UserConfig {
     /// The change timeline's store.
     #[serde(default)]
     pub timeline: super::timeline::TimelineSettings,
+    /// Clusterpedia hubs (see [`super::hubs`]).
+    #[serde(default)]
+    pub hubs: super::hubs::HubSettings,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -3,6 +3,7 @@
 //! others; nothing here touches the catalog directly.
 
 pub mod clients;
+pub mod hub;
 pub mod memory;
 pub mod object;
 pub mod scope;
@@ -156,6 +157,13 @@ impl Fleet {
             ));
         }
         Fleet { tasks }
+    }
+
+    /// Also read these Clusterpedia hubs (one task each, beside the contexts' tasks).
+    pub fn spawn_hubs(&mut self, hubs: Vec<hub::poll::HubTask>) {
+        for h in hubs {
+            self.tasks.spawn(h.run());
+        }
     }
 
     /// Stop every watcher and wait until all tasks ended.
