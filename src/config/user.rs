@@ -92,6 +92,11 @@ impl UserConfig {
             || self.settings(context).any(|s| s.protected)
     }
 
+    /// Whether the config names `context` a Clusterpedia hub (`hubs.contexts`).
+    pub fn is_hub(&self, context: &str) -> bool {
+        self.hubs.contexts.iter().any(|p| glob_match(p, context))
+    }
+
     pub fn is_readonly(&self, context: &str) -> bool {
         self.readonly || self.settings(context).any(|s| s.readonly)
     }

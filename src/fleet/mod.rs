@@ -160,7 +160,7 @@ impl Fleet {
     }
 
     /// Also read these Clusterpedia hubs (one task each, beside the contexts' tasks).
-    pub fn spawn_hubs(&mut self, hubs: Vec<hub::poll::HubTask>) {
+    pub fn spawn_hubs(&mut self, hubs: Vec<hub::state::HubTask>) {
         for h in hubs {
             self.tasks.spawn(h.run());
         }

@@ -39,8 +39,8 @@ pub struct Pedia {
     /// `clusterpedia.env`: KUBECONFIG (host), PEDIA_KUBECONFIG, MEMBERn_KUBECONFIG, ...
     pub env: HashMap<String, String>,
     kit: PathBuf,
-    /// Keeps the parent folder alive.
-    _tmp: tempfile::TempDir,
+    /// The parent folder (removed by [`Pedia::stop`]).
+    tmp: tempfile::TempDir,
 }
 
 impl Pedia {
@@ -77,7 +77,7 @@ impl Pedia {
             dir,
             env,
             kit: kit.to_path_buf(),
-            _tmp: tmp,
+            tmp,
         })
     }
 
@@ -138,6 +138,8 @@ impl Pedia {
 
     fn stop(&self) {
         let _ = Command::new(self.kit.join("down")).arg(&self.dir).output();
+        // A static is never dropped: remove the parent folder here.
+        let _ = std::fs::remove_dir_all(self.tmp.path());
     }
 }
 

@@ -11,6 +11,8 @@ pub mod list;
 pub mod members;
 pub mod open;
 pub mod poll;
+pub mod rows;
+pub mod state;
 
 use crate::catalog::ClusterId;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 
 use super::direct::Candidate;
 use super::members::{self, Member};
-use super::poll::HubTask;
+use super::state::HubTask;
 use super::{HubServer, Ids, detect, list, row_name};
 use crate::blueprint::BlueprintSet;
 use crate::catalog::{Change, ClusterId, ClusterInfo};
@@ -44,7 +44,7 @@ pub async fn plan(
     user: &UserConfig,
     non_interactive: bool,
 ) -> Plan {
-    let hub_of = |name: &str| detect(&loaded.server_of(name), user.hubs.names(name));
+    let hub_of = |name: &str| detect(&loaded.server_of(name), user.is_hub(name));
     let mut servers: Vec<(String, HubServer)> = vec![];
     for name in names {
         if let Some(s) = hub_of(name) {

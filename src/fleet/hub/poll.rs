@@ -9,22 +9,19 @@
 //! there each member is listed through its own path. A hub that cannot be reached marks its
 //! members' rows the way an unreachable context is marked, keeps their data, and recovers.
 
-use super::direct::{self, Candidate};
+use super::HubServer;
 use super::list::{self, Listing};
 use super::members::{self, Member};
-use super::{HubServer, Ids, row_name};
+use super::state::{CycleStats, HubTask, Row, Source, State};
 use crate::blueprint::prune::FieldTree;
-use crate::blueprint::{BlueprintSet, BpId, Record};
-use crate::catalog::{Change, ClusterId, ClusterInfo, ClusterStatus, SourceStatus};
-use crate::config::{ContextError, UserConfig};
+use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
+use crate::fleet::build_client;
 use crate::fleet::object::RawObject;
 use crate::fleet::status::Failure;
-use crate::fleet::{ClientSet, Scope, build_client};
 use kube::api::{ApiResource, GroupVersionKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::Sender;
 
 /// How long one cycle's requests may take each before the hub counts as unreachable.
 const REQUEST_LIMIT: Duration = Duration::from_secs(30);
@@ -35,76 +32,6 @@ const REQUEST_LIMIT: Duration = Duration::from_secs(30);
 pub fn interval_for(members: usize, last_cycle: Duration) -> Duration {
     let base = Duration::from_millis(2000 + 100 * members as u64);
     base.max(last_cycle * 3).min(Duration::from_secs(60))
-}
-
-/// One hub context to read.
-pub struct HubTask {
-    /// The hub's kubeconfig context.
-    pub context: String,
-    pub server: HubServer,
-    pub config: Result<kube::Config, ContextError>,
-    pub blueprints: Arc<BlueprintSet>,
-    pub tx: Sender<Change>,
-    pub clients: ClientSet,
-    pub scope: Arc<Scope>,
-    pub ids: Ids,
-    /// Environment mapping for members that join.
-    pub user: UserConfig,
-    /// Contexts that may act on members directly, with their client configs.
-    pub direct: Vec<(Candidate, Result<kube::Config, ContextError>)>,
-    /// A fixed poll interval (the config's `hubs.pollSeconds`), else [`interval_for`].
-    pub interval: Option<Duration>,
-    /// Members the catalog started with, and their rows.
-    pub rows: Vec<(Member, ClusterId)>,
-    /// The hub's own row while it serves no member (it could not be asked at start).
-    pub placeholder: Option<ClusterId>,
-}
-
-/// One blueprint source as the hub serves it.
-struct Source {
-    bp: BpId,
-    source: u8,
-    /// The all-members list path (`/apis/apps/v1/deployments`); None: not served by the hub.
-    path: Option<String>,
-    tree: Arc<FieldTree>,
-    selectors: Vec<(&'static str, String)>,
-    status: SourceStatus,
-}
-
-/// A member's row and what was last sent of it.
-struct Row {
-    id: ClusterId,
-    member: Member,
-    /// Per source: listed once (its data is in the catalog).
-    synced: Vec<bool>,
-    /// Per source: uid → resourceVersion of what the catalog holds.
-    seen: Vec<HashMap<Box<str>, Box<str>>>,
-    status: ClusterStatus,
-    /// Objects seen in the current cycle (a member none of whose objects show is gone, when
-    /// the member list cannot be read).
-    objects: usize,
-}
-
-/// What one cycle did (for the interval and the log).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct CycleStats {
-    pub requests: u32,
-    pub objects: usize,
-    pub sent: usize,
-}
-
-struct State {
-    task: HubTask,
-    hub: kube::Client,
-    host: Option<kube::Client>,
-    sources: Vec<Source>,
-    rows: BTreeMap<String, Row>,
-    /// PediaClusters are readable (None: not asked yet).
-    roster: Option<bool>,
-    /// Memory storage: each member listed through its own path.
-    per_member: bool,
-    placeholder: Option<ClusterId>,
-    placeholder_status: Option<ClusterStatus>,
 }
 
 impl HubTask {
@@ -245,14 +172,6 @@ impl State {
             st.attach(&name).await;
         }
         st
-    }
-
-    fn send_all(&self) -> bool {
-        !self.task.tx.is_closed()
-    }
-
-    async fn send(&self, c: Change) -> bool {
-        self.task.tx.send(c).await.is_ok()
     }
 
     async fn run(&mut self) {
@@ -544,258 +463,6 @@ impl State {
             Err(_) => Err(Failure::Timeout {
                 seconds: REQUEST_LIMIT.as_secs(),
             }),
-        }
-    }
-
-    /// Send the differences of source `s` per member; returns the changes sent.
-    async fn apply(
-        &mut self,
-        s: usize,
-        mut by_member: HashMap<String, Vec<RawObject>>,
-        may_join: bool,
-    ) -> usize {
-        if may_join {
-            let mut new: Vec<String> = by_member
-                .keys()
-                .filter(|n| !self.rows.contains_key(*n))
-                .cloned()
-                .collect();
-            new.sort();
-            for name in new {
-                self.join(Member {
-                    name: name.clone(),
-                    apiserver: None,
-                })
-                .await;
-                // Sources listed before this one in this cycle held nothing of it.
-                for earlier in 0..s {
-                    if self.sources[earlier].path.is_some() {
-                        self.resync(&name, earlier, vec![]).await;
-                    }
-                }
-            }
-        }
-        let names: Vec<String> = self.rows.keys().cloned().collect();
-        let mut sent = 0;
-        for name in names {
-            let objects = by_member.remove(&name).unwrap_or_default();
-            sent += self.resync(&name, s, objects).await;
-        }
-        if self.sources[s].status != SourceStatus::Ready {
-            self.sources[s].status = SourceStatus::Ready;
-            self.set_all(s, SourceStatus::Ready).await;
-        }
-        sent
-    }
-
-    /// Bring the catalog's view of one member's source to `objects`: the first time one
-    /// `Resync`, later only what changed.
-    async fn resync(&mut self, name: &str, s: usize, objects: Vec<RawObject>) -> usize {
-        let bp = self.sources[s].bp;
-        let source = self.sources[s].source;
-        let blueprint = self.task.blueprints.get(bp);
-        let Some(row) = self.rows.get_mut(name) else {
-            return 0;
-        };
-        row.objects += objects.len();
-        let cluster = row.id;
-        let mut changes = vec![];
-        let first = !row.synced[s];
-        let old = std::mem::take(&mut row.seen[s]);
-        let mut seen = HashMap::with_capacity(objects.len());
-        let mut records: Vec<Record> = vec![];
-        for o in &objects {
-            let md = &o.value["metadata"];
-            let (Some(uid), rv) = (md["uid"].as_str(), md["resourceVersion"].as_str()) else {
-                continue;
-            };
-            let rv: Box<str> = rv.unwrap_or("").into();
-            let unchanged = !first && old.get(uid).is_some_and(|v| *v == rv);
-            seen.insert(Box::<str>::from(uid), rv);
-            if unchanged {
-                continue;
-            }
-            match blueprint.project(source as usize, &o.value) {
-                Some(r) if first => records.push(r),
-                Some(record) => changes.push(Change::Apply { cluster, record }),
-                None if old.contains_key(uid) => changes.push(Change::Delete {
-                    cluster,
-                    bp,
-                    uid: uid.into(),
-                }),
-                None => {}
-            }
-        }
-        if !first {
-            for uid in old.keys().filter(|u| !seen.contains_key(*u)) {
-                changes.push(Change::Delete {
-                    cluster,
-                    bp,
-                    uid: uid.clone(),
-                });
-            }
-        }
-        row.seen[s] = seen;
-        row.synced[s] = true;
-        if first {
-            changes.push(Change::Resync {
-                cluster,
-                bp,
-                source,
-                records,
-            });
-        }
-        let n = changes.len();
-        for c in changes {
-            if !self.send(c).await {
-                return n;
-            }
-        }
-        n
-    }
-
-    async fn set_all(&self, s: usize, status: SourceStatus) {
-        let (bp, source) = (self.sources[s].bp, self.sources[s].source);
-        for r in self.rows.values() {
-            self.send(Change::Source {
-                cluster: r.id,
-                bp,
-                source,
-                status: status.clone(),
-            })
-            .await;
-        }
-    }
-
-    /// A source that cannot be read (forbidden, not served): it holds up no member.
-    async fn set_all_synced(&mut self, s: usize, status: SourceStatus) {
-        for r in self.rows.values_mut() {
-            r.synced[s] = true;
-        }
-        if self.sources[s].status != status {
-            self.sources[s].status = status.clone();
-            self.set_all(s, status).await;
-        }
-    }
-
-    /// A member the hub began to serve: a new row (or the placeholder's), its client.
-    async fn join(&mut self, member: Member) {
-        let name = member.name.clone();
-        let id = match self.placeholder.take() {
-            Some(p) => p,
-            None => self.task.ids.next(),
-        };
-        let row = row_name(&name, &self.task.context);
-        let env = self
-            .task
-            .user
-            .environment_for(&row)
-            .or_else(|| self.task.user.environment_for(&name));
-        let mut info = ClusterInfo::new(row, self.task.server.member_url(&name), env);
-        info.status = ClusterStatus::Syncing;
-        if !self
-            .send(Change::Joined {
-                cluster: id,
-                info: Box::new(info),
-            })
-            .await
-        {
-            return;
-        }
-        let n = self.sources.len();
-        self.rows.insert(name.clone(), Row::new(id, member, n));
-        if let Some(r) = self.rows.get_mut(&name) {
-            r.status = ClusterStatus::Syncing;
-        }
-        self.attach(&name).await;
-        // Sources the hub does not serve are known for the newcomer too.
-        for s in 0..n {
-            let st = self.sources[s].status.clone();
-            if matches!(
-                st,
-                SourceStatus::Absent | SourceStatus::Forbidden(_) | SourceStatus::Refused(_)
-            ) {
-                if let Some(r) = self.rows.get_mut(&name) {
-                    r.synced[s] = true;
-                }
-                self.send(Change::Source {
-                    cluster: id,
-                    bp: self.sources[s].bp,
-                    source: self.sources[s].source,
-                    status: st,
-                })
-                .await;
-            }
-        }
-    }
-
-    /// Give a member row its clients: the direct context's for acting, when the kubeconfig
-    /// has one; else the hub's, scoped to the member, and the row is read-only.
-    async fn attach(&mut self, name: &str) {
-        let Some(row) = self.rows.get(name) else {
-            return;
-        };
-        let (id, member) = (row.id, row.member.clone());
-        let label = row_name(name, &self.task.context);
-        let cands: Vec<Candidate> = self.task.direct.iter().map(|(c, _)| c.clone()).collect();
-        let mut why = direct::no_context_reason(name, &self.task.context);
-        if let Some((cand, how)) = direct::find(&cands, &member) {
-            let config = self
-                .task
-                .direct
-                .iter()
-                .find(|(c, _)| c.context == cand.context)
-                .map(|(_, cfg)| cfg.clone());
-            match config {
-                Some(Ok(cfg)) => match build_client(cfg).await {
-                    Ok(client) => {
-                        tracing::info!(hub = %self.task.context, member = name, context = %cand.context, matched = ?how, "member acts through its direct context");
-                        self.task.clients.join(id, &label, Some(client), None);
-                        return;
-                    }
-                    Err(f) => {
-                        why = format!("{name}: its context {} has no client: {f}", cand.context)
-                    }
-                },
-                Some(Err(e)) => why = format!("{name}: its context {}: {e}", cand.context),
-                None => {}
-            }
-        }
-        let client = match &self.task.config {
-            Ok(cfg) => {
-                let mut c = cfg.clone();
-                match self.task.server.member_url(name).parse() {
-                    Ok(url) => {
-                        c.cluster_url = url;
-                        build_client(c).await.ok()
-                    }
-                    Err(_) => None,
-                }
-            }
-            Err(_) => None,
-        };
-        self.task.clients.join(id, &label, client, Some(why));
-    }
-
-    /// A member the hub no longer serves: its row leaves.
-    async fn leave(&mut self, name: &str) {
-        let Some(row) = self.rows.remove(name) else {
-            return;
-        };
-        self.task.clients.leave(row.id);
-        self.send(Change::Left { cluster: row.id }).await;
-    }
-}
-
-impl Row {
-    fn new(id: ClusterId, member: Member, sources: usize) -> Row {
-        Row {
-            id,
-            member,
-            synced: vec![false; sources],
-            seen: vec![HashMap::new(); sources],
-            status: ClusterStatus::Syncing,
-            objects: 0,
         }
     }
 }
