@@ -43,6 +43,13 @@ pub enum Refusal {
         action: &'static str,
         context: String,
     },
+    /// A hub member read through the hub only: nothing can be sent to it.
+    #[error("read-only: {action} refused in context {context}: {why}; nothing was sent")]
+    NoDirectContext {
+        action: &'static str,
+        context: String,
+        why: String,
+    },
 }
 
 /// What went wrong once a request was (or would have been) sent. `what` is `Kind ns/name`.

@@ -112,7 +112,13 @@ impl Executor {
 
     /// Whether mutations are refused in this context.
     pub fn is_readonly(&self, context: &str) -> bool {
-        self.readonly || self.user.is_readonly(context)
+        self.readonly || self.user.is_readonly(context) || self.readonly_reason(context).is_some()
+    }
+
+    /// Why a context refuses every mutation beyond the flag and the config: a hub member the
+    /// kubeconfig has no direct context for.
+    pub fn readonly_reason(&self, context: &str) -> Option<String> {
+        self.clients.readonly_reason(context)
     }
 
     /// Whether this context needs the object name typed to confirm.
@@ -125,8 +131,11 @@ impl Executor {
     }
 
     fn client(&self, context: &str) -> Option<kube::Client> {
-        let i = self.contexts.iter().position(|name| name == context)?;
-        self.clients.get(ClusterId(i as u16))
+        match self.contexts.iter().position(|name| name == context) {
+            Some(i) => self.clients.get(ClusterId(i as u16)),
+            // A cluster that joined while running (a hub member).
+            None => self.clients.get(self.clients.by_name(context)?),
+        }
     }
 
     /// Run one action: check, send, audit; the outcome typed.
@@ -205,6 +214,14 @@ impl Executor {
     }
 
     async fn send(&self, t: &Target, a: &Action) -> Result<Done, ActionError> {
+        if let Some(why) = self.readonly_reason(&t.context) {
+            return Err(Refusal::NoDirectContext {
+                action: a.verb(),
+                context: t.context.clone(),
+                why,
+            }
+            .into());
+        }
         if self.is_readonly(&t.context) {
             return Err(Refusal::ReadOnly {
                 action: a.verb(),

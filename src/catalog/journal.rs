@@ -34,10 +34,11 @@ impl Touch {
                 bp: *bp,
                 uid: uid.clone(),
             }),
-            Change::Cluster { .. } | Change::ServerVersion { .. } | Change::Source { .. } => {
-                Touch::Cluster
-            }
-            Change::Resync { .. } => Touch::Wide,
+            Change::Cluster { .. }
+            | Change::ServerVersion { .. }
+            | Change::Source { .. }
+            | Change::Polled { .. } => Touch::Cluster,
+            Change::Resync { .. } | Change::Joined { .. } | Change::Left { .. } => Touch::Wide,
         }
     }
 }

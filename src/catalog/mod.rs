@@ -121,6 +121,23 @@ pub enum Change {
         source: u8,
         records: Vec<Record>,
     },
+    /// A cluster that appeared while running (a member a multi-cluster hub began to serve):
+    /// its row is added at `cluster` (the next free index, or a former member's own).
+    Joined {
+        cluster: ClusterId,
+        info: Box<ClusterInfo>,
+    },
+    /// A cluster that is gone (a member the hub no longer serves): its entities are forgotten
+    /// and its row leaves every view.
+    Left {
+        cluster: ClusterId,
+    },
+    /// A cluster read by polling (through a hub) holds the data read at `at` (seconds since
+    /// the epoch): shown as the data's age.
+    Polled {
+        cluster: ClusterId,
+        at: i64,
+    },
 }
 
 /// What the catalog knows of a cluster besides its entities.
@@ -136,6 +153,13 @@ pub struct ClusterInfo {
     /// Status per source kind: (blueprint, source index, status).
     #[serde(skip)]
     pub sources: Vec<(BpId, u8, SourceStatus)>,
+    /// No longer served (a hub member removed): kept only so indices stay stable; hidden from
+    /// [`Catalog::cluster_ids`].
+    #[serde(skip)]
+    pub removed: bool,
+    /// When the data was last read, for clusters read by polling (seconds since the epoch).
+    #[serde(skip)]
+    pub polled: Option<i64>,
 }
 
 impl ClusterInfo {
@@ -151,6 +175,8 @@ impl ClusterInfo {
             status: ClusterStatus::Connecting,
             environment,
             sources: vec![],
+            removed: false,
+            polled: None,
         }
     }
     /// Sources that are forbidden, with their messages.
@@ -170,6 +196,8 @@ pub struct Catalog {
     rules: DerivedRules,
     clusters: Vec<ClusterInfo>,
     stores: Vec<ClusterStore>,
+    /// Per blueprint, whether stores index it by name (for clusters that join later).
+    named: Vec<bool>,
     groups: Groups,
     /// Per blueprint, the properties its health rule reads.
     health_props: Vec<health::HealthProps>,
@@ -227,6 +255,7 @@ impl Catalog {
             rules,
             clusters,
             stores,
+            named,
             groups: Groups::default(),
             revision: 0,
             journal: journal::Journal::default(),
@@ -261,13 +290,17 @@ impl Catalog {
     pub fn cluster(&self, id: ClusterId) -> Option<&ClusterInfo> {
         self.clusters.get(id.0 as usize)
     }
+    /// The clusters shown (every one but those that left).
     pub fn cluster_ids(&self) -> impl Iterator<Item = ClusterId> + use<> {
-        (0..self.clusters.len() as u16).map(ClusterId)
+        let removed: Vec<bool> = self.clusters.iter().map(|c| c.removed).collect();
+        (0..self.clusters.len() as u16)
+            .filter(move |i| !removed[*i as usize])
+            .map(ClusterId)
     }
     pub fn cluster_by_name(&self, name: &str) -> Option<ClusterId> {
         self.clusters
             .iter()
-            .position(|c| c.name == name)
+            .position(|c| c.name == name && !c.removed)
             .map(|i| ClusterId(i as u16))
     }
 
@@ -310,6 +343,12 @@ impl Catalog {
                 source,
                 records,
             } => self.resync(cluster, bp, source, records),
+            Change::Joined { cluster, info } => self.join(cluster, *info),
+            Change::Left { cluster } => self.leave(cluster),
+            Change::Polled { cluster, at } => self
+                .clusters
+                .get_mut(cluster.0 as usize)
+                .is_some_and(|c| replace(&mut c.polled, Some(at))),
         };
         if changed {
             self.journal.note(self.revision, touch);
@@ -421,6 +460,41 @@ impl Catalog {
                 self.groups.place(cluster, uid, &service, &env);
             }
         }
+    }
+
+    /// A cluster row added at `cluster` (appended, or a former row taken again).
+    fn join(&mut self, cluster: ClusterId, info: ClusterInfo) -> bool {
+        let i = cluster.0 as usize;
+        // Rows of other hubs' members may be announced out of order: hold their places.
+        while self.clusters.len() < i {
+            let mut gap = ClusterInfo::new("", "", None);
+            gap.removed = true;
+            self.clusters.push(gap);
+            self.stores
+                .push(ClusterStore::with_named(self.named.clone()));
+        }
+        if i == self.clusters.len() {
+            self.clusters.push(info);
+            self.stores
+                .push(ClusterStore::with_named(self.named.clone()));
+        } else {
+            self.leave(cluster);
+            self.clusters[i] = info;
+        }
+        true
+    }
+
+    /// A cluster gone: its entities forgotten, its row hidden.
+    fn leave(&mut self, cluster: ClusterId) -> bool {
+        let Some(c) = self.clusters.get_mut(cluster.0 as usize) else {
+            return false;
+        };
+        c.removed = true;
+        if let Some(s) = self.stores.get_mut(cluster.0 as usize) {
+            s.clear();
+        }
+        self.groups.remove_cluster(cluster);
+        true
     }
 
     /// Forget every entity of a cluster (its context removed).

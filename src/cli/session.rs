@@ -92,7 +92,10 @@ pub async fn open_scoped(
         Target::Files(f) => (None, f),
     };
     let loaded = kubeconfig::load(&files)?;
-    let names = loaded.select(contexts)?;
+    let chosen = loaded.select(contexts)?;
+    // Clusterpedia hubs read their members' rows; the rest is watched directly.
+    let hubs = crate::fleet::hub::open::plan(&loaded, &chosen, &user, non_interactive).await;
+    let names = hubs.direct.clone();
     let scope = scope(&blueprints, &loaded, &names);
     let mut infos = vec![];
     let mut configs = vec![];
@@ -117,7 +120,8 @@ pub async fn open_scoped(
         }
     });
     let built = futures::future::join_all(builds).await;
-    let clients = ClientSet::new(names.len());
+    infos.extend(hubs.rows(&user));
+    let clients = ClientSet::new(infos.len());
     let mut conns = vec![];
     for (i, ((name, config), client)) in names.iter().zip(configs).zip(built).enumerate() {
         let cluster = ClusterId(i as u16);
@@ -133,7 +137,16 @@ pub async fn open_scoped(
     }
     let catalog = Catalog::new(blueprints.clone(), infos);
     let (tx, changes) = mpsc::channel(4096);
-    let fleet = Fleet::spawn_scoped(conns, blueprints, tx, clients.clone(), scope.clone());
+    let hub_tasks = hubs.tasks(
+        names.len(),
+        &blueprints,
+        &tx,
+        &clients,
+        &Arc::new(scope.clone()),
+        &user,
+    );
+    let mut fleet = Fleet::spawn_scoped(conns, blueprints, tx, clients.clone(), scope.clone());
+    fleet.spawn_hubs(hub_tasks);
     Ok(Session {
         catalog,
         changes,
@@ -153,7 +166,9 @@ impl Session {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let settled = self.catalog.clusters().iter().all(|c| {
-                matches!(c.status, crate::catalog::ClusterStatus::Ready) || c.status.is_failed()
+                c.removed
+                    || matches!(c.status, crate::catalog::ClusterStatus::Ready)
+                    || c.status.is_failed()
             });
             if settled {
                 break;
@@ -171,7 +186,7 @@ impl Session {
         self.catalog
             .clusters()
             .iter()
-            .filter(|c| !matches!(c.status, crate::catalog::ClusterStatus::Ready))
+            .filter(|c| !c.removed && !matches!(c.status, crate::catalog::ClusterStatus::Ready))
             .map(|c| {
                 let why = c.status.message().map(str::to_string).unwrap_or_else(|| {
                     format!("still {} after {}s", c.status.label(), timeout.as_secs())

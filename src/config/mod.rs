@@ -2,6 +2,7 @@
 //! platform directories kubeatlas reads and writes.
 
 pub mod error;
+pub mod hubs;
 pub mod kubeconfig;
 pub mod paths;
 pub mod resolve;

@@ -27,6 +27,9 @@ pub struct UserConfig {
     /// The change timeline's store.
     #[serde(default)]
     pub timeline: super::timeline::TimelineSettings,
+    /// Clusterpedia hubs (see [`super::hubs`]).
+    #[serde(default)]
+    pub hubs: super::hubs::HubSettings,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -87,6 +90,11 @@ impl UserConfig {
     pub fn is_protected(&self, context: &str) -> bool {
         self.protected.iter().any(|p| glob_match(p, context))
             || self.settings(context).any(|s| s.protected)
+    }
+
+    /// Whether the config names `context` a Clusterpedia hub (`hubs.contexts`).
+    pub fn is_hub(&self, context: &str) -> bool {
+        self.hubs.contexts.iter().any(|p| glob_match(p, context))
     }
 
     pub fn is_readonly(&self, context: &str) -> bool {

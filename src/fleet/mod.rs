@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod discovery;
+pub mod hub;
 pub mod memory;
 pub mod object;
 pub mod scope;
@@ -158,6 +159,13 @@ impl Fleet {
             ));
         }
         Fleet { tasks }
+    }
+
+    /// Also read these Clusterpedia hubs (one task each, beside the contexts' tasks).
+    pub fn spawn_hubs(&mut self, hubs: Vec<hub::state::HubTask>) {
+        for h in hubs {
+            self.tasks.spawn(h.run());
+        }
     }
 
     /// Stop every watcher and wait until all tasks ended.

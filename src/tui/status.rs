@@ -15,6 +15,8 @@ pub struct Badge {
     pub status: ClusterStatus,
     /// Plurals of the kinds this cluster forbids.
     pub forbidden: Vec<String>,
+    /// When its data was read, for a cluster read by polling (a hub member).
+    pub polled: Option<i64>,
 }
 
 /// The status line's state.
@@ -48,9 +50,15 @@ impl Status {
 
     /// Bring the badges up to date; true when what the line shows of the clusters changed.
     pub fn refresh(&mut self, cat: &Catalog) -> bool {
+        self.refresh_at(cat, 0)
+    }
+
+    /// As [`Status::refresh`], at `now` (the data age of polled clusters is shown).
+    pub fn refresh_at(&mut self, cat: &Catalog, now: i64) -> bool {
         let mut h = DefaultHasher::new();
-        for c in cat.clusters() {
+        for c in cat.clusters().iter().filter(|c| !c.removed) {
             (&c.name, build::cluster_status_text(cat, c), &c.version).hash(&mut h);
+            c.polled.map(|at| super::format::age(at, now)).hash(&mut h);
         }
         let hash = h.finish();
         if self.revision != Some(cat.revision()) {
@@ -58,6 +66,7 @@ impl Status {
             self.badges = cat
                 .clusters()
                 .iter()
+                .filter(|c| !c.removed)
                 .map(|c| Badge {
                     name: c.name.clone(),
                     status: c.status.clone(),
@@ -65,6 +74,7 @@ impl Status {
                         .forbidden()
                         .map(|(bp, src, _)| build::source_plural(cat, bp, src))
                         .collect(),
+                    polled: c.polled,
                 })
                 .collect();
         }

@@ -20,6 +20,7 @@ mod govern;
 mod govern_cli;
 mod health;
 mod history;
+mod hub;
 mod kubectl_flags;
 mod metrics;
 mod rules;

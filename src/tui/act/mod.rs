@@ -355,7 +355,13 @@ impl Actions {
             .into_iter()
             .find(|c| self.policy.readonly(c))
         {
-            let why = format!("read-only: {} is disabled in context {ctx}", word(kind));
+            let why = match self.policy.reason(&ctx) {
+                Some(r) => format!(
+                    "read-only: {} is disabled in context {ctx}: {r}",
+                    word(kind)
+                ),
+                None => format!("read-only: {} is disabled in context {ctx}", word(kind)),
+            };
             if kind != ActionKind::Undo {
                 return tell(why, true);
             }

@@ -37,6 +37,12 @@ impl Policy {
                 .is_some_and(|e| e.is_readonly(context))
     }
 
+    /// Why `context` is read-only beyond the flag and the config (a hub member without a
+    /// direct context), if it is.
+    pub fn reason(&self, context: &str) -> Option<String> {
+        self.executor.as_ref()?.readonly_reason(context)
+    }
+
     /// Whether `context` needs the object name typed to confirm.
     pub fn protected(&self, context: &str) -> bool {
         self.executor

@@ -308,7 +308,7 @@ impl App {
         );
         self.mode.refresh(cat);
         let changed = self.layers.refresh_diff(cat) || changed;
-        if self.status.refresh(cat) || changed {
+        if self.status.refresh_at(cat, now) || changed {
             self.dirty = true;
         }
     }
@@ -360,6 +360,12 @@ impl App {
                 soonest = Some(soonest.map_or(s, |x| x.min(s)));
             }
         };
+        // The data age of clusters read through a hub, in the status line.
+        for b in self.status.badges() {
+            if let Some(at) = b.polled {
+                note(at);
+            }
+        }
         if let View::Detail { .. } = page.view {
             if let Some(r) = &page.snapshot {
                 note(r.created);

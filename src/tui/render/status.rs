@@ -36,6 +36,13 @@ pub fn line<'a>(app: &App, width: usize) -> Line<'a> {
                 theme.cluster(&c.status),
             ),
         );
+        if let Some(at) = c.polled {
+            // Read through a hub by polling: how old the data is.
+            push(
+                &mut spans,
+                Span::styled(format!(" {}", format::age(at, app.now())), theme.dim()),
+            );
+        }
         if c.status != ClusterStatus::Ready {
             push(
                 &mut spans,
