@@ -22,6 +22,8 @@ pub(crate) struct Compiler<'a> {
     pub diags: Vec<Diagnostic>,
     /// (blueprint index, action) not offered after all (see `actions::check_set`).
     pub dropped: &'a [(usize, super::ActionKind)],
+    /// Identifiers of the blueprints a `via: selector` relation targets (they keep labels).
+    pub selected: &'a std::collections::HashSet<String>,
 }
 
 impl Compiler<'_> {
@@ -50,6 +52,7 @@ impl Compiler<'_> {
                 .collect(),
         }
         .compile();
+        let labels = self.selected.contains(&spec.identifier);
         let scorecard = super::scorecard::compile(&spec, self.loc, &mut self.diags);
         let history = super::history::compile(&spec, self.loc, &mut self.diags, |i| {
             super::history::takes_undo(&action_rules, i)
@@ -68,6 +71,7 @@ impl Compiler<'_> {
             action_rules,
             scorecard,
             history,
+            labels,
         })
     }
 
@@ -194,10 +198,11 @@ impl Compiler<'_> {
                     ]
                 };
                 let what = format!("relation {:?}", r.id);
-                if r.via != RelationVia::Field && r.path.is_some() {
+                let pathed = matches!(r.via, RelationVia::Field | RelationVia::Selector);
+                if !pathed && r.path.is_some() {
                     self.error(
                         &item("path"),
-                        format!("{what}: path is only read with via: field"),
+                        format!("{what}: path is only read with via: field or via: selector"),
                     );
                 }
                 if r.via != RelationVia::Controller && !r.collapse.is_empty() {
@@ -216,6 +221,20 @@ impl Compiler<'_> {
                             .map_or(LinkRule::Cluster, LinkRule::Field),
                         None => {
                             self.error(&item("via"), format!("{what}: via: field needs a path"));
+                            LinkRule::Cluster
+                        }
+                    },
+                    RelationVia::Selector => match &r.path {
+                        Some(text) => self
+                            .path(text, &item("path"), &what)
+                            .map_or(LinkRule::Cluster, LinkRule::Selector),
+                        None => {
+                            self.error(
+                                &item("via"),
+                                format!(
+                                    "{what}: via: selector needs a path to the label selector (e.g. path: .spec.selector)"
+                                ),
+                            );
                             LinkRule::Cluster
                         }
                     },

@@ -79,6 +79,10 @@ pub struct SourceSpec {
     /// A kind that may be absent (a CRD): its absence is not an error.
     #[serde(default)]
     pub optional: bool,
+    /// Listed and watched as metadata only (`PartialObjectMetadata`): the server never sends
+    /// the rest of the object (a Secret's values). Properties may read `.metadata` only.
+    #[serde(default)]
+    pub metadata_only: bool,
     /// Per-kind property overrides: property id → path expression, or `~` (null): not read
     /// for this kind (the property's default, else null).
     #[serde(default)]
@@ -170,7 +174,9 @@ pub struct RelationSpec {
     /// Target blueprint identifier.
     pub to: String,
     pub via: RelationVia,
-    /// For `via: field`: the path whose value names the target (e.g. `.spec.nodeName`).
+    /// For `via: field`: the path whose value names the target (e.g. `.spec.nodeName`; a path
+    /// with several matches, `[*]`, names several). For `via: selector`: where this object's
+    /// label selector is (e.g. `.spec.selector`).
     #[serde(default)]
     pub path: Option<String>,
     /// For `via: controller`: blueprints passed through to their own controller
@@ -188,8 +194,13 @@ pub enum RelationVia {
     Cluster,
     /// The `metadata.ownerReferences` entry with `controller: true`, by uid.
     Controller,
-    /// A field's value names the target (by `metadata.name`, same cluster).
+    /// A field's value names the target (by `metadata.name`, same cluster); every match of
+    /// a path with `[*]` names one.
     Field,
+    /// A label selector on this object (at `path`) selects the targets by their labels, in
+    /// the same namespace: a Service's plain map, or a `LabelSelector` (`matchLabels` and
+    /// `matchExpressions` with `In`, `NotIn`, `Exists`, `DoesNotExist`).
+    Selector,
 }
 
 /// How an entity's health is judged, from its properties.

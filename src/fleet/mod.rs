@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod memory;
+mod metadata;
 pub mod object;
 pub mod scope;
 pub mod source;

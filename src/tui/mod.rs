@@ -50,6 +50,7 @@ pub mod nav;
 pub mod outcome;
 pub mod page;
 pub mod prompt;
+pub mod relations;
 pub mod render;
 pub mod rows;
 pub mod runtime;

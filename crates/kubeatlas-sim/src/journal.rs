@@ -15,6 +15,8 @@ pub struct JournalEntry {
     pub query: String,
     /// `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// `Accept` header, if any (e.g. `…;as=PartialObjectMetadataList;…` for metadata only).
+    pub accept: Option<String>,
     /// Request body (lossy UTF-8).
     pub body: String,
     /// HTTP status the server answered with.

@@ -95,6 +95,7 @@ pub(crate) async fn handle(State(ctx): State<Arc<ServerCtx>>, req: Request<Body>
         path,
         query: raw_query,
         content_type: req.content_type.clone(),
+        accept: Some(req.accept.clone()).filter(|a| !a.is_empty()),
         body: String::from_utf8_lossy(&req.body).into_owned(),
         status: resp.status().as_u16(),
     });
