@@ -4,8 +4,8 @@
 //!
 //! Two selector forms are read, as the API has them:
 //! - the plain map a Service (or a ReplicationController) carries, `{app: cart}`: every pair
-//!   must be present; an empty or absent map selects nothing (a Service without a selector
-//!   has its endpoints managed elsewhere);
+//!   must be present; an absent one selects nothing (a Service without a selector has its
+//!   endpoints managed elsewhere; the API omits an empty map);
 //! - a `LabelSelector` (`matchLabels` AND `matchExpressions` with `In`, `NotIn`, `Exists`,
 //!   `DoesNotExist`): an empty one (`{}`) selects everything in the namespace, an absent one
 //!   nothing. A selector with an unknown operator selects nothing (the server refuses them).
@@ -147,10 +147,12 @@ pub fn labels(meta: &Json) -> List {
 /// empty map, an unknown operator).
 pub fn read_selector(found: Option<&Json>) -> Option<Arc<Selector>> {
     let obj = found.and_then(Json::as_object)?;
-    // A LabelSelector's members are objects and arrays; a plain map's are strings.
-    let structured = obj
-        .iter()
-        .any(|(k, v)| (k == "matchLabels" || k == "matchExpressions") && !v.is_string());
+    // A LabelSelector's members are objects and arrays; a plain map's are strings. `{}` is an
+    // empty LabelSelector (everything): the API never sends an empty plain map (omitempty).
+    let structured = obj.is_empty()
+        || obj
+            .iter()
+            .any(|(k, v)| (k == "matchLabels" || k == "matchExpressions") && !v.is_string());
     let mut reqs = Vec::new();
     if structured {
         if let Some(m) = obj.get("matchLabels").and_then(Json::as_object) {
@@ -240,8 +242,8 @@ mod tests {
         assert!(!s.matches(&pod(json!({"app": "cart"}))));
         assert!(!s.matches(&pod(json!({"app": "cart", "tier": "web"}))));
         assert_eq!(s.describe(), "app=cart,tier=api");
-        assert_eq!(read_selector(Some(&json!({}))), None, "empty map");
-        assert_eq!(read_selector(None), None);
+        assert_eq!(read_selector(None), None, "no selector");
+        assert_eq!(read_selector(Some(&Json::Null)), None, "no selector");
     }
 
     #[test]

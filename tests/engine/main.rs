@@ -21,6 +21,7 @@ mod health;
 mod history;
 mod kubectl_flags;
 mod metrics;
+mod relations;
 mod rules;
 mod scorecards;
 mod timeline;
