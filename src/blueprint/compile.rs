@@ -22,6 +22,8 @@ pub(crate) struct Compiler<'a> {
     pub diags: Vec<Diagnostic>,
     /// (blueprint index, action) not offered after all (see `actions::check_set`).
     pub dropped: &'a [(usize, super::ActionKind)],
+    /// Identifiers of the blueprints a `via: selector` relation targets (they keep labels).
+    pub selected: &'a std::collections::HashSet<String>,
 }
 
 impl Compiler<'_> {
@@ -50,6 +52,7 @@ impl Compiler<'_> {
                 .collect(),
         }
         .compile();
+        let labels = self.selected.contains(&spec.identifier);
         let scorecard = super::scorecard::compile(&spec, self.loc, &mut self.diags);
         let history = super::history::compile(&spec, self.loc, &mut self.diags, |i| {
             super::history::takes_undo(&action_rules, i)
@@ -68,6 +71,7 @@ impl Compiler<'_> {
             action_rules,
             scorecard,
             history,
+            labels,
         })
     }
 
@@ -194,11 +198,14 @@ impl Compiler<'_> {
                     ]
                 };
                 let what = format!("relation {:?}", r.id);
-                let by_path = matches!(r.via, RelationVia::Field | RelationVia::Uid);
-                if !by_path && r.path.is_some() {
+                let pathed = matches!(
+                    r.via,
+                    RelationVia::Field | RelationVia::Uid | RelationVia::Selector
+                );
+                if !pathed && r.path.is_some() {
                     self.error(
                         &item("path"),
-                        format!("{what}: path is only read with via: field or via: uid"),
+                        format!("{what}: path is only read with via: field, uid or selector"),
                     );
                 }
                 if r.via != RelationVia::Controller && !r.collapse.is_empty() {
@@ -226,6 +233,20 @@ impl Compiler<'_> {
                                 "field"
                             };
                             self.error(&item("via"), format!("{what}: via: {via} needs a path"));
+                            LinkRule::Cluster
+                        }
+                    },
+                    RelationVia::Selector => match &r.path {
+                        Some(text) => self
+                            .path(text, &item("path"), &what)
+                            .map_or(LinkRule::Cluster, LinkRule::Selector),
+                        None => {
+                            self.error(
+                                &item("via"),
+                                format!(
+                                    "{what}: via: selector needs a path to the label selector (e.g. path: .spec.selector)"
+                                ),
+                            );
                             LinkRule::Cluster
                         }
                     },

@@ -3,7 +3,7 @@
 //! the private `compile` module.
 
 use super::actions::ActionRule;
-use super::convert::{PropRule, parse_time, to_string};
+use super::convert::{PropRule, parse_time, to_cow};
 use super::path::PathExpr;
 use super::{ActionKind, BlueprintSpec, BpId, Link, Record};
 use serde_json::Value as Json;
@@ -47,6 +47,9 @@ pub struct Blueprint {
     pub scorecard: Option<super::scorecard::Scorecard>,
     /// Per source: where its rollout history is read from, if it has one.
     pub(super) history: Box<[Option<super::history::HistoryRule>]>,
+    /// Whether a `via: selector` relation targets this blueprint: its records keep their
+    /// labels as one more link, after those of the relations.
+    pub(super) labels: bool,
 }
 
 /// How one relation's [`Link`] is read from an object.
@@ -58,6 +61,7 @@ pub(super) enum LinkRule {
     Field(PathExpr),
     /// The path's value is the target's uid.
     Uid(PathExpr),
+    Selector(PathExpr),
 }
 
 impl Blueprint {
@@ -129,6 +133,20 @@ impl Blueprint {
         self.history.get(source)?.as_ref()
     }
 
+    /// Whether records of this blueprint keep their labels (a `via: selector` targets it).
+    pub fn keeps_labels(&self) -> bool {
+        self.labels
+    }
+
+    /// The labels of a record of this blueprint (`key=value`, sorted by key), when it keeps
+    /// them.
+    pub fn labels_of<'a>(&self, r: &'a Record) -> Option<&'a [Box<str>]> {
+        match r.links.get(self.spec.relations.len())? {
+            Link::Labels(l) => Some(l),
+            _ => None,
+        }
+    }
+
     /// Where the blueprint was defined.
     pub fn origin(&self) -> &Origin {
         &self.origin
@@ -170,6 +188,7 @@ impl Blueprint {
             .links
             .iter()
             .map(|l| l.read(meta, namespace, obj))
+            .chain(self.labels.then(|| Link::Labels(super::via::labels(meta))))
             .collect();
         Some(Record {
             blueprint: self.id,
@@ -192,11 +211,19 @@ impl LinkRule {
             LinkRule::Controller => {
                 controller_uid(meta).map_or(Link::None, |uid| Link::Uid(uid.into()))
             }
-            LinkRule::Field(path) => path
-                .first(obj)
-                .and_then(to_string)
-                .filter(|s| !s.is_empty())
-                .map_or(Link::None, Link::Name),
+            LinkRule::Field(path) => {
+                let mut found = Vec::new();
+                path.for_each(obj, |v| found.extend(to_cow(v)));
+                let mut names = super::via::read_names(found.into_iter());
+                match names.len() {
+                    0 => Link::None,
+                    1 => Link::Name(names.swap_remove(0).into()),
+                    _ => Link::Names(super::intern::list(&names)),
+                }
+            }
+            LinkRule::Selector(path) => {
+                super::via::read_selector(path.first(obj)).map_or(Link::None, Link::Selector)
+            }
             LinkRule::Uid(path) => path
                 .first(obj)
                 .and_then(to_string)

@@ -167,6 +167,7 @@ pub(super) fn build(
         .collect();
     for (p, loc) in merged.iter().zip(&locs) {
         validate::check_blueprint(&p.spec, loc, &specs, &mut diags);
+        super::via_check::check(&p.spec, loc, &specs, &mut diags);
     }
     let mut by_seq: Vec<usize> = (0..merged.len()).collect();
     by_seq.sort_by_key(|&i| merged[i].seq);
@@ -190,6 +191,7 @@ pub(super) fn build(
         .enumerate()
         .map(|(i, p)| (p.spec.identifier.clone(), bp_id(i)))
         .collect();
+    let selected = super::via_check::selected(merged.iter().map(|p| &p.spec));
     let mut blueprints = Vec::with_capacity(merged.len());
     for (i, (p, loc)) in merged.into_iter().zip(&locs).enumerate() {
         let f = &files[p.file];
@@ -204,6 +206,7 @@ pub(super) fn build(
             index: &index,
             diags: Vec::new(),
             dropped: &dropped,
+            selected: &selected,
         };
         let compiled = compiler.compile(bp_id(i), p.spec, origin);
         diags.append(&mut compiler.diags);

@@ -31,6 +31,8 @@ pub mod set;
 pub mod timeline;
 mod validate;
 pub mod value;
+pub mod via;
+mod via_check;
 
 pub use actions::ActionRule;
 pub use check::{check_builtin, check_dir};
@@ -42,3 +44,4 @@ pub use record::{BpId, Link, Record};
 pub use roles::Roles;
 pub use set::{BUILTIN_FILES, BlueprintSet};
 pub use value::{List, Str, Value};
+pub use via::Selector;

@@ -83,6 +83,10 @@ pub struct SourceSpec {
     /// joined with the user's `--field-selector` where that applies.
     #[serde(default)]
     pub field_selector: Option<String>,
+    /// Listed and watched as metadata only (`PartialObjectMetadata`): the server never sends
+    /// the rest of the object (a Secret's values). Properties may read `.metadata` only.
+    #[serde(default)]
+    pub metadata_only: bool,
     /// Per-kind property overrides: property id → path expression, or `~` (null): not read
     /// for this kind (the property's default, else null).
     #[serde(default)]
@@ -174,8 +178,10 @@ pub struct RelationSpec {
     /// Target blueprint identifier.
     pub to: String,
     pub via: RelationVia,
-    /// For `via: field` / `via: uid`: the path whose value names the target (e.g.
-    /// `.spec.nodeName`) or is its uid (`.involvedObject.uid`).
+    /// For `via: field`: the path whose value names the target (e.g. `.spec.nodeName`; a path
+    /// with several matches, `[*]`, names several). For `via: uid`: the path whose value is
+    /// the target's uid (`.involvedObject.uid`). For `via: selector`: where this object's
+    /// label selector is (e.g. `.spec.selector`).
     #[serde(default)]
     pub path: Option<String>,
     /// For `via: controller`: blueprints passed through to their own controller
@@ -193,10 +199,15 @@ pub enum RelationVia {
     Cluster,
     /// The `metadata.ownerReferences` entry with `controller: true`, by uid.
     Controller,
-    /// A field's value names the target (by `metadata.name`, same cluster).
+    /// A field's value names the target (by `metadata.name`, same cluster); every match of
+    /// a path with `[*]` names one.
     Field,
     /// A field's value is the target's `metadata.uid` (an Event's `.involvedObject.uid`).
     Uid,
+    /// A label selector on this object (at `path`) selects the targets by their labels, in
+    /// the same namespace: a Service's plain map, or a `LabelSelector` (`matchLabels` and
+    /// `matchExpressions` with `In`, `NotIn`, `Exists`, `DoesNotExist`).
+    Selector,
 }
 
 /// How an entity's health is judged, from its properties.

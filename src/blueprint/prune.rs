@@ -161,9 +161,15 @@ impl Blueprint {
             }
         }
         for l in self.links.iter() {
-            if let LinkRule::Field(p) | LinkRule::Uid(p) = l {
+            if let LinkRule::Field(p) | LinkRule::Uid(p) | LinkRule::Selector(p) = l {
                 t.add(p.segments());
             }
+        }
+        if self.labels {
+            t.add(&[
+                Segment::Field("metadata".into()),
+                Segment::Field("labels".into()),
+            ]);
         }
         t
     }

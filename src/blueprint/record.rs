@@ -34,4 +34,12 @@ pub enum Link {
     Name(Box<str>),
     /// Target by uid (controller ownerReference).
     Uid(Box<str>),
+    /// Several targets named by `metadata.name` (a `via: field` path with several matches),
+    /// sorted, each once.
+    Names(super::List),
+    /// The targets a label selector selects (`via: selector`), in the same namespace.
+    Selector(std::sync::Arc<super::via::Selector>),
+    /// The object's own labels, kept after its relations' links when some `via: selector`
+    /// relation targets its blueprint ([`super::Blueprint::labels_of`]).
+    Labels(super::List),
 }

@@ -54,6 +54,38 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "blueprints/running-service.yaml",
         include_str!("../../blueprints/running-service.yaml"),
     ),
+    (
+        "blueprints/kube-service.yaml",
+        include_str!("../../blueprints/kube-service.yaml"),
+    ),
+    (
+        "blueprints/ingress.yaml",
+        include_str!("../../blueprints/ingress.yaml"),
+    ),
+    (
+        "blueprints/httproute.yaml",
+        include_str!("../../blueprints/httproute.yaml"),
+    ),
+    (
+        "blueprints/hpa.yaml",
+        include_str!("../../blueprints/hpa.yaml"),
+    ),
+    (
+        "blueprints/pvc.yaml",
+        include_str!("../../blueprints/pvc.yaml"),
+    ),
+    (
+        "blueprints/configmap.yaml",
+        include_str!("../../blueprints/configmap.yaml"),
+    ),
+    (
+        "blueprints/secret.yaml",
+        include_str!("../../blueprints/secret.yaml"),
+    ),
+    (
+        "blueprints/pdb.yaml",
+        include_str!("../../blueprints/pdb.yaml"),
+    ),
 ];
 
 /// All blueprints in effect, indexed by [`BpId`].

@@ -2,11 +2,13 @@
 //! shaped by blueprints and folded from [`Change`] messages. One owner; readers look at it
 //! between changes and redraw when [`Catalog::revision`] moved.
 
+pub mod connections;
 pub mod derived;
 pub mod diff;
 pub mod health;
 pub mod journal;
 mod query;
+pub mod relations;
 pub mod store;
 
 pub use derived::{Member, RunningService, image_tag};
@@ -204,6 +206,9 @@ pub struct Catalog {
     revision: u64,
     /// What each recent revision step touched.
     journal: journal::Journal,
+    /// Which relations are label selectors, and per cluster what they select.
+    sel_rules: relations::SelectorRules,
+    selections: Vec<relations::Selections>,
 }
 
 impl Catalog {
@@ -248,8 +253,12 @@ impl Catalog {
             .iter()
             .map(health::HealthProps::of)
             .collect();
+        let sel_rules = relations::SelectorRules::new(&blueprints);
+        let selections = clusters.iter().map(|_| Default::default()).collect();
         Catalog {
             health_props,
+            sel_rules,
+            selections,
             blueprints,
             targets,
             rules,
@@ -369,10 +378,16 @@ impl Catalog {
             return false;
         }
         let derived = Some(bp) == self.rules.from || Some(bp) == self.rules.namespace_bp;
-        let uid = derived.then(|| record.uid.clone());
-        store.upsert(record, targets);
+        let selects = self.sel_rules.involves(bp);
+        let uid = (derived || selects).then(|| record.uid.clone());
+        let old = store.upsert(record, targets);
         if let Some(uid) = uid {
-            self.after_change(cluster, bp, &uid);
+            if selects {
+                self.reselect(cluster, bp, &uid, old.as_ref());
+            }
+            if derived {
+                self.after_change(cluster, bp, &uid);
+            }
         }
         true
     }
@@ -384,8 +399,16 @@ impl Catalog {
         let Some(targets) = self.targets.get(bp.0 as usize) else {
             return false;
         };
-        if store.remove(bp, uid, targets).is_none() {
+        let slot = self
+            .sel_rules
+            .involves(bp)
+            .then(|| store.slot(bp, uid))
+            .flatten();
+        let Some(old) = store.remove(bp, uid, targets) else {
             return false;
+        };
+        if let (Some(slot), Some(sel)) = (slot, self.selections.get_mut(cluster.0 as usize)) {
+            sel.forget(&self.sel_rules, slot, &old);
         }
         self.after_change(cluster, bp, uid);
         true
@@ -501,6 +524,9 @@ impl Catalog {
     pub fn clear_cluster(&mut self, cluster: ClusterId) {
         if let Some(s) = self.stores.get_mut(cluster.0 as usize) {
             s.clear();
+            if let Some(sel) = self.selections.get_mut(cluster.0 as usize) {
+                sel.clear();
+            }
             self.groups.remove_cluster(cluster);
             self.journal.note(self.revision, Touch::Wide);
             self.revision += 1;

@@ -71,7 +71,9 @@ impl Catalog {
         let target = *self.targets.get(r.blueprint.0 as usize)?.get(rel)?;
         let store = self.stores.get(cluster.0 as usize)?;
         let found = match r.links.get(rel)? {
-            Link::None | Link::Cluster => return None,
+            Link::None | Link::Cluster | Link::Names(_) | Link::Selector(_) | Link::Labels(_) => {
+                return None;
+            }
             Link::Name(name) => store
                 .by_name(target, None, name)
                 .or_else(|| store.by_name(target, r.namespace.as_deref(), name)),

@@ -99,6 +99,28 @@ impl ClusterStore {
         self.by_bp.get(bp.0 as usize)?.get(slot)
     }
 
+    /// The slot of entity `uid` of `bp` (stable while it exists; reused after its removal).
+    pub fn slot(&self, bp: BpId, uid: &str) -> Option<u32> {
+        self.by_bp
+            .get(bp.0 as usize)?
+            .find(self.hasher.hash_one(uid), uid)
+    }
+
+    /// The entity of `bp` in `slot`.
+    pub fn at(&self, bp: BpId, slot: u32) -> Option<&Record> {
+        self.by_bp.get(bp.0 as usize)?.get(slot)
+    }
+
+    /// Every entity of `bp` with its slot.
+    pub fn slotted(&self, bp: BpId) -> impl Iterator<Item = (u32, &Record)> {
+        self.by_bp.get(bp.0 as usize).into_iter().flat_map(|s| {
+            s.slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some((i as u32, r.as_ref()?)))
+        })
+    }
+
     /// Uids of `source` entities whose relation to `target` carries `link`.
     pub fn pointing_at(
         &self,
@@ -188,24 +210,33 @@ impl ClusterStore {
         Some(old)
     }
 
-    /// Links worth indexing: those a reverse lookup can ask for (by uid or by name).
-    fn indexed(link: &Link) -> bool {
-        matches!(link, Link::Name(_) | Link::Uid(_))
+    /// Calls `f` with each link a reverse lookup can ask for (by uid or by name; several
+    /// names as one name each) and its target blueprint.
+    fn each_indexed(links: &[Link], targets: &[BpId], mut f: impl FnMut(&Link, BpId)) {
+        for (link, target) in links.iter().zip(targets) {
+            match link {
+                Link::Name(_) | Link::Uid(_) => f(link, *target),
+                Link::Names(names) => {
+                    for n in names.iter() {
+                        f(&Link::Name(n.clone()), *target);
+                    }
+                }
+                Link::None | Link::Cluster | Link::Selector(_) | Link::Labels(_) => {}
+            }
+        }
     }
 
     fn index(&mut self, r: &Record, slot: u32, targets: &[BpId]) {
         let bp = r.blueprint;
-        for (link, target) in r.links.iter().zip(targets) {
-            if !Self::indexed(link) {
-                continue;
-            }
-            let p = self.reverse.entry(*target).or_default();
+        let reverse = &mut self.reverse;
+        Self::each_indexed(&r.links, targets, |link, target| {
+            let p = reverse.entry(target).or_default();
             let m = match p.get_mut(link) {
                 Some(m) => m,
                 None => p.entry(link.clone()).or_default(),
             };
             m.entry(bp).or_default().insert(slot);
-        }
+        });
         if self.named.get(bp.0 as usize).copied().unwrap_or(true) {
             self.names
                 .insert((bp, r.namespace.clone(), r.name.clone()), slot);
@@ -214,12 +245,10 @@ impl ClusterStore {
 
     fn unindex(&mut self, old: &Record, slot: u32, targets: &[BpId]) {
         let bp = old.blueprint;
-        for (link, target) in old.links.iter().zip(targets) {
-            if !Self::indexed(link) {
-                continue;
-            }
-            let Some(p) = self.reverse.get_mut(target) else {
-                continue;
+        let reverse = &mut self.reverse;
+        Self::each_indexed(&old.links, targets, |link, target| {
+            let Some(p) = reverse.get_mut(&target) else {
+                return;
             };
             if let Some(m) = p.get_mut(link) {
                 if let Some(s) = m.get_mut(&bp) {
@@ -232,7 +261,7 @@ impl ClusterStore {
                     p.remove(link);
                 }
             }
-        }
+        });
         if self.named.get(bp.0 as usize).copied().unwrap_or(true) {
             let name_key = (bp, old.namespace.clone(), old.name.clone());
             if self.names.get(&name_key) == Some(&slot) {

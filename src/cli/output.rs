@@ -54,6 +54,8 @@ fn running_services(catalog: &Catalog) -> (Columns, Vec<Json>) {
             if let Some(score) = crate::score::of_running(catalog, rs) {
                 v["score"] = serde_json::to_value(&score).unwrap_or(Json::Null);
             }
+            // What it exposes and depends on (Ingress → Service → pods, HPA, PDB, mounts).
+            v["connections"] = serde_json::to_value(catalog.connections(rs)).unwrap_or(Json::Null);
             v
         })
         .collect();
@@ -176,6 +178,13 @@ fn entities(catalog: &Catalog, bp: BpId) -> (Columns, Vec<Json>) {
                 let v = match r.links.get(i) {
                     Some(Link::Cluster) => json!({ "name": cluster_name }),
                     Some(Link::None) | None => continue,
+                    Some(Link::Names(_) | Link::Selector(_)) => Json::Array(
+                        catalog
+                            .related_all(cluster, r, i)
+                            .iter()
+                            .map(|e| target_json(catalog, e))
+                            .collect(),
+                    ),
                     Some(_) => match catalog.related(cluster, r, i) {
                         Some(e) => target_json(catalog, &e),
                         None => match &r.links[i] {

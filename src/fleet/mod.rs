@@ -6,6 +6,7 @@ pub mod clients;
 pub mod discovery;
 pub mod hub;
 pub mod memory;
+mod metadata;
 pub mod object;
 pub mod scope;
 pub mod source;

@@ -42,6 +42,21 @@ impl<'de> Deserialize<'de> for RawObject {
     }
 }
 
+impl RawObject {
+    /// An object of which the server sent only the metadata (`PartialObjectMetadata`): its
+    /// JSON is `{"metadata": …}`, nothing else.
+    pub fn from_metadata(meta: ObjectMeta) -> RawObject {
+        let mut m = serde_json::to_value(&meta).unwrap_or_default();
+        if let Some(m) = m.as_object_mut() {
+            m.remove("managedFields");
+        }
+        RawObject {
+            value: serde_json::json!({ "metadata": m }),
+            meta,
+        }
+    }
+}
+
 impl kube::Resource for RawObject {
     type DynamicType = ApiResource;
     type Scope = DynamicResourceScope;

@@ -112,8 +112,20 @@ impl SourceTask {
                 .get(self.bp)
                 .field_tree(self.source as usize),
         );
+        let metadata_only =
+            self.blueprints.get(self.bp).spec.sources[self.source as usize].metadata_only;
+        let inner = if metadata_only {
+            super::metadata::watch(
+                self.client.clone(),
+                self.scope.namespace.as_deref(),
+                &ar,
+                cfg,
+            )
+        } else {
+            watcher(api, cfg).default_backoff().boxed()
+        };
         let mut stream = Pruned {
-            inner: Box::pin(watcher(api, cfg).default_backoff()),
+            inner: Box::pin(inner),
             tree,
         };
         let mut buf: Vec<Record> = Vec::new();

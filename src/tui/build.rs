@@ -87,7 +87,8 @@ pub fn source_notices(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<String> {
 
 /// Children shown as count columns of a parent blueprint: listable blueprints that live *in*
 /// the parent (related by namespace, cluster or a field such as a node name, not by
-/// ownership), nearest first.
+/// ownership), nearest first. Kinds that may be absent (every source optional: Services,
+/// ConfigMaps, CRDs) get no count column, where a zero would read as "none".
 fn count_children(cat: &Catalog, parent: BpId) -> Vec<(BpId, usize, RelationVia)> {
     let kids = view::child_blueprints(cat, parent);
     // Nearest first (fewest relations to the other children), then the most pointed-at
@@ -104,6 +105,7 @@ fn count_children(cat: &Catalog, parent: BpId) -> Vec<(BpId, usize, RelationVia)
     };
     let mut out: Vec<(BpId, usize, RelationVia)> = kids
         .iter()
+        .filter(|&&c| !cat.blueprint(c).spec.sources.iter().all(|s| s.optional))
         .filter_map(|&c| {
             let rel = cat.relation_to(c, parent)?;
             let via = cat.blueprint(c).spec.relations.get(rel)?.via;

@@ -326,6 +326,9 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
         }
     }
     fields.extend(super::governed::detail_fields(cat, r, now));
+    if live.is_some() {
+        fields.extend(super::relations::fields(cat, e, r));
+    }
     let score = live.and_then(|r| {
         let card = bp.scorecard.as_ref()?;
         let s = crate::score::of_record(cat, e.cluster, r)?;
@@ -368,6 +371,14 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
         ));
     }
     let mut sections = sections;
+    sections.extend(
+        live.and_then(|_| super::relations::section(cat, e))
+            .map(|(title, lines)| Section {
+                title,
+                header: vec![],
+                rows: lines.into_iter().map(|l| vec![(l, Tone::Plain)]).collect(),
+            }),
+    );
     sections.extend(score);
     Some(Detail {
         kind: view::kind_of(cat, r).to_string(),

@@ -55,6 +55,7 @@ pub mod outcome;
 pub mod page;
 pub mod portforward;
 pub mod prompt;
+pub mod relations;
 pub mod render;
 pub mod resource;
 pub mod rows;

@@ -202,7 +202,10 @@ impl Nav {
             }
             KeyCode::Enter => return self.drill(cat),
             KeyCode::Char('d') => {
-                if let Some(RowKey::Entity(e)) = page.selected_key().cloned() {
+                let cell = is_matrix.then(|| matrix_cell_workload(cat, page)).flatten();
+                if let Some(e) = cell {
+                    self.push(Page::new(View::Detail { entity: e }));
+                } else if let Some(RowKey::Entity(e)) = page.selected_key().cloned() {
                     self.push(Page::new(View::Detail { entity: e }));
                 }
             }
@@ -288,6 +291,16 @@ impl Nav {
             )
         }
     }
+}
+
+/// The first workload of the selected matrix cell (its detail shows the running service's
+/// connections).
+fn matrix_cell_workload(cat: &Catalog, page: &Page) -> Option<EntityRef> {
+    let Some(RowKey::Service(svc)) = page.selected_key() else {
+        return None;
+    };
+    let env = page.cache.envs.get(page.column)?;
+    cat.running_service(svc, env)?.workloads.first().cloned()
 }
 
 fn move_by(page: &mut Page, delta: isize, room: Room) {

@@ -72,8 +72,19 @@ pub fn child_blueprints(cat: &Catalog, parent: BpId) -> Vec<BpId> {
         .all()
         .iter()
         .map(|b| b.id)
-        .filter(|&c| c != parent && listable(cat, c) && cat.relation_to(c, parent).is_some())
+        .filter(|&c| c != parent && listable(cat, c) && drills(cat, c, parent))
         .collect()
+}
+
+/// Whether `child` has a relation to `parent` a list can be drilled along: any but a label
+/// selector (a Service selecting a pod is not under it).
+fn drills(cat: &Catalog, child: BpId, parent: BpId) -> bool {
+    let bp = cat.blueprint(child);
+    bp.spec
+        .relations
+        .iter()
+        .enumerate()
+        .any(|(i, r)| r.via != RelationVia::Selector && bp.relation_target(i) == Some(parent))
 }
 
 /// The blueprint Enter drills into from an entity of `parent`: among the children, the nearest
@@ -85,15 +96,11 @@ pub fn drill_child(cat: &Catalog, parent: BpId) -> Option<BpId> {
     let near: Vec<BpId> = kids
         .iter()
         .copied()
-        .filter(|&c| {
-            !kids
-                .iter()
-                .any(|&o| o != c && cat.relation_to(c, o).is_some())
-        })
+        .filter(|&c| !kids.iter().any(|&o| o != c && drills(cat, c, o)))
         .collect();
     let pointed = |t: BpId| {
         kids.iter()
-            .filter(|&&o| o != t && cat.relation_to(o, t).is_some())
+            .filter(|&&o| o != t && drills(cat, o, t))
             .count()
     };
     near.iter()
@@ -122,6 +129,7 @@ pub fn child_scope(cat: &Catalog, child: BpId, parent: &RowKey) -> Option<Scope>
             RelationVia::Controller | RelationVia::Field | RelationVia::Uid => {
                 Some(Scope::Parent(e.clone()))
             }
+            RelationVia::Selector => None,
         },
         RowKey::Service(_) => None,
     }

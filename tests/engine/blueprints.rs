@@ -89,7 +89,15 @@ fn every_builtin_loads() {
             "event",
             "service",
             "environment",
-            "running-service"
+            "running-service",
+            "kube-service",
+            "ingress",
+            "httproute",
+            "hpa",
+            "pvc",
+            "configmap",
+            "secret",
+            "pdb"
         ]
     );
     for (i, b) in set.all().iter().enumerate() {
@@ -97,7 +105,7 @@ fn every_builtin_loads() {
         assert!(b.origin().builtin);
     }
     let lines = check_builtin().expect("check");
-    assert_eq!(lines.len(), 11);
+    assert_eq!(lines.len(), 19);
     assert!(
         lines[3].starts_with("ok workload: 5 source(s), "),
         "{}",
@@ -127,7 +135,7 @@ fn resolves_names() {
         .sources()
         .map(|(bp, i, s)| format!("{}#{i}={}", set.get(bp).spec.identifier, s.gvk_string()))
         .collect();
-    assert_eq!(sources.len(), 11);
+    assert_eq!(sources.len(), 19);
     assert!(sources.contains(&"workload#2=apps/v1/DaemonSet".to_string()));
     assert_eq!(
         set.source_for("batch", "CronJob"),
@@ -224,7 +232,13 @@ fn projects_workloads() {
     for (id, v) in &expect {
         assert_eq!(prop(&set, &d, id), v, "deployment {id}");
     }
-    assert_eq!(&*d.links, [Link::Name("shop".into()), Link::Cluster]);
+    // The third link: the Deployment's selector (the workload's `claims` relation selects
+    // claims by it, as a StatefulSet's volumeClaimTemplates label theirs).
+    assert_eq!(&d.links[..2], [Link::Name("shop".into()), Link::Cluster]);
+    let Link::Selector(sel) = &d.links[2] else {
+        panic!("selector link: {:?}", d.links)
+    };
+    assert_eq!(sel.describe(), "app=checkout");
 
     let st = project(&set, "workload", &wire("statefulset.json"));
     assert_eq!((&*st.name, st.source), ("db", 1));
@@ -362,7 +376,7 @@ identifier: job-run
 title: Job run
 plural: jobruns
 sources:
-  - { group: networking.k8s.io, version: v1, kind: Ingress }
+  - { group: networking.k8s.io, version: v1, kind: IngressClass }
 properties:
   - { id: phase, path: .status.phase }
 relations:
@@ -560,7 +574,7 @@ columns: [phase]
         ("mine/job.yaml".into(), GOOD.into()),
     ])
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(set.len(), 12);
+    assert_eq!(set.len(), 20);
     let id = set.by_identifier("pod").expect("pod");
     let b = set.get(id);
     assert_eq!(b.spec.title, "Pod (mine)");
@@ -571,9 +585,16 @@ columns: [phase]
         .project(0, &wire("pod-running-crashloop.json"))
         .expect("projects");
     assert_eq!(&*r.props, [s("Running")]);
-    assert_eq!(&*r.links, [Link::Name("node-a".into())]);
+    assert_eq!(r.links[0], Link::Name("node-a".into()));
+    // Built-in Services and PDBs still select pods: the override keeps its labels after its
+    // own relations.
+    assert_eq!(r.links.len(), 2);
+    assert!(
+        b.labels_of(&r)
+            .is_some_and(|l| l.iter().any(|x| &**x == "app=checkout"))
+    );
     let job = set.get(set.resolve("JOBRUNS").expect("new blueprint"));
-    assert_eq!(job.id, BpId(11));
+    assert_eq!(job.id, BpId(19));
     assert!(!job.origin().overrides_builtin);
     // Built-ins relating to pods still resolve.
     assert!(set.by_identifier("running-service").is_some());
@@ -603,7 +624,7 @@ fn loads_and_checks_a_directory() {
     let missing = dir.path().join("nope");
     assert_eq!(
         BlueprintSet::load(Some(&missing)).map(|s| s.len()).ok(),
-        Some(11)
+        Some(19)
     );
     assert!(check_dir(&missing).expect("ok")[0].contains("no such directory"));
 }

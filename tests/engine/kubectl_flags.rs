@@ -51,15 +51,16 @@ async fn namespace_and_selectors_are_sent_on_every_list_and_watch_and_relations_
     })
     .await;
     assert!(env.pump_until(T, |c| all_ready(c, ENVS)).await, "all ready");
-    // Synced means listed; each watch follows its list a moment later.
-    let prod = env.sim.cluster("prod").expect("prod").clone();
-    let deadline = std::time::Instant::now() + T;
-    while !requests_for(&prod.journal(), "pods").iter().any(is_watch)
-        && std::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // Each watch follows its list: wait (a little) until the pods' and deployments' started.
+    let mut journal = vec![];
+    for _ in 0..50 {
+        journal = env.sim.cluster("prod").expect("prod").journal();
+        let watching = |p: &str| requests_for(&journal, p).iter().any(is_watch);
+        if watching("pods") && watching("deployments") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let journal = prod.journal();
 
     // Pods: the namespaced path, both selectors, on the list and on the watch.
     let pods = requests_for(&journal, "pods");

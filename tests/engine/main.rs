@@ -23,6 +23,7 @@ mod history;
 mod hub;
 mod kubectl_flags;
 mod metrics;
+mod relations;
 mod rules;
 mod scorecards;
 mod streams;

@@ -267,7 +267,17 @@ pub(crate) fn apply(res: SimResource, obj: &mut Value, rng: &mut impl Rng) {
             child(root, "status");
         }
         // Custom resources get no defaulting beyond their schema's (none here).
-        SimResource::Workers | SimResource::ControllerRevisions | SimResource::Events => {}
+        SimResource::Workers
+        | SimResource::ControllerRevisions
+        | SimResource::Events
+        | SimResource::ConfigMaps => {}
+        SimResource::Secrets => default(root, "type", json!("Opaque")),
+        SimResource::Services => {
+            let spec = child(root, "spec");
+            default(spec, "type", json!("ClusterIP"));
+            default(spec, "sessionAffinity", json!("None"));
+            child(child(root, "status"), "loadBalancer");
+        }
         SimResource::CronJobs => {
             let spec = child(root, "spec");
             default(spec, "concurrencyPolicy", json!("Allow"));

@@ -29,6 +29,12 @@ pub enum SimResource {
     ControllerRevisions,
     /// core/v1 `events` (field selectors on `involvedObject.*`, `reason`, `type`, …).
     Events,
+    /// core/v1 `services` (no endpoints controller: a Service is its spec).
+    Services,
+    /// core/v1 `configmaps`.
+    ConfigMaps,
+    /// core/v1 `secrets` (field selector `type`, as the real server).
+    Secrets,
 }
 
 /// Static metadata of a [`SimResource`].
@@ -242,9 +248,46 @@ static EVENTS: ResourceInfo = info!(
     false
 );
 
+static SERVICES: ResourceInfo = info!(
+    "",
+    "v1",
+    "v1",
+    "services",
+    "Service",
+    true,
+    r#""spec":{},"status":{"loadBalancer":{}}"#,
+    &["spec.clusterIP", "spec.type"],
+    false,
+    false
+);
+static CONFIGMAPS: ResourceInfo = info!(
+    "",
+    "v1",
+    "v1",
+    "configmaps",
+    "ConfigMap",
+    true,
+    "",
+    &[],
+    false,
+    false
+);
+static SECRETS: ResourceInfo = info!(
+    "",
+    "v1",
+    "v1",
+    "secrets",
+    "Secret",
+    true,
+    "",
+    &["type"],
+    false,
+    false
+);
+
 impl SimResource {
     /// Every served resource, in a stable order.
-    pub const ALL: [SimResource; 12] = [
+    pub const ALL: [SimResource; 15] = [
         SimResource::Namespaces,
         SimResource::Nodes,
         SimResource::Pods,
@@ -257,6 +300,9 @@ impl SimResource {
         SimResource::Workers,
         SimResource::ControllerRevisions,
         SimResource::Events,
+        SimResource::Services,
+        SimResource::ConfigMaps,
+        SimResource::Secrets,
     ];
 
     pub(crate) fn info(self) -> &'static ResourceInfo {
@@ -273,6 +319,9 @@ impl SimResource {
             SimResource::Workers => &WORKERS,
             SimResource::ControllerRevisions => &CONTROLLERREVISIONS,
             SimResource::Events => &EVENTS,
+            SimResource::Services => &SERVICES,
+            SimResource::ConfigMaps => &CONFIGMAPS,
+            SimResource::Secrets => &SECRETS,
         }
     }
 
