@@ -3,7 +3,7 @@
 //! the private `compile` module.
 
 use super::actions::ActionRule;
-use super::convert::{PropRule, parse_time, to_cow};
+use super::convert::{PropRule, parse_time, to_cow, to_string};
 use super::path::PathExpr;
 use super::{ActionKind, BlueprintSpec, BpId, Link, Record};
 use serde_json::Value as Json;
