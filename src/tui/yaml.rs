@@ -158,7 +158,25 @@ pub fn open(cat: &Catalog, entity: EntityRef) -> Result<(YamlView, Effect), Mess
         None => format!("{} {} ({ctx})", target.kind, target.name),
     };
     let view = YamlView::loading(entity.clone(), title);
-    Ok((view, Effect::FetchYaml { entity, target }))
+    // A metadata-only source (Secrets): the object is fetched as metadata, never its values.
+    let metadata_only = cat.get(&entity).is_some_and(|r| {
+        cat.blueprint(entity.bp)
+            .spec
+            .sources
+            .get(r.source as usize)
+            .is_some_and(|s| s.metadata_only)
+    });
+    let effect = if metadata_only {
+        Effect::FetchObject {
+            entity,
+            target,
+            metadata_only: true,
+            describe: None,
+        }
+    } else {
+        Effect::FetchYaml { entity, target }
+    };
+    Ok((view, effect))
 }
 
 impl YamlView {

@@ -781,7 +781,10 @@ fn each_builtin_kind_takes_only_the_actions_its_api_has() {
     );
     assert_eq!(kind_actions(&set, "workload", "Job"), [Logs]);
     assert!(kind_actions(&set, "workload", "CronJob").is_empty());
-    assert_eq!(kind_actions(&set, "pod", "Pod"), [Delete, Logs]);
+    assert_eq!(
+        kind_actions(&set, "pod", "Pod"),
+        [Delete, Logs, Exec, PortForward]
+    );
 
     // The rules carry what the requests need: the template and the properties they read.
     let wl = set.get(set.by_identifier("workload").expect("workload"));

@@ -329,7 +329,12 @@ fn the_viewer_sees_forbidden_kinds_marked_the_rest_synced_and_cannot_restart() {
         );
         let forbidden = s.forbidden();
         let kinds: Vec<&str> = forbidden.iter().map(|(_, k, _)| k.as_str()).collect();
-        assert_eq!(kinds, ["Node"], "only nodes are forbidden: {forbidden:?}");
+        // What Kubernetes' own `view` role leaves out: nodes (cluster-scoped) and Secrets.
+        assert_eq!(
+            kinds,
+            ["Node", "Secret"],
+            "only nodes and secrets are forbidden: {forbidden:?}"
+        );
         assert!(
             forbidden[0].2.contains("forbidden") || forbidden[0].2.contains("403"),
             "{}",

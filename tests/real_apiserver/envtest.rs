@@ -759,9 +759,12 @@ impl ControlPlane {
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
                 "metadata": {"name": "viewer"},
                 "rules": [
-                    {"apiGroups": [""], "resources": ["pods", "pods/log", "namespaces", "services", "events", "configmaps"], "verbs": ["get", "list", "watch"]},
-                    {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets", "daemonsets"], "verbs": ["get", "list", "watch"]},
-                    {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": ["get", "list", "watch"]}
+                    {"apiGroups": [""], "resources": ["pods", "pods/log", "namespaces", "services", "events", "configmaps", "persistentvolumeclaims"], "verbs": ["get", "list", "watch"]},
+                    {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "statefulsets", "daemonsets", "controllerrevisions"], "verbs": ["get", "list", "watch"]},
+                    {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": ["get", "list", "watch"]},
+                    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": ["get", "list", "watch"]},
+                    {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": ["get", "list", "watch"]},
+                    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["get", "list", "watch"]}
                 ]}),
             ),
             (

@@ -144,10 +144,18 @@ async fn list_path(
         None => kube::api::ApiResource::from_gvk(&gvk).plural,
     };
     let ns = ns.map(|n| format!("namespaces/{n}/")).unwrap_or_default();
-    Some(if spec.group.is_empty() {
+    let path = if spec.group.is_empty() {
         format!("/api/{}/{ns}{plural}", spec.version)
     } else {
         format!("/apis/{}/{}/{ns}{plural}", spec.group, spec.version)
+    };
+    // What the source reads: the objects its own field selector matches (`type=Warning`).
+    Some(match &spec.field_selector {
+        Some(f) => format!(
+            "{path}?fieldSelector={}",
+            form_urlencoded::byte_serialize(f.as_bytes()).collect::<String>()
+        ),
+        None => path,
     })
 }
 

@@ -4,14 +4,13 @@
 //! closing it leaves no watcher and no rows; Secrets are only ever asked for as metadata.
 
 use crate::support::{Env, all_ready, start};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use kubeatlas::config::UserConfig;
-use kubeatlas::fleet::table::ACCEPT_TABLE;
 use kubeatlas::tui::App;
 use kubeatlas::tui::effects::Runner;
 use kubeatlas::tui::fixture::{NOW, press, type_text};
 use kubeatlas::tui::layer::Layer;
-use kubeatlas::tui::msg::{Effect, Msg, Reply};
+use kubeatlas::tui::msg::{Effect, Msg};
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::update;
 use kubeatlas_sim::{SimFleet, SimResource};
@@ -235,112 +234,69 @@ async fn a_resource_without_a_blueprint_opens_from_colon_with_the_servers_column
 async fn secrets_are_only_ever_asked_for_as_metadata() {
     let mut r = Rig::new().await;
     r.discovered().await;
-    // The simulator serves no Secrets: dev's discovery is a real server's (the capture), so
-    // `:secrets` resolves and every request it leads to reaches the simulator's journal.
-    let path = format!(
-        "{}/tests/fixtures/k8s-wire/discovery-api-v1.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("capture")).expect("json");
-    let resources = kubeatlas::fleet::discovery::parse_resource_list(&doc).expect("parses");
-    let cluster = r.env.session.catalog.cluster_by_name("dev").expect("dev");
-    let reply = Msg::EffectDone(Reply::Discovered {
-        cluster,
-        result: Ok(std::sync::Arc::new(
-            kubeatlas::fleet::discovery::Discovered {
-                resources,
-                source: kubeatlas::fleet::discovery::Source::Legacy,
-                partial: vec![],
-            },
-        )),
-        watching: true,
-    });
-    let fx = update(&mut r.app, &r.env.session.catalog, reply);
-    r.run(fx);
+    // Secrets have a built-in blueprint whose source is metadata only: listed and watched as
+    // PartialObjectMetadata, so their values never reach memory.
     let dev = r.env.sim.cluster("dev").expect("dev").clone();
-    dev.clear_journal();
-    r.keys(":secrets dev");
-    let fx = r.key(KeyCode::Enter);
+    dev.create(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "db-password", "namespace": "shop"},
+        "type": "Opaque", "data": {"password": "c2VjcmV0LXZhbHVl"}
+    }))
+    .expect("secret created");
+    let secret = r
+        .env
+        .session
+        .catalog
+        .blueprints()
+        .resolve("secrets")
+        .expect("the secret blueprint");
     assert!(
-        fx.iter()
-            .any(|e| matches!(e, Effect::FollowResource { .. })),
-        "{fx:?}"
+        r.env
+            .pump_until(T, |c| c
+                .entities(secret)
+                .any(|(_, s)| &*s.name == "db-password"))
+            .await
     );
-    r.until("an answer for secrets", |a| {
-        view(a).is_some_and(|v| !v.loading())
-    })
-    .await;
-    let asked: Vec<_> = dev
+    let listed: Vec<_> = dev
         .journal()
         .into_iter()
-        .filter(|j| j.path.contains("secrets"))
+        .filter(|j| j.path.ends_with("/secrets"))
         .collect();
-    assert!(!asked.is_empty(), "secrets were listed");
-    for j in &asked {
-        assert_eq!(j.accept, ACCEPT_TABLE, "{j:?}");
-        assert_eq!(j.query_param("includeObject"), None, "{j:?}");
+    assert!(!listed.is_empty(), "secrets were listed");
+    for j in &listed {
+        assert!(j.accept.contains("as=PartialObjectMetadata"), "{j:?}");
     }
-    // A row of a Secret: `y` and `d` ask for its metadata only.
-    let id = view(&r.app).expect("layer").id;
-    let row = kubeatlas::fleet::table::Row {
-        uid: "s-1".into(),
-        name: "db-password".into(),
-        namespace: Some("shop".into()),
-        created: None,
-        resource_version: "1".into(),
-        cells: vec![
-            "db-password".into(),
-            "Opaque".into(),
-            "1".into(),
-            "1d".into(),
-        ],
-    };
-    let change = kubeatlas::fleet::table::Change::Upsert(vec![row], vec![]);
-    let reply = Msg::EffectDone(Reply::ResourceRows {
-        view: id,
-        cluster,
-        change,
-    });
-    let fx = update(&mut r.app, &r.env.session.catalog, reply);
-    r.run(fx);
+    // `:secrets` opens that blueprint; `y` on a Secret asks for its metadata only.
+    r.keys(":secrets dev");
+    r.key(KeyCode::Enter);
+    r.keys("/db-password");
+    r.key(KeyCode::Enter);
     dev.clear_journal();
-    for key in ['y', 'd'] {
-        let fx = r.key(KeyCode::Char(key));
-        let fetch: Vec<bool> = fx
-            .iter()
-            .filter_map(|e| match e {
-                Effect::FetchObject { metadata_only, .. } => Some(*metadata_only),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(fetch, vec![true], "{fx:?}");
-        r.until("the yaml answer", |a| {
-            a.layers().iter().any(|l| {
-                matches!(l, Layer::Yaml(y) if y.content != kubeatlas::tui::yaml::Content::Loading)
-            })
+    let fx = r.key(KeyCode::Char('y'));
+    let fetch: Vec<bool> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchObject { metadata_only, .. } => Some(*metadata_only),
+            _ => None,
         })
-        .await;
-        r.key(KeyCode::Esc);
-    }
+        .collect();
+    assert_eq!(fetch, vec![true], "{fx:?}");
+    r.until("the yaml answer", |a| {
+        a.layers().iter().any(
+            |l| matches!(l, Layer::Yaml(y) if y.content != kubeatlas::tui::yaml::Content::Loading),
+        )
+    })
+    .await;
+    r.key(KeyCode::Esc);
     let gets: Vec<_> = dev
         .journal()
         .into_iter()
         .filter(|j| j.path == "/api/v1/namespaces/shop/secrets/db-password")
         .collect();
-    assert_eq!(gets.len(), 2, "{gets:?}");
-    for j in gets {
-        assert_eq!(
-            j.accept, "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
-            "{j:?}"
-        );
-    }
-    // ctrl-d on it goes through the same dialog as every delete.
-    let k = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
-    let fx = update(&mut r.app, &r.env.session.catalog, Msg::Key(k));
-    assert!(fx.iter().all(|e| !e.is_mutating()), "{fx:?}");
-    assert!(
-        matches!(r.app.layers().top(), Some(Layer::Dialog(_))),
-        "delete asks first"
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert_eq!(
+        gets[0].accept, "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+        "{:?}",
+        gets[0]
     );
 }

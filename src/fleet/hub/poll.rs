@@ -118,6 +118,9 @@ impl State {
                         .map(|(ar, _)| ar.plural),
                     None => Some(ApiResource::from_gvk(&gvk).plural),
                 };
+                // Metadata-only kinds (Secrets) are not read through a hub: nothing says it
+                // would honour the metadata-only Accept, and their values must never be fetched.
+                let plural = plural.filter(|_| !spec.metadata_only);
                 let path = plural.map(|p| {
                     if spec.group.is_empty() {
                         format!("/api/{}/{p}", spec.version)
