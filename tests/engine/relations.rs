@@ -3,7 +3,7 @@
 //! metadata-only Secrets — pure (built-in blueprints, projected objects) and over the
 //! simulator.
 
-use crate::support::{Env, start, start_with_blueprints};
+use crate::support::{Env, all_ready, start, start_with_blueprints};
 use kubeatlas::blueprint::{BlueprintSet, BpId, Record};
 use kubeatlas::catalog::{Catalog, Change, ClusterId, ClusterInfo, EntityRef};
 use kubeatlas_sim::{SimFleet, SimResource};
@@ -498,12 +498,14 @@ async fn a_service_in_the_simulator_follows_its_pods_as_they_are_relabelled() {
             "metadata": {"name": "cart", "namespace": "shop"},
             "spec": {"selector": {"app.kubernetes.io/name": "cart"}, "ports": [{"port": 80}]}}),
     );
+    // The Service and prod's pods synced (the fleet lists its kinds in no set order).
     let ok = env
         .pump_until(Duration::from_secs(20), |c| {
-            c.blueprints()
-                .by_identifier("kube-service")
-                .and_then(|bp| c.entities(bp).find(|(_, r)| &*r.name == "cart"))
-                .is_some()
+            all_ready(c, &["prod"])
+                && c.blueprints()
+                    .by_identifier("kube-service")
+                    .and_then(|bp| c.entities(bp).find(|(_, r)| &*r.name == "cart"))
+                    .is_some()
         })
         .await;
     assert!(ok, "the Service reached the catalog");
