@@ -3,16 +3,11 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 pub fn kubeatlas(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
+    crate::support::binary(home)
         .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("KUBECONFIG")
         .output()
         .expect("binary runs")
 }
@@ -192,12 +187,8 @@ fn a_relative_cert_path_from_kubeconfig_resolves_against_that_file_and_is_named_
     .expect("write");
     let missing = home.path().join("nowhere/config");
     let list = std::env::join_paths([&missing, &kc]).expect("join");
-    let o = Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
+    let o = crate::support::binary(home.path())
         .args(["get", "pods", "--timeout", "5"])
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
         .env("KUBECONFIG", list)
         .output()
         .expect("binary runs");

@@ -8,11 +8,7 @@ use std::process::Command;
 const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: prod-eu\n  context: {cluster: c, user: u}\n- name: prod-us\n  context: {cluster: c, user: u}\n- name: staging\n  context: {cluster: c, user: u}\n";
 
 fn env(cmd: &mut Command, home: &Path) {
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("KUBECONFIG", home.join("kubeconfig"));
+    crate::support::isolate(cmd, home).env("KUBECONFIG", home.join("kubeconfig"));
 }
 
 /// Load the bash script (from `completions bash`) and ask it to complete `words` (the last

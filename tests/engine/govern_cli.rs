@@ -8,7 +8,7 @@ use kubeatlas::govern::{LOCK_KEY, Lock};
 use kubeatlas_sim::{PatchKind, SimFleet, SimResource};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(25);
@@ -33,16 +33,10 @@ async fn kubeatlas(env: &Env, args: &[&str]) -> Output {
 }
 
 fn run(home: &Path, kubeconfig: &Path, args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
+    crate::support::binary(home)
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("KUBECONFIG")
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("binary runs")
 }

@@ -5,6 +5,7 @@
 //! sent when the revision already runs, a paused Deployment refused in kubectl's words,
 //! read-only refusing before anything is read or sent, and an audit line for each run.
 
+use crate::cli::kubeatlas;
 use crate::support::{Env, all_ready, start};
 use kubeatlas::actions::history::{self, History};
 use kubeatlas::actions::undo::UndoError;
@@ -312,19 +313,6 @@ actions: [undo]
         err.contains("history: revision: bad path expression"),
         "{err}"
     );
-}
-
-fn kubeatlas(home: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("KUBECONFIG")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("binary runs")
 }
 
 #[test]

@@ -187,12 +187,8 @@ async fn running_services_on_the_demo_fleet_score_at_their_workloads_worst_and_f
 #[test]
 fn get_running_services_json_carries_each_score_and_its_failing_checks() {
     let home = tempfile::tempdir().expect("tmp");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
+    let o = crate::support::binary(home.path())
         .args(["--demo", "get", "running-services", "-o", "json"])
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env_remove("KUBECONFIG")
         .output()
         .expect("binary runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -667,11 +667,7 @@ fn kubeatlas_timeline_prints_a_service_across_environments_from_the_store_alone(
         .expect("insert");
     drop(store);
     let run = |args: &[&str]| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubeatlas"))
-            .env("HOME", dir.path())
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_STATE_HOME", dir.path().join("state"))
-            .env("XDG_DATA_HOME", dir.path().join("data"))
+        let o = crate::support::binary(dir.path())
             .arg("--timeline-db")
             .arg(&db)
             .args(args)

@@ -291,3 +291,24 @@ pub fn new_deployment(
     }
     d
 }
+
+/// The kubeatlas binary as a fresh user runs it: `HOME` and the XDG folders under `home`, no
+/// `KUBECONFIG` (tests that need one pass it), no stdin.
+pub fn binary(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kubeatlas"));
+    isolate(&mut cmd, home);
+    cmd
+}
+
+/// `cmd` with `HOME` and the XDG folders under `home` and no `KUBECONFIG` or stdin.
+pub fn isolate<'c>(
+    cmd: &'c mut std::process::Command,
+    home: &std::path::Path,
+) -> &'c mut std::process::Command {
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("KUBECONFIG")
+        .stdin(std::process::Stdio::null())
+}
