@@ -1,9 +1,16 @@
 //! Against the API servers: the sync through the binary's own code path, the typed LIST floor,
 //! and the server's plain serve rate.
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{
+    ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
+};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Secret, Service,
+};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Api, ListParams};
 use kubeatlas::blueprint::BlueprintSet;
 use kubeatlas::cli::session::{self, Session, Target};
@@ -51,48 +58,94 @@ pub async fn clients(
     Ok(out)
 }
 
-/// Every object of `K` in the cluster, listed page by page like the watchers do, decoded
+/// One source kind as the floor lists it: what its watcher asks for (field selector,
+/// metadata only), and whether the server may lack it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Kind {
+    pub group: String,
+    pub kind: String,
+    pub fields: Option<String>,
+    pub metadata_only: bool,
+    pub optional: bool,
+}
+
+/// Every object of `K` in the cluster, listed page by page like the watchers do (with the
+/// source's field selector; as PartialObjectMetadata for a metadata-only source), decoded
 /// into k8s-openapi types and dropped. Returns the number of objects.
-async fn list_all<K>(client: kube::Client) -> anyhow::Result<usize>
+async fn list_all<K>(client: kube::Client, k: &Kind) -> anyhow::Result<usize>
 where
     K: kube::Resource<DynamicType = ()> + DeserializeOwned + Clone + std::fmt::Debug,
 {
     let api: Api<K> = Api::all(client);
     let mut lp = ListParams::default().limit(PAGE_SIZE);
+    if let Some(f) = &k.fields {
+        lp = lp.fields(f);
+    }
     let mut n = 0;
     loop {
-        let list = api.list(&lp).await?;
-        n += list.items.len();
-        match list.metadata.continue_.filter(|c| !c.is_empty()) {
+        let (items, next) = if k.metadata_only {
+            let l = api.list_metadata(&lp).await?;
+            (l.items.len(), l.metadata.continue_)
+        } else {
+            let l = api.list(&lp).await?;
+            (l.items.len(), l.metadata.continue_)
+        };
+        n += items;
+        match next.filter(|c| !c.is_empty()) {
             Some(c) => lp = lp.continue_token(&c),
             None => return Ok(n),
         }
     }
 }
 
-/// The source kinds of a blueprint set that have a k8s-openapi type here (group, kind).
-pub fn source_kinds(set: &BlueprintSet) -> Vec<(String, String)> {
-    let mut kinds: Vec<(String, String)> = set
+/// The source kinds of a blueprint set, as their watchers read them.
+pub fn source_kinds(set: &BlueprintSet) -> Vec<Kind> {
+    let mut kinds: Vec<Kind> = set
         .sources()
-        .map(|(_, _, s)| (s.group.clone(), s.kind.clone()))
+        .map(|(_, _, s)| Kind {
+            group: s.group.clone(),
+            kind: s.kind.clone(),
+            fields: s.field_selector.clone(),
+            metadata_only: s.metadata_only,
+            optional: s.optional,
+        })
         .collect();
     kinds.sort();
     kinds.dedup();
     kinds
 }
 
-async fn list_kind(client: kube::Client, group: &str, kind: &str) -> anyhow::Result<usize> {
-    match (group, kind) {
-        ("", "Namespace") => list_all::<Namespace>(client).await,
-        ("", "Node") => list_all::<Node>(client).await,
-        ("", "Pod") => list_all::<Pod>(client).await,
-        ("apps", "ReplicaSet") => list_all::<ReplicaSet>(client).await,
-        ("apps", "Deployment") => list_all::<Deployment>(client).await,
-        ("apps", "StatefulSet") => list_all::<StatefulSet>(client).await,
-        ("apps", "DaemonSet") => list_all::<DaemonSet>(client).await,
-        ("batch", "Job") => list_all::<Job>(client).await,
-        ("batch", "CronJob") => list_all::<CronJob>(client).await,
-        _ => anyhow::bail!("no typed lister for {group}/{kind}"),
+async fn list_kind(client: kube::Client, k: &Kind) -> anyhow::Result<usize> {
+    let listed = match (k.group.as_str(), k.kind.as_str()) {
+        ("", "Namespace") => list_all::<Namespace>(client, k).await,
+        ("", "Node") => list_all::<Node>(client, k).await,
+        ("", "Pod") => list_all::<Pod>(client, k).await,
+        ("", "Event") => list_all::<Event>(client, k).await,
+        ("", "Service") => list_all::<Service>(client, k).await,
+        ("", "ConfigMap") => list_all::<ConfigMap>(client, k).await,
+        ("", "Secret") => list_all::<Secret>(client, k).await,
+        ("", "PersistentVolumeClaim") => list_all::<PersistentVolumeClaim>(client, k).await,
+        ("apps", "ReplicaSet") => list_all::<ReplicaSet>(client, k).await,
+        ("apps", "Deployment") => list_all::<Deployment>(client, k).await,
+        ("apps", "StatefulSet") => list_all::<StatefulSet>(client, k).await,
+        ("apps", "DaemonSet") => list_all::<DaemonSet>(client, k).await,
+        ("apps", "ControllerRevision") => list_all::<ControllerRevision>(client, k).await,
+        ("batch", "Job") => list_all::<Job>(client, k).await,
+        ("batch", "CronJob") => list_all::<CronJob>(client, k).await,
+        ("networking.k8s.io", "Ingress") => list_all::<Ingress>(client, k).await,
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            list_all::<HorizontalPodAutoscaler>(client, k).await
+        }
+        ("policy", "PodDisruptionBudget") => list_all::<PodDisruptionBudget>(client, k).await,
+        // A kind k8s-openapi has no type for (a CRD such as HTTPRoute): nothing to list when
+        // the server lacks it, as the watcher finds.
+        _ if k.optional => return Ok(0),
+        _ => anyhow::bail!("no typed lister for {}/{}", k.group, k.kind),
+    };
+    match listed {
+        // An optional kind the server does not serve: the watcher finds it absent too.
+        Err(e) if k.optional && e.to_string().contains("404") => Ok(0),
+        other => other,
     }
 }
 
@@ -100,14 +153,14 @@ async fn list_kind(client: kube::Client, group: &str, kind: &str) -> anyhow::Res
 /// fleet runs one watcher each), typed decoding. Returns the time and the objects listed.
 pub async fn floor(
     clients: &[(String, kube::Client)],
-    kinds: &[(String, String)],
+    kinds: &[Kind],
 ) -> anyhow::Result<(Duration, usize)> {
     let t = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (_, c) in clients {
-        for (g, k) in kinds {
-            let (c, g, k) = (c.clone(), g.clone(), k.clone());
-            tasks.spawn(async move { list_kind(c, &g, &k).await });
+        for k in kinds {
+            let (c, k) = (c.clone(), k.clone());
+            tasks.spawn(async move { list_kind(c, &k).await });
         }
     }
     let mut n = 0;

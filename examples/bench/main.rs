@@ -387,7 +387,7 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
         "sync_runs_s": secs(&syncs),
         "floor_runs_s": secs(&floors),
         "page_size": kubeatlas::fleet::source::PAGE_SIZE,
-        "kinds": kinds.iter().map(|(g, k)| if g.is_empty() { k.clone() } else { format!("{g}/{k}") }).collect::<Vec<_>>(),
+        "kinds": kinds.iter().map(|k| if k.group.is_empty() { k.kind.clone() } else { format!("{}/{}", k.group, k.kind) }).collect::<Vec<_>>(),
         "target_ratio": 1.25,
         "met": ratio <= 1.25,
     });
