@@ -190,24 +190,25 @@ impl Store {
         sql.push_str(&format!(" ORDER BY at DESC, id DESC LIMIT {limit}"));
         let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = st
-            .query_map(params_from_iter(args), |r| {
-                Ok(Entry {
-                    at: r.get(0)?,
-                    context: r.get(1)?,
-                    env: r.get(2)?,
-                    service: r.get(3)?,
-                    namespace: r.get(4)?,
-                    kind: r.get(5)?,
-                    name: r.get(6)?,
-                    owner: r.get(7)?,
-                    uid: r.get(8)?,
-                    change: r.get(9)?,
-                    text: r.get(10)?,
-                    version: r.get(11)?,
-                    who: r.get(12)?,
-                })
-            })
+            .query_map(params_from_iter(args), row)
             .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The newest change of every running service (service × environment); Warnings are
+    /// Events, not changes, and entries of no service belong to no cell.
+    pub fn last_changes(&self) -> Result<Vec<Entry>, StoreError> {
+        // SQLite gives the bare columns of the row holding MAX(at).
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT MAX(at), context, env, service, namespace, kind, name, owner, uid,
+                        change, text, version, who
+                 FROM entries WHERE service != '' AND change != 'warning'
+                 GROUP BY service, env",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([], row).map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
@@ -309,4 +310,24 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+/// An entry from the columns `at, context, env, service, namespace, kind, name, owner, uid,
+/// change, text, version, who`, in that order.
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        at: r.get(0)?,
+        context: r.get(1)?,
+        env: r.get(2)?,
+        service: r.get(3)?,
+        namespace: r.get(4)?,
+        kind: r.get(5)?,
+        name: r.get(6)?,
+        owner: r.get(7)?,
+        uid: r.get(8)?,
+        change: r.get(9)?,
+        text: r.get(10)?,
+        version: r.get(11)?,
+        who: r.get(12)?,
+    })
 }

@@ -42,6 +42,7 @@ enum Cmd {
         oneshot::Sender<Result<Vec<Reached>, StoreError>>,
     ),
     Flush(oneshot::Sender<Result<u64, StoreError>>),
+    LastChanges(oneshot::Sender<Result<Vec<Entry>, StoreError>>),
 }
 
 /// The handle: cheap to clone, usable from any task.
@@ -107,6 +108,16 @@ impl Timeline {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Cmd::Reached(service.into(), version.into(), tx))
+            .map_err(|_| gone(&self.path))?;
+        rx.await.map_err(|_| gone(&self.path))?
+    }
+
+    /// The newest change of every running service (service × environment), Warnings aside
+    /// (everything queued before is written first).
+    pub async fn last_changes(&self) -> Result<Vec<Entry>, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Cmd::LastChanges(tx))
             .map_err(|_| gone(&self.path))?;
         rx.await.map_err(|_| gone(&self.path))?
     }
@@ -187,6 +198,9 @@ fn run(settings: Settings, rx: mpsc::Receiver<Cmd>, notice: impl Fn(Notice)) {
                 Cmd::Flush(tx) => {
                     let _ = tx.send(store.count());
                 }
+                Cmd::LastChanges(tx) => {
+                    let _ = tx.send(store.last_changes());
+                }
                 Cmd::Write(_) => {}
             }
         }
@@ -203,6 +217,9 @@ fn answer(c: Cmd, e: Result<(), StoreError>) {
             let _ = tx.send(Err(e));
         }
         Cmd::Flush(tx) => {
+            let _ = tx.send(Err(e));
+        }
+        Cmd::LastChanges(tx) => {
             let _ = tx.send(Err(e));
         }
         Cmd::Write(_) => {}

@@ -14,6 +14,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, Sender, UnboundedSender};
 use tokio::task::JoinSet;
 
+/// Why timeline questions have no answer when the store was not started.
+const TIMELINE_OFF: &str = "the timeline is off (timeline.enabled: false)";
+
 /// Lines sent to the UI in one message at most.
 const LOG_BATCH: usize = 500;
 /// Events buffered per log stream before the stream waits.
@@ -202,13 +205,24 @@ impl Runner {
                 }
             }
             Effect::StopLogs => self.logs = JoinSet::new(),
+            Effect::LastChanges => {
+                let replies = self.replies.clone();
+                let timeline = self.timeline.clone();
+                self.tasks.spawn(async move {
+                    let result = match timeline {
+                        Some(t) => t.last_changes().await.map_err(|e| e.to_string()),
+                        None => Err(TIMELINE_OFF.into()),
+                    };
+                    let _ = replies.send(Msg::EffectDone(Reply::LastChanges { result }));
+                });
+            }
             Effect::Timeline { view, query } => {
                 let replies = self.replies.clone();
                 let timeline = self.timeline.clone();
                 self.tasks.spawn(async move {
                     let result = match timeline {
                         Some(t) => t.query(query).await.map_err(|e| e.to_string()),
-                        None => Err("the timeline is off (timeline.enabled: false)".into()),
+                        None => Err(TIMELINE_OFF.into()),
                     };
                     let _ = replies.send(Msg::EffectDone(Reply::Timeline { view, result }));
                 });

@@ -56,6 +56,7 @@ const MATRIX: &[Binding] = &[
         "versions differ between environments (magenta: the odd ones)",
     ),
     ("@", "one image tag runs with different digests"),
+    ("c", "last change per cell (from the timeline) on/off"),
     ("L e", "lock / unlock the cell's workloads; their TTL"),
     (":reap", "what has expired (TTL), deleted after confirming"),
     ("Tab", "fleet"),

@@ -44,6 +44,7 @@ pub mod governed;
 pub mod help;
 pub mod history;
 pub mod kinds;
+pub mod last_change;
 pub mod layer;
 pub mod logs;
 pub mod matrix;

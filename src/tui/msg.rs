@@ -63,6 +63,9 @@ pub enum Effect {
         checks: Vec<Attributes>,
         whoami: bool,
     },
+    /// Read the newest change of every running service from the timeline (the matrix's
+    /// `c`); answers as [`Reply::LastChanges`].
+    LastChanges,
     /// Read the change timeline; answers as [`Reply::Timeline`] for the layer `view`.
     Timeline {
         view: u64,
@@ -179,6 +182,11 @@ pub enum Reply {
         context: String,
         user: Option<String>,
         answers: Vec<(Attributes, Result<Verdict, String>)>,
+    },
+    /// The newest change of every running service ([`Effect::LastChanges`]), or why there
+    /// are none.
+    LastChanges {
+        result: Result<Vec<crate::timeline::Entry>, String>,
     },
     /// The entries of an [`Effect::Timeline`], newest first, or why there are none.
     Timeline {

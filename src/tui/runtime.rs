@@ -144,7 +144,10 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
                 let fx = update(&mut app, &catalog, Msg::Catalog);
                 apply_effects(&mut runner, fx);
                 if let Some(t) = &timeline {
-                    t.record(recorder.observe_within(&catalog, now_secs(), Some(RECORD_BUDGET)));
+                    let entries =
+                        recorder.observe_within(&catalog, now_secs(), Some(RECORD_BUDGET));
+                    app.recorded(&entries);
+                    t.record(entries);
                     // A first look at a big fleet goes on next frame.
                     catalog_pending |= recorder.behind();
                 }

@@ -632,6 +632,51 @@ fn the_store_is_bounded_by_age_and_count() {
 }
 
 #[test]
+fn the_store_answers_the_newest_change_of_each_running_service_without_warnings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("t.db")).expect("store");
+    let t = now();
+    let e = |env: &str, service: &str, ago: i64, change: &str| Entry {
+        at: t - ago,
+        context: env.into(),
+        env: env.into(),
+        service: service.into(),
+        namespace: "shop".into(),
+        kind: "Deployment".into(),
+        name: service.into(),
+        owner: service.into(),
+        uid: format!("{env}-{service}-{ago}"),
+        change: change.into(),
+        text: format!("{change} {ago}s ago"),
+        version: None,
+        who: None,
+    };
+    store
+        .insert(&[
+            e("prod", "cart", 300, "image"),
+            e("prod", "cart", 100, "restart"),
+            e("prod", "cart", 10, "warning"),
+            e("dev", "cart", 50, "replicas"),
+            e("prod", "", 5, "created"),
+        ])
+        .expect("insert");
+    let mut last: Vec<(String, String, String)> = store
+        .last_changes()
+        .expect("last changes")
+        .into_iter()
+        .map(|e| (e.service, e.env, e.text))
+        .collect();
+    last.sort();
+    assert_eq!(
+        last,
+        [
+            ("cart".into(), "dev".into(), "replicas 50s ago".into()),
+            ("cart".into(), "prod".into(), "restart 100s ago".into()),
+        ]
+    );
+}
+
+#[test]
 fn kubeatlas_timeline_prints_a_service_across_environments_from_the_store_alone() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("t.db");

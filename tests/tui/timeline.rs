@@ -22,6 +22,14 @@ fn answer(a: &mut App, cat: &Catalog, view: u64, result: Result<Vec<Entry>, Stri
     update(a, cat, Msg::EffectDone(Reply::Timeline { view, result }));
 }
 
+/// A table line's cells (split where two spaces or more part them).
+fn cells(line: &str) -> Vec<&str> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
 fn entry(env: &str, ago: i64, text: &str, who: Option<&str>) -> Entry {
     Entry {
         at: fixture::NOW - ago,
@@ -149,4 +157,57 @@ fn a_timeline_that_is_off_says_why_in_the_layer_and_the_tui_goes_on() {
     press(&mut a, &cat, KeyCode::Esc);
     press(&mut a, &cat, KeyCode::Char('j'));
     assert_eq!(a.page().index, 1, "keys reach the page again");
+}
+
+#[test]
+fn c_on_the_matrix_shows_each_cells_last_change_and_follows_the_recorder() {
+    let cat = fixture::fleet();
+    let mut a = app(&cat);
+    press(&mut a, &cat, KeyCode::Char('m'));
+    press(&mut a, &cat, KeyCode::Char('j'));
+    let before = screen(&mut a, &cat, 120, 12);
+    let fx = press(&mut a, &cat, KeyCode::Char('c'));
+    assert!(matches!(fx[..], [Effect::LastChanges]), "{fx:?}");
+    assert!(screen(&mut a, &cat, 120, 12).contains("reading the timeline"));
+    let mut staging = entry("staging", 3 * 86_400, "image 1.4.2 → 1.5.0", None);
+    staging.change = "image".into();
+    update(
+        &mut a,
+        &cat,
+        Msg::EffectDone(Reply::LastChanges {
+            result: Ok(vec![staging]),
+        }),
+    );
+    let s = screen(&mut a, &cat, 120, 12);
+    let row = s
+        .lines()
+        .find(|l| l.contains("checkout-api") && !l.contains("last change"))
+        .unwrap_or_default();
+    assert_eq!(
+        cells(row)[2..5],
+        ["—", "3d image", "—"],
+        "dev and prod have none: {s}"
+    );
+    // The title says the cursor cell's change in words (the cursor is on the first env).
+    press(&mut a, &cat, KeyCode::Char('l'));
+    let s = screen(&mut a, &cat, 120, 12);
+    assert!(
+        s.contains("last change: checkout-api in staging: image 1.4.2 → 1.5.0, 3d ago"),
+        "{s}"
+    );
+    // What the recorder files next replaces an older change of the cell.
+    let mut prod = entry("prod", 120, "restart", Some("kubeatlas"));
+    prod.change = "restart".into();
+    a.drawn();
+    a.recorded(&[prod]);
+    assert!(a.dirty(), "a shown cell changed: redraw");
+    let s = screen(&mut a, &cat, 120, 12);
+    let row = s
+        .lines()
+        .find(|l| l.contains("checkout-api") && !l.contains("last change"))
+        .unwrap_or_default();
+    assert_eq!(cells(row)[2..5], ["—", "3d image", "2m restart"], "{s}");
+    // `c` again: the versions are back, and nothing is asked.
+    assert!(press(&mut a, &cat, KeyCode::Char('c')).is_empty());
+    assert_eq!(screen(&mut a, &cat, 120, 12), before);
 }

@@ -52,6 +52,8 @@ pub struct App {
     metrics: super::metrics::Metrics,
     /// The port-forwards running (`:pf`).
     forwards: super::portforward::Forwards,
+    /// The newest change of each matrix cell (`c` on the matrix).
+    last: super::last_change::LastChanges,
     /// What each context serves (discovery), for `:` and the generic resource layer.
     kinds: super::kinds::Kinds,
     /// The generic resource layer whose rows the runner follows.
@@ -87,6 +89,7 @@ impl App {
             events: Default::default(),
             metrics: Default::default(),
             forwards: Default::default(),
+            last: Default::default(),
             kinds: Default::default(),
             resource_followed: None,
             resource_waiting: None,
@@ -234,6 +237,18 @@ impl App {
     /// Whether something visible changed since the last [`App::drawn`].
     pub fn dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// The matrix cells' last changes, when the matrix shows them (`c`).
+    pub fn last_changes(&self) -> Option<&super::last_change::LastChanges> {
+        self.last.shown().then_some(&self.last)
+    }
+
+    /// What the timeline's recorder filed this frame (the matrix's last changes follow it).
+    pub fn recorded(&mut self, entries: &[crate::timeline::Entry]) {
+        if self.last.fold(entries) && self.page().view == View::Matrix {
+            self.dirty = true;
+        }
     }
 
     /// The screen shows the current state.

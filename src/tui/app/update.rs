@@ -129,6 +129,10 @@ impl App {
                     self.dirty = true;
                 }
             }
+            Reply::LastChanges { result } => {
+                self.last.answered(result);
+                self.dirty = true;
+            }
             Reply::Timeline { view, result } => {
                 if self
                     .layers
@@ -334,6 +338,10 @@ impl App {
             }
             KeyCode::Char('y') => self.yaml(cat),
             KeyCode::Char('t') => self.timeline(cat),
+            KeyCode::Char('c') if is_matrix => {
+                self.dirty = true;
+                self.last.toggle().into_iter().collect()
+            }
             KeyCode::Char('D') => {
                 match crate::tui::diff::open(cat, self.nav.page()) {
                     Ok(v) => self.layers.push(Layer::Diff(v)),

@@ -184,8 +184,43 @@ pub(super) fn list_title<'a>(app: &App) -> Line<'a> {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!("</{}>", page.filter), theme.key()));
     }
+    if let Some(l) = app.last_changes().filter(|_| page.view == View::Matrix) {
+        spans.push(Span::styled(" last change: ", theme.title()));
+        spans.push(Span::styled(last_change_words(app, l), theme.key()));
+    }
     spans.push(Span::raw(" "));
     Line::from(spans)
+}
+
+/// The cursor cell's newest change in words, for the matrix's title while `c` shows them.
+fn last_change_words(app: &App, l: &crate::tui::last_change::LastChanges) -> String {
+    if l.reading() {
+        return "reading the timeline…".into();
+    }
+    if let Some(e) = l.failed() {
+        return e.to_string();
+    }
+    let page = app.page();
+    let row = page
+        .cache
+        .filtered
+        .rows
+        .get(page.index)
+        .and_then(|&ri| page.cache.table.rows.get(ri as usize));
+    let (Some(svc), Some(env)) = (
+        row.and_then(crate::tui::matrix::service),
+        page.cache.envs.get(page.column),
+    ) else {
+        return String::new();
+    };
+    match l.get(svc, env) {
+        Some(c) => format!(
+            "{svc} in {env}: {}, {} ago",
+            c.text,
+            format::age(c.at, app.now())
+        ),
+        None => format!("{svc} in {env}: no change seen"),
+    }
 }
 
 /// Clear an area and draw a bordered box in it.

@@ -94,6 +94,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let t: &Table = &page.cache.table;
     let fit = t.fit(inner.width.saturating_sub(1) as usize);
     let is_matrix = page.view == View::Matrix;
+    let envs = &page.cache.envs;
+    let last_changes = app.last_changes().filter(|_| is_matrix);
+    // Room in each environment's column for `10d revision`.
+    let fit: Vec<(usize, usize)> = match last_changes {
+        Some(_) => fit
+            .into_iter()
+            .map(|(ci, w)| {
+                let env = ci > matrix::SERVICE_COL && ci <= matrix::SERVICE_COL + envs.len();
+                (ci, if env { w.max(12) } else { w })
+            })
+            .collect(),
+        None => fit,
+    };
     let cursor_col = matrix::SERVICE_COL + 1 + page.column;
 
     // Header.
@@ -162,7 +175,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
                 spans.push(Span::raw(" ".repeat(w)));
                 continue;
             };
-            let text = if col.kind == ColKind::Age {
+            let last = last_changes
+                .filter(|_| ci > matrix::SERVICE_COL && ci <= matrix::SERVICE_COL + envs.len());
+            let text = if let Some(l) = last {
+                // `c` on the matrix: the cell's newest change instead of its version.
+                let svc = matrix::service(row).map_or("", |s| s);
+                match (cell.num, l.get(svc, &envs[ci - matrix::SERVICE_COL - 1])) {
+                    (None, _) => cell.text.to_string(),
+                    (Some(_), Some(c)) => format!("{} {}", format::age(c.at, app.now()), c.change),
+                    (Some(_), None) => "—".to_string(),
+                }
+            } else if col.kind == ColKind::Age {
                 cell.num
                     .map(|c| format::age(c, app.now()))
                     .unwrap_or_default()
@@ -175,7 +198,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             if is_matrix && selected && ci == cursor_col {
                 style = style.patch(theme.selection());
             }
-            let m = if matches.is_empty() {
+            let m = if matches.is_empty() || last.is_some() {
                 vec![]
             } else {
                 filter::cell_matches(&matches, &text_starts, ci, format::width(&cell.text))
