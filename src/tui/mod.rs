@@ -46,6 +46,7 @@ pub mod history;
 pub mod kinds;
 pub mod layer;
 pub mod logs;
+pub mod marks;
 pub mod matrix;
 pub mod metric_columns;
 pub mod metrics;
