@@ -316,6 +316,8 @@ impl Compiler<'_> {
         for c in &spec.columns {
             match spec.properties.iter().position(|p| p.id == *c) {
                 Some(i) => out.push(i),
+                // Placed by `aggregate::column_slots`.
+                None if spec.aggregations.iter().any(|a| a.id == *c) => {}
                 None => self.error(
                     &[Step::Key("columns"), Step::Value(c)],
                     format!("columns: {c:?} is not a property of this blueprint"),

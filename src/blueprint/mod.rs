@@ -12,6 +12,7 @@
 //! - [`check_dir`] / [`check_builtin`]: `kubeatlas blueprints check`.
 
 pub mod actions;
+pub mod aggregate;
 mod check;
 mod compile;
 pub mod compiled;

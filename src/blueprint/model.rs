@@ -47,7 +47,11 @@ pub struct BlueprintSpec {
     /// [`ActionsSpec`]); each source may narrow or tune them.
     #[serde(default)]
     pub actions: ActionsSpec,
-    /// Property ids shown as table columns (default: every property).
+    /// Values computed from the entities that point at this one (see
+    /// [`super::aggregate::AggregationSpec`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregations: Vec<super::aggregate::AggregationSpec>,
+    /// Property (or aggregation) ids shown as table columns (default: every property).
     #[serde(default)]
     pub columns: Vec<String>,
     /// For blueprints computed from other entities rather than read from the API.

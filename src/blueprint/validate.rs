@@ -83,6 +83,7 @@ pub(crate) fn check_blueprint(
     check_health(spec, &mut err);
     check_derived(spec, all, &mut err);
     super::timeline::check_timeline(spec, &mut err);
+    super::aggregate::check(spec, all, &mut err);
 }
 
 fn check_sources(spec: &BlueprintSpec, err: &mut impl FnMut(&[Step<'_>], String)) {

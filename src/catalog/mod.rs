@@ -2,6 +2,7 @@
 //! shaped by blueprints and folded from [`Change`] messages. One owner; readers look at it
 //! between changes and redraw when [`Catalog::revision`] moved.
 
+pub mod aggregate;
 pub mod connections;
 pub mod derived;
 pub mod diff;
@@ -11,6 +12,7 @@ mod query;
 pub mod relations;
 pub mod store;
 
+pub use aggregate::Aggregate;
 pub use derived::{Member, RunningService, image_tag};
 pub use health::Health;
 pub use journal::{Since, Steps, Touch};
@@ -209,6 +211,10 @@ pub struct Catalog {
     /// Which relations are label selectors, and per cluster what they select.
     sel_rules: relations::SelectorRules,
     selections: Vec<relations::Selections>,
+    /// Aggregations, and the subjects a change of their feeding entities touched (noted as
+    /// journal steps of their own by `apply`).
+    aggs: aggregate::AggRules,
+    fed_touches: Vec<EntityRef>,
 }
 
 impl Catalog {
@@ -256,6 +262,8 @@ impl Catalog {
         let sel_rules = relations::SelectorRules::new(&blueprints);
         let selections = clusters.iter().map(|_| Default::default()).collect();
         Catalog {
+            aggs: aggregate::AggRules::new(&blueprints),
+            fed_touches: vec![],
             health_props,
             sel_rules,
             selections,
@@ -363,6 +371,11 @@ impl Catalog {
             self.journal.note(self.revision, touch);
             self.revision += 1;
         }
+        // Entities whose aggregations moved: one more step each.
+        for e in std::mem::take(&mut self.fed_touches) {
+            self.journal.note(self.revision, Touch::Entity(e));
+            self.revision += 1;
+        }
         changed
     }
 
@@ -379,7 +392,15 @@ impl Catalog {
         }
         let derived = Some(bp) == self.rules.from || Some(bp) == self.rules.namespace_bp;
         let selects = self.sel_rules.involves(bp);
-        let uid = (derived || selects).then(|| record.uid.clone());
+        let feeds = self.aggs.feeds(bp);
+        let uid = (derived || selects || feeds).then(|| record.uid.clone());
+        let fed = match &uid {
+            Some(uid) if feeds => self.fed_subjects(cluster, bp, uid),
+            _ => vec![],
+        };
+        let Some(store) = self.stores.get_mut(cluster.0 as usize) else {
+            return false;
+        };
         let old = store.upsert(record, targets);
         if let Some(uid) = uid {
             if selects {
@@ -388,11 +409,19 @@ impl Catalog {
             if derived {
                 self.after_change(cluster, bp, &uid);
             }
+            if feeds {
+                self.touch_fed(cluster, bp, &uid, fed, old.as_ref());
+            }
         }
         true
     }
 
     fn remove(&mut self, cluster: ClusterId, bp: BpId, uid: &str) -> bool {
+        let fed = if self.aggs.feeds(bp) {
+            self.fed_subjects(cluster, bp, uid)
+        } else {
+            vec![]
+        };
         let Some(store) = self.stores.get_mut(cluster.0 as usize) else {
             return false;
         };
@@ -411,6 +440,7 @@ impl Catalog {
             sel.forget(&self.sel_rules, slot, &old);
         }
         self.after_change(cluster, bp, uid);
+        self.touch_gone(fed);
         true
     }
 

@@ -167,12 +167,21 @@ fn entities(catalog: &Catalog, bp: BpId) -> (Columns, Vec<Json>) {
                 .cluster(cluster)
                 .map(|c| c.name.as_str())
                 .unwrap_or("");
-            let props: Map<String, Json> = spec
+            let mut props: Map<String, Json> = spec
                 .properties
                 .iter()
                 .zip(r.props.iter())
                 .map(|(p, v)| (p.id.clone(), serde_json::to_value(v).unwrap_or(Json::Null)))
                 .collect();
+            // Aggregations read like properties: a count, or the `show` text (null: none).
+            for (i, a) in spec.aggregations.iter().enumerate() {
+                let v = match catalog.aggregate(cluster, r, i) {
+                    Some(crate::catalog::Aggregate::Count(n)) => json!(n),
+                    Some(crate::catalog::Aggregate::Text(t)) => json!(t),
+                    None => Json::Null,
+                };
+                props.insert(a.id.clone(), v);
+            }
             let mut relations = Map::new();
             for (i, rel) in spec.relations.iter().enumerate() {
                 let v = match r.links.get(i) {
@@ -240,6 +249,10 @@ fn entities(catalog: &Catalog, bp: BpId) -> (Columns, Vec<Json>) {
             .iter()
             .find(|p| p.id == id)
             .map(|p| p.title.clone().unwrap_or_else(|| p.id.clone()))
+            .or_else(|| {
+                let a = spec.aggregations.iter().find(|a| a.id == id)?;
+                Some(a.title().to_string())
+            })
             .unwrap_or_else(|| id.to_string());
         cols.push((title.to_uppercase(), vec!["properties"], id.to_string()));
     }

@@ -255,6 +255,8 @@ enum Source {
     Lock(usize),
     /// The TTL annotations ([`super::governed::ttl_cell`]), by property index.
     Ttl(super::governed::TtlProps),
+    /// An aggregation ([`super::marks::cell`]), by index.
+    Aggregate(usize),
     Age,
 }
 
@@ -281,9 +283,13 @@ fn list_columns(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<(Column, Source)>
     }
     cols.push((Column::new("NAME", ColKind::Text, 0), Source::Name));
     let ids: &[usize] = cat.blueprint(bp).columns();
+    let mut aggs = super::marks::columns(spec).into_iter().peekable();
     let mut i = 0;
     let mut n = 0;
     while i < ids.len() {
+        while let Some((_, a, col)) = aggs.next_if(|(slot, _, _)| *slot <= i) {
+            cols.push((col, Source::Aggregate(a)));
+        }
         let p = &spec.properties[ids[i]];
         let title = p
             .title
@@ -318,6 +324,7 @@ fn list_columns(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<(Column, Source)>
         cols.push((Column::new(title, kind, priority), Source::Prop(ids[i])));
         i += 1;
     }
+    cols.extend(aggs.map(|(_, a, col)| (col, Source::Aggregate(a))));
     if cat.workload_blueprint() == Some(bp) {
         cols.push((Column::new("VERSION", ColKind::Text, 3), Source::Version));
     }
@@ -523,6 +530,7 @@ impl Lister {
                 }
                 Source::Lock(i) => super::governed::lock_cell(r, i),
                 Source::Ttl(t) => super::governed::ttl_cell(r, t),
+                Source::Aggregate(i) => super::marks::cell(cat, cl, r, i),
                 Source::Age => Cell::age(r.created),
             })
             .collect();

@@ -325,6 +325,9 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
             fields.push(("Owners".into(), text.join(" → "), Tone::Plain));
         }
     }
+    if live.is_some() {
+        fields.extend(super::marks::detail_fields(cat, e.cluster, r));
+    }
     fields.extend(super::governed::detail_fields(cat, r, now));
     if live.is_some() {
         fields.extend(super::relations::fields(cat, e, r));

@@ -47,6 +47,7 @@ pub mod kinds;
 pub mod last_change;
 pub mod layer;
 pub mod logs;
+pub mod marks;
 pub mod matrix;
 pub mod metric_columns;
 pub mod metrics;

@@ -5,6 +5,7 @@
 mod support;
 
 mod actions;
+mod aggregations;
 mod architecture;
 mod auth;
 mod blueprints;

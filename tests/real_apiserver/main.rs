@@ -16,6 +16,7 @@ mod health;
 mod history;
 mod hub;
 mod kubectl_flags;
+mod marks;
 mod metrics;
 mod outage;
 mod parity;

@@ -14,6 +14,7 @@ mod fuzz;
 mod govern;
 mod history;
 mod logs;
+mod marks;
 mod metrics;
 mod render;
 mod resource;
