@@ -20,4 +20,6 @@ mod metrics;
 mod outage;
 mod parity;
 mod pedia;
+mod recorder;
+mod relations;
 mod support;
