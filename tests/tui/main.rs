@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod actions;
 mod alerts;
+mod connections;
 mod crd_scale;
 mod diff;
 mod events;
