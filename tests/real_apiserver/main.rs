@@ -21,5 +21,7 @@ mod outage;
 mod parity;
 mod pedia;
 mod recorder;
+#[path = "../support/related.rs"]
+mod related;
 mod relations;
 mod support;

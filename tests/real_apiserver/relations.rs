@@ -7,29 +7,14 @@
 
 use crate::envtest::{self, get, merge_patch, post};
 use crate::recorder::Recorder;
+use crate::related::related_names;
 use crate::support::*;
 use kubeatlas::actions::ObjectAddress;
-use kubeatlas::catalog::{Catalog, EntityRef};
+use kubeatlas::catalog::EntityRef;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const CTX: &str = "envtest-admin";
-
-/// Names of the targets of relation `rel` of `e`, sorted.
-fn related(c: &Catalog, e: &EntityRef, rel: &str) -> Vec<String> {
-    let Some(r) = c.get(e) else { return vec![] };
-    let Some(i) = c.blueprint(e.bp).relation_index(rel) else {
-        return vec![];
-    };
-    let mut v: Vec<String> = c
-        .related_all(e.cluster, r, i)
-        .iter()
-        .filter_map(|t| c.get(t))
-        .map(|t| t.name.to_string())
-        .collect();
-    v.sort();
-    v
-}
 
 /// What the server selects in `ns` with `selector` (its own matching), sorted.
 async fn server_selects(client: &kube::Client, ns: &str, selector: &str) -> Vec<String> {
@@ -70,12 +55,12 @@ async fn until_related(
     want: &[String],
 ) {
     let (e2, w2) = (e.clone(), want.to_vec());
-    let ok = pump_until(s, T, move |c| related(c, &e2, rel) == w2).await;
+    let ok = pump_until(s, T, move |c| related_names(c, &e2, rel) == w2).await;
     assert!(
         ok,
         "{rel} of {:?}: catalog {:?}, the server selects {want:?}",
         e.uid,
-        related(&s.catalog, e, rel)
+        related_names(&s.catalog, e, rel)
     );
 }
 
