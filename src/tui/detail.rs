@@ -32,6 +32,25 @@ pub struct Section {
     pub rows: Vec<Vec<(String, Tone)>>,
 }
 
+impl Section {
+    /// Lines the section takes `width` columns wide: a blank line, the title, then a header
+    /// and at least one row — or, without a header, its rows as wrapped lines of words.
+    pub fn height(&self, width: usize) -> usize {
+        if self.header.is_empty() {
+            let w = width.saturating_sub(1);
+            return 2 + self
+                .rows
+                .iter()
+                .map(|r| {
+                    let text: Vec<&str> = r.iter().map(|(t, _)| t.as_str()).collect();
+                    Detail::wrap(&text.join("  "), w).len()
+                })
+                .sum::<usize>();
+        }
+        3 + self.rows.len().max(1)
+    }
+}
+
 /// Everything the detail page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Detail {
@@ -91,11 +110,7 @@ impl Detail {
             .sum();
         usize::from(self.deleted)
             + fields
-            + self
-                .sections
-                .iter()
-                .map(|s| 3 + s.rows.len().max(1))
-                .sum::<usize>()
+            + self.sections.iter().map(|s| s.height(width)).sum::<usize>()
     }
 }
 

@@ -51,8 +51,8 @@ pub struct Runner {
     /// Discovery of each context, kept current (src/tui/follow.rs).
     discovery: JoinSet<()>,
     discovery_of: std::collections::HashMap<crate::catalog::ClusterId, tokio::task::AbortHandle>,
-    /// The rows of the generic resource layer; dropping the set aborts them.
-    resources: JoinSet<()>,
+    /// The rows of the generic resource layer.
+    resources: super::follow::Followers,
 }
 
 impl Runner {
@@ -77,7 +77,7 @@ impl Runner {
             forward_ids: Default::default(),
             discovery: JoinSet::new(),
             discovery_of: Default::default(),
-            resources: JoinSet::new(),
+            resources: Default::default(),
         }
     }
 
@@ -333,28 +333,10 @@ impl Runner {
                 }
             }
             Effect::FollowResource { view, targets } => {
-                // One generic layer at a time: the old followers stop here.
-                self.resources = JoinSet::new();
-                for f in targets {
-                    let replies = self.replies.clone();
-                    match self.client_of(f.cluster) {
-                        Ok(c) => {
-                            self.resources
-                                .spawn(super::follow::rows(c, view, f, replies));
-                        }
-                        Err(e) => {
-                            let change = crate::fleet::table::Change::Failed(e);
-                            let reply = Reply::ResourceRows {
-                                view,
-                                cluster: f.cluster,
-                                change,
-                            };
-                            let _ = replies.send(Msg::EffectDone(reply));
-                        }
-                    }
-                }
+                let clients: Vec<_> = targets.iter().map(|f| self.client_of(f.cluster)).collect();
+                self.resources.follow(view, targets, clients, &self.replies);
             }
-            Effect::StopResources => self.resources = JoinSet::new(),
+            Effect::StopResources => self.resources.stop(),
             Effect::FetchObject {
                 entity,
                 target,

@@ -10,6 +10,7 @@ use crate::catalog::ClusterId;
 use crate::fleet::discovery::{self, Discovered};
 use crate::fleet::table::{self, Change, Followed, Selectors};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
@@ -89,8 +90,72 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Follow one context's rows of the generic resource layer `view`.
-pub async fn rows(client: kube::Client, view: u64, followed: Followed, tx: UnboundedSender<Msg>) {
+/// The followers of the generic resource layer's rows (one layer at a time). `live` names the
+/// layer whose rows may be sent (0: none): set before its followers start, cleared before they
+/// are aborted, so a follower caught mid-step on another thread sends nothing more.
+#[derive(Debug, Default)]
+pub struct Followers {
+    set: tokio::task::JoinSet<()>,
+    live: Arc<AtomicU64>,
+}
+
+impl Followers {
+    /// Follow `view`'s targets (each with its context's client, or why there is none); the
+    /// previous layer's followers stop.
+    pub fn follow(
+        &mut self,
+        view: u64,
+        targets: Vec<Followed>,
+        clients: Vec<Result<kube::Client, String>>,
+        replies: &UnboundedSender<Msg>,
+    ) {
+        self.stop();
+        self.live.store(view, Ordering::SeqCst);
+        for (f, client) in targets.into_iter().zip(clients) {
+            match client {
+                Ok(c) => {
+                    let live = self.live.clone();
+                    self.set.spawn(rows(c, view, f, replies.clone(), live));
+                }
+                Err(e) => {
+                    let (cluster, change) = (f.cluster, Change::Failed(e));
+                    let _ = send(
+                        replies,
+                        Reply::ResourceRows {
+                            view,
+                            cluster,
+                            change,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Stop every follower: nothing is sent from here on.
+    pub fn stop(&mut self) {
+        self.live.store(0, Ordering::SeqCst);
+        self.set = tokio::task::JoinSet::new();
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
+/// Follow one context's rows of the generic resource layer `view`, while `live` names it
+/// (the runner clears it as the layer closes: nothing is sent after that).
+pub async fn rows(
+    client: kube::Client,
+    view: u64,
+    followed: Followed,
+    tx: UnboundedSender<Msg>,
+    live: Arc<AtomicU64>,
+) {
     let (ctx, mut changes) = mpsc::channel::<Change>(64);
     let cluster = followed.cluster;
     let follower = AbortOnDrop(tokio::spawn(table::follow(
@@ -101,14 +166,16 @@ pub async fn rows(client: kube::Client, view: u64, followed: Followed, tx: Unbou
         ctx,
     )));
     while let Some(change) = changes.recv().await {
-        if !send(
-            &tx,
-            Reply::ResourceRows {
-                view,
-                cluster,
-                change,
-            },
-        ) {
+        if live.load(Ordering::SeqCst) != view
+            || !send(
+                &tx,
+                Reply::ResourceRows {
+                    view,
+                    cluster,
+                    change,
+                },
+            )
+        {
             break;
         }
     }

@@ -51,10 +51,10 @@ pub fn section(cat: &Catalog, e: &EntityRef) -> Option<(String, Vec<String>)> {
     if c.is_empty() {
         return None;
     }
-    Some((
-        format!("EXPOSES AND DEPENDS ON ({svc} in {env})"),
-        lines(&c),
-    ))
+    // The title is drawn in capitals: the names go below it, as they are.
+    let mut out = vec![format!("running service {svc} in {env}:")];
+    out.extend(lines(&c));
+    Some(("Exposes and depends on".into(), out))
 }
 
 /// Detail fields for the name and selector relations of `r` (`Pods  3: a, b, c`) and for the
@@ -76,6 +76,11 @@ pub fn fields(cat: &Catalog, e: &EntityRef, r: &Record) -> Vec<(String, String, 
             .map(|t| t.name.to_string())
             .collect();
         names.sort();
+        // Nothing named, or no selector at all (a pod mounting no claim, a Deployment without
+        // one), says nothing; a selector selecting nothing is worth saying.
+        if names.is_empty() && !matches!(r.links.get(i), Some(Link::Selector(_))) {
+            continue;
+        }
         let selector = match r.links.get(i) {
             Some(Link::Selector(s)) => format!(" ({})", s.describe()),
             _ => String::new(),

@@ -71,7 +71,8 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
     rules_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let app = App::new(Theme::from_env(), demo, readonly, now_secs())
         .with_policy(super::act::policy::Policy::of(&executor))
-        .with_access(users);
+        .with_access(users)
+        .with_namespaces(namespaces.clone());
     #[cfg(any(test, feature = "test-support"))]
     let app = app.with_crash_test(std::env::var("KUBEATLAS_CRASH_TEST").is_ok_and(|v| v == "1"));
     let mut app = app;

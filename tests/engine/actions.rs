@@ -2,24 +2,17 @@
 //! happens on the server (new ReplicaSet and pods, replicas, pod gone), precondition failures,
 //! read-only refusing everything before it is sent, the audit log, and API errors in words.
 
-use crate::support::{Env, all_ready, start};
+use crate::support::{Env, ready_demo};
 use kubeatlas::actions::progress::{RolloutState, progress};
 use kubeatlas::actions::{Action, ActionError, ApiFailure, Refusal, Target};
 use kubeatlas::catalog::EntityRef;
 use kubeatlas::config::UserConfig;
-use kubeatlas_sim::{JournalEntry, SimCluster, SimFleet, SimResource};
+use kubeatlas_sim::{JournalEntry, SimCluster, SimResource};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-const ENVS: &[&str] = &["dev", "staging", "prod"];
 const T: Duration = Duration::from_secs(25);
-
-async fn ready_env() -> Env {
-    let mut env = start(SimFleet::demo(), &[]).await;
-    assert!(env.pump_until(T, |c| all_ready(c, ENVS)).await);
-    env
-}
 
 fn target(env: &Env, e: &EntityRef) -> Target {
     Target::of(&env.session.catalog, e).expect("target")
@@ -31,14 +24,6 @@ fn mutations(cluster: &SimCluster) -> Vec<JournalEntry> {
         .journal()
         .into_iter()
         .filter(|j| j.is_mutating())
-        .collect()
-}
-
-fn audit_lines(env: &Env) -> Vec<Value> {
-    std::fs::read_to_string(env.dir.path().join("audit.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
         .collect()
 }
 
@@ -56,7 +41,7 @@ fn replicaset_names(env: &Env, ctx: &str, ns: &str, owner: &str) -> BTreeSet<Str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_sends_kubectls_patch_and_rolls_new_pods() {
-    let mut env = ready_env().await;
+    let mut env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     let e = env.entity("prod", "workload", "checkout-api");
     let t = target(&env, &e);
@@ -131,7 +116,7 @@ async fn restart_sends_kubectls_patch_and_rolls_new_pods() {
         .await,
         "every pod was replaced"
     );
-    let audit = audit_lines(&env);
+    let audit = env.audit_lines();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0]["action"], "restart");
     assert_eq!(audit[0]["context"], "prod");
@@ -142,7 +127,7 @@ async fn restart_sends_kubectls_patch_and_rolls_new_pods() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redeploy_changes_one_containers_image_and_rolls() {
-    let mut env = ready_env().await;
+    let mut env = ready_demo().await;
     let staging = env.sim.cluster("staging").expect("staging").clone();
     let e = env.entity("staging", "workload", "cart");
     let t = target(&env, &e);
@@ -214,7 +199,7 @@ async fn redeploy_changes_one_containers_image_and_rolls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scale_goes_through_the_scale_subresource() {
-    let mut env = ready_env().await;
+    let mut env = ready_demo().await;
     let dev = env.sim.cluster("dev").expect("dev").clone();
     let e = env.entity("dev", "workload", "search");
     let t = target(&env, &e);
@@ -253,7 +238,7 @@ async fn scale_goes_through_the_scale_subresource() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_pod_carries_a_uid_precondition() {
-    let mut env = ready_env().await;
+    let mut env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     let wl = env.entity("prod", "workload", "frontend");
     let pod_bp = env
@@ -298,7 +283,7 @@ async fn delete_pod_carries_a_uid_precondition() {
         env.pump_until(T, |c| c.get(&pod).is_none()).await,
         "the pod {uid} left the catalog"
     );
-    let audit = audit_lines(&env);
+    let audit = env.audit_lines();
     assert_eq!(
         audit
             .iter()
@@ -310,7 +295,7 @@ async fn delete_pod_carries_a_uid_precondition() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_sends_no_mutating_request_whatever_is_asked() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let wl = env.entity("prod", "workload", "cart");
     let pod_bp = env
         .session
@@ -357,14 +342,14 @@ async fn read_only_sends_no_mutating_request_whatever_is_asked() {
             "{ctx}: mutating requests reached the server: {muts:?}"
         );
     }
-    let audit = audit_lines(&env);
+    let audit = env.audit_lines();
     assert_eq!(audit.len(), 8);
     assert!(audit.iter().all(|a| a["outcome"] == "refused"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forbidden_and_missing_objects_are_explained() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     prod.forbid(SimResource::Deployments, &["patch"]);
     let e = env.entity("prod", "workload", "auth");
@@ -416,7 +401,7 @@ async fn forbidden_and_missing_objects_are_explained() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_and_cronjobs_are_not_restarted_or_scaled_and_nothing_is_sent() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     let ex = env.executor(false, UserConfig::default());
     let cron = env.entity("prod", "workload", "nightly-report");
@@ -455,14 +440,14 @@ async fn jobs_and_cronjobs_are_not_restarted_or_scaled_and_nothing_is_sent() {
         }
     }
     assert!(mutations(&prod).is_empty());
-    let audit = audit_lines(&env);
+    let audit = env.audit_lines();
     assert_eq!(audit.len(), 4);
     assert!(audit.iter().all(|a| a["outcome"] == "refused"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_and_timeouts_never_claim_success() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let staging = env.sim.cluster("staging").expect("staging").clone();
     let e = env.entity("staging", "workload", "auth");
     let ex = env.executor(false, UserConfig::default());
@@ -492,7 +477,7 @@ async fn server_errors_and_timeouts_never_claim_success() {
         "{}",
         out.message
     );
-    let audit = audit_lines(&env);
+    let audit = env.audit_lines();
     assert_eq!(audit.len(), 2);
     assert!(audit.iter().all(|a| a["outcome"] == "failed"));
 }

@@ -3,6 +3,7 @@
 //! metadata-only Secrets — pure (built-in blueprints, projected objects) and over the
 //! simulator.
 
+use crate::support::related::related_names;
 use crate::support::{Env, all_ready, start, start_with_blueprints};
 use kubeatlas::blueprint::{BlueprintSet, BpId, Record};
 use kubeatlas::catalog::{Catalog, Change, ClusterId, ClusterInfo, EntityRef};
@@ -473,21 +474,6 @@ fn create(env: &Env, ctx: &str, obj: Value) {
         .unwrap_or_else(|e| panic!("create: {e:?}"));
 }
 
-fn pods_of(c: &Catalog, e: &EntityRef, rel: &str) -> Vec<String> {
-    let Some(r) = c.get(e) else { return vec![] };
-    let Some(i) = c.blueprint(e.bp).relation_index(rel) else {
-        return vec![];
-    };
-    let mut v: Vec<String> = c
-        .related_all(e.cluster, r, i)
-        .iter()
-        .filter_map(|t| c.get(t))
-        .map(|t| t.name.to_string())
-        .collect();
-    v.sort();
-    v
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_in_the_simulator_follows_its_pods_as_they_are_relabelled() {
     let mut env = start(SimFleet::demo(), &[]).await;
@@ -512,7 +498,7 @@ async fn a_service_in_the_simulator_follows_its_pods_as_they_are_relabelled() {
     let svc = env.entity("prod", "kube-service", "cart");
     let cart_pods: Vec<String> = {
         let c = &env.session.catalog;
-        pods_of(c, &svc, "pods")
+        related_names(c, &svc, "pods")
     };
     assert_eq!(cart_pods.len(), 3, "{cart_pods:?}");
     let first = cart_pods[0].clone();
@@ -526,11 +512,11 @@ async fn a_service_in_the_simulator_follows_its_pods_as_they_are_relabelled() {
     let svc2 = svc.clone();
     let ok = env
         .pump_until(Duration::from_secs(20), move |c| {
-            pods_of(c, &svc2, "pods").len() == 2
+            related_names(c, &svc2, "pods").len() == 2
         })
         .await;
     assert!(ok, "the relabelled pod left the Service");
-    assert!(!pods_of(&env.session.catalog, &svc, "pods").contains(&first));
+    assert!(!related_names(&env.session.catalog, &svc, "pods").contains(&first));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -650,11 +636,12 @@ async fn a_set_based_selector_over_the_simulator_follows_pod_changes() {
     assert!(!want.is_empty());
     let (p2, w2) = (pool.clone(), want.clone());
     assert!(
-        env.pump_until(Duration::from_secs(10), move |c| pods_of(c, &p2, "pods")
-            == w2)
+        env.pump_until(Duration::from_secs(10), move |c| related_names(
+            c, &p2, "pods"
+        ) == w2)
             .await,
         "selected: {:?}, want {want:?}",
-        pods_of(&env.session.catalog, &pool, "pods")
+        related_names(&env.session.catalog, &pool, "pods")
     );
     // DoesNotExist: a drained pod leaves.
     let drained = want[0].clone();
@@ -665,10 +652,11 @@ async fn a_set_based_selector_over_the_simulator_follows_pod_changes() {
     let want = truth(&drained);
     let (p2, w2) = (pool.clone(), want.clone());
     assert!(
-        env.pump_until(Duration::from_secs(10), move |c| pods_of(c, &p2, "pods")
-            == w2)
+        env.pump_until(Duration::from_secs(10), move |c| related_names(
+            c, &p2, "pods"
+        ) == w2)
             .await,
         "selected: {:?}, want {want:?}",
-        pods_of(&env.session.catalog, &pool, "pods")
+        related_names(&env.session.catalog, &pool, "pods")
     );
 }

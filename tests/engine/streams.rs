@@ -4,24 +4,14 @@
 //! dropped connection, bytes round-tripping through a local port, a port already in use,
 //! read-only refusing both with nothing sent, RBAC in words, the audit lines.
 
-use crate::support::{Env, all_ready, start};
+use crate::support::{Env, ready_demo};
 use kubeatlas::actions::exec::{self, Ended};
 use kubeatlas::actions::{Action, ActionError, ApiFailure, Refusal, Target};
 use kubeatlas::config::UserConfig;
-use kubeatlas_sim::{SimFleet, SimResource};
-use serde_json::Value;
+use kubeatlas_sim::SimResource;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::mpsc;
-
-const ENVS: &[&str] = &["dev", "staging", "prod"];
-const T: Duration = Duration::from_secs(25);
-
-async fn ready_env() -> Env {
-    let mut env = start(SimFleet::demo(), &[]).await;
-    assert!(env.pump_until(T, |c| all_ready(c, ENVS)).await);
-    env
-}
 
 fn pod(env: &Env, name: &str) -> Target {
     let e = env.entity("prod", "pod", name);
@@ -33,14 +23,6 @@ fn shell(container: &str) -> Action {
         container: container.into(),
         command: exec::shell_command(),
     }
-}
-
-fn audit_lines(env: &Env) -> Vec<Value> {
-    std::fs::read_to_string(env.dir.path().join("audit.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
-        .collect()
 }
 
 /// A running session driven like a terminal: keys in, screen text out.
@@ -96,7 +78,7 @@ impl Shell {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_speaks_v5_echoes_a_command_and_reports_the_exit_status() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     let t = pod(&env, "checkout-api");
     let ex = env.executor(false, UserConfig::default());
@@ -131,7 +113,7 @@ async fn exec_speaks_v5_echoes_a_command_and_reports_the_exit_status() {
     assert!(has("container", "app") && has("tty", "true") && has("stdin", "true"));
     assert!(has("command", "sh") && has("command", "-c") && has("command", exec::SHELL));
     assert_eq!(prod.terminal_resizes(), vec![(132, 43)]);
-    let audit = audit_lines(&env);
+    let audit = env.audit_lines();
     let last = audit.last().expect("audited");
     assert_eq!(last["action"], "exec");
     assert_eq!(last["outcome"], "ok");
@@ -140,7 +122,7 @@ async fn exec_speaks_v5_echoes_a_command_and_reports_the_exit_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_falls_back_to_v4_when_the_server_speaks_only_v4() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     prod.set_exec_v4_only(true);
     let t = pod(&env, "checkout-api");
@@ -159,7 +141,7 @@ async fn exec_falls_back_to_v4_when_the_server_speaks_only_v4() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_mid_shell_ends_the_session_as_lost() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     let t = pod(&env, "checkout-api");
     let ex = env.executor(false, UserConfig::default());
@@ -175,7 +157,7 @@ async fn a_connection_dropped_mid_shell_ends_the_session_as_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_refuses_exec_and_port_forward_with_nothing_sent() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     prod.clear_journal();
     let t = pod(&env, "checkout-api");
@@ -205,14 +187,14 @@ async fn read_only_refuses_exec_and_port_forward_with_nothing_sent() {
         .filter(|j| j.is_mutating() || j.path.contains("/pods/"))
         .collect();
     assert!(sent.is_empty(), "nothing was sent about the pod: {sent:?}");
-    let audit = audit_lines(&env);
+    let audit = env.audit_lines();
     assert_eq!(audit.len(), 2);
     assert!(audit.iter().all(|l| l["outcome"] == "refused"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_forbidden_by_rbac_is_explained() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     prod.forbid(SimResource::Pods, &["create"]);
     let t = pod(&env, "checkout-api");
@@ -244,7 +226,7 @@ fn app_port(env: &Env, pod: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forward_round_trips_bytes_through_the_local_port() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let prod = env.sim.cluster("prod").expect("prod").clone();
     let t = pod(&env, "checkout-api");
     let remote = app_port(&env, &t.name);
@@ -284,14 +266,14 @@ async fn port_forward_round_trips_bytes_through_the_local_port() {
         ups[0].query
     );
     assert_eq!(
-        audit_lines(&env).last().expect("audited")["action"],
+        env.audit_lines().last().expect("audited")["action"],
         "port-forward"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_local_port_already_in_use_is_refused_in_clear_words() {
-    let env = ready_env().await;
+    let env = ready_demo().await;
     let t = pod(&env, "checkout-api");
     let remote = app_port(&env, &t.name);
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

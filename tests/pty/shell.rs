@@ -4,10 +4,11 @@
 //! connection drops mid-shell: the alternate screen again, the TUI redrawn whole, keys
 //! answered, `q` quitting cleanly. The simulator runs in this test so it can cut the line.
 
+use crate::rig;
 use kubeatlas_sim::SimFleet;
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
-use std::sync::mpsc::{Receiver, channel};
+use portable_pty::Child;
+use std::io::Write;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const ROWS: u16 = 30;
@@ -82,49 +83,15 @@ fn spawn(
     kubeconfig: &std::path::Path,
     dir: &std::path::Path,
 ) -> (Box<dyn Child + Send + Sync>, Term) {
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("pty");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kubeatlas"));
-    cmd.arg("--kubeconfig");
-    cmd.arg(kubeconfig);
-    cmd.arg("--log-file");
-    cmd.arg(dir.join("kubeatlas.log"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", dir);
-    cmd.env("XDG_CONFIG_HOME", dir.join("config"));
-    cmd.env("XDG_STATE_HOME", dir.join("state"));
-    cmd.env("XDG_DATA_HOME", dir.join("data"));
-    cmd.env_remove("KUBECONFIG");
-    let child = pty.slave.spawn_command(cmd).expect("spawn");
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().expect("reader");
-    let writer = pty.master.take_writer().expect("writer");
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let kc = kubeconfig.to_string_lossy();
+    let p = rig::spawn(ROWS, COLS, rig::command(dir, &["--kubeconfig", &kc]));
     let t = Term {
-        parser: vt100::Parser::new(
-            std::num::NonZeroU16::new(ROWS).expect("rows"),
-            std::num::NonZeroU16::new(COLS).expect("cols"),
-            0,
-        ),
-        bytes: rx,
-        writer,
-        _master: pty.master,
+        parser: rig::parser(ROWS, COLS),
+        bytes: p.bytes,
+        writer: p.writer,
+        _master: p.master,
     };
-    (child, t)
+    (p.child, t)
 }
 
 #[test]

@@ -1,16 +1,18 @@
 //! The terminal stays responsive while one context is slow (5 s per request) and another is
 //! unreachable: the real binary in a pseudo-terminal against a simulator run by this test.
 
+use crate::rig;
 use kubeatlas_sim::SimFleet;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
-use std::sync::mpsc::{Receiver, channel};
+use std::io::Write;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 struct Term {
     parser: vt100::Parser,
     bytes: Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
+    /// The pty's master side, open as long as the screen is read.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Term {
@@ -65,44 +67,14 @@ fn keys_answer_at_once_while_a_context_is_slow_and_another_dead() {
     sim.write_kubeconfig_with(&kubeconfig, &["dead"])
         .expect("kubeconfig");
 
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 30,
-            cols: 110,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("pty");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kubeatlas"));
-    cmd.arg("--kubeconfig");
-    cmd.arg(&kubeconfig);
-    cmd.arg("--log-file");
-    cmd.arg(dir.path().join("kubeatlas.log"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", dir.path());
-    cmd.env("XDG_CONFIG_HOME", dir.path().join("config"));
-    cmd.env_remove("KUBECONFIG");
-    let mut child = pty.slave.spawn_command(cmd).expect("spawn");
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().expect("reader");
-    let writer = pty.master.take_writer().expect("writer");
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let kc = kubeconfig.to_string_lossy();
+    let p = rig::spawn(30, 110, rig::command(dir.path(), &["--kubeconfig", &kc]));
+    let mut child = p.child;
     let mut t = Term {
-        parser: vt100::Parser::new(
-            std::num::NonZeroU16::new(30).expect("rows"),
-            std::num::NonZeroU16::new(110).expect("cols"),
-            0,
-        ),
-        bytes: rx,
-        writer,
+        parser: rig::parser(30, 110),
+        bytes: p.bytes,
+        writer: p.writer,
+        _master: p.master,
     };
 
     t.wait("dev and staging ready", Duration::from_secs(30), |s| {

@@ -6,18 +6,15 @@
 //! refusing; the `:crash-test` hook restoring the terminal; a bad kubeconfig failing before
 //! the alternate screen is entered.
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
+use crate::rig;
+use portable_pty::Child;
+use std::io::Write;
 use std::path::Path;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const ROWS: u16 = 30;
 const COLS: u16 = 100;
-
-fn nz(n: u16) -> std::num::NonZeroU16 {
-    std::num::NonZeroU16::new(n).expect("non-zero size")
-}
 
 struct Screen {
     parser: vt100::Parser,
@@ -119,54 +116,19 @@ fn spawn(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (Box<dyn Child + Send + Sync>, Screen) {
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("openpty");
-    // KUBEATLAS_BIN runs another build of the program (a release binary, a harness).
-    let bin = std::env::var("KUBEATLAS_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubeatlas").to_string());
-    let mut cmd = CommandBuilder::new(bin);
-    cmd.args(args);
-    cmd.arg("--log-file");
-    cmd.arg(dir.join("kubeatlas.log"));
-    cmd.cwd(dir);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("NO_COLOR");
-    cmd.env_remove("KUBEATLAS_CRASH_TEST");
-    cmd.env("HOME", dir);
-    cmd.env("XDG_CONFIG_HOME", dir.join("config"));
-    cmd.env("XDG_STATE_HOME", dir.join("state"));
-    cmd.env("XDG_DATA_HOME", dir.join("data"));
-    cmd.env_remove("KUBECONFIG");
+    let mut cmd = rig::command(dir, args);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = pty.slave.spawn_command(cmd).expect("spawn kubeatlas");
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().expect("reader");
-    let writer = pty.master.take_writer().expect("writer");
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let p = rig::spawn(ROWS, COLS, cmd);
     let s = Screen {
-        parser: vt100::Parser::new(nz(ROWS), nz(COLS), 0),
-        bytes: rx,
-        writer,
+        parser: rig::parser(ROWS, COLS),
+        bytes: p.bytes,
+        writer: p.writer,
         raw: vec![],
-        _master: pty.master,
+        _master: p.master,
     };
-    (child, s)
+    (p.child, s)
 }
 
 /// Wait for the program to exit (pumping its output); panic after `timeout`.

@@ -21,4 +21,8 @@ mod metrics;
 mod outage;
 mod parity;
 mod pedia;
+mod recorder;
+#[path = "../support/related.rs"]
+mod related;
+mod relations;
 mod support;

@@ -2,6 +2,8 @@
 //! session (the same code path as the binary) whose catalog is compared with the server's truth.
 #![allow(dead_code)]
 
+pub mod related;
+
 use kubeatlas::actions::Executor;
 use kubeatlas::actions::audit::AuditLog;
 use kubeatlas::blueprint::Record;
@@ -253,6 +255,30 @@ pub fn diff(catalog: &Catalog, sim: &SimFleet) -> Vec<String> {
         }
     }
     out
+}
+
+/// The demo fleet's contexts.
+pub const DEMO_CONTEXTS: &[&str] = &["dev", "staging", "prod"];
+
+/// The demo fleet, every context synced (within 25 s).
+pub async fn ready_demo() -> Env {
+    let mut env = start(SimFleet::demo(), &[]).await;
+    assert!(
+        env.pump_until(Duration::from_secs(25), |c| all_ready(c, DEMO_CONTEXTS))
+            .await
+    );
+    env
+}
+
+impl Env {
+    /// The lines of the executor's audit log (see [`Env::executor`]), parsed.
+    pub fn audit_lines(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.path().join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
+            .collect()
+    }
 }
 
 pub fn all_ready(c: &Catalog, names: &[&str]) -> bool {

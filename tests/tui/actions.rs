@@ -4,6 +4,7 @@
 //! key; refusals come before asking; outcomes and rollout progress; the blueprint's `actions`
 //! list decides what is offered; the `:crash-test` hook.
 
+use crate::keys::{act_of, command, message};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubeatlas::actions::progress::RolloutState;
 use kubeatlas::actions::{Action, Outcome};
@@ -17,11 +18,6 @@ use kubeatlas::tui::msg::{Effect, Msg, Reply};
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::view::RowKey;
 use kubeatlas::tui::{App, update};
-
-fn command(a: &mut App, cat: &Catalog, cmd: &str) {
-    type_text(a, cat, &format!(":{cmd}"));
-    press(a, cat, KeyCode::Enter);
-}
 
 fn ctrl(a: &mut App, cat: &Catalog, c: char) -> Vec<Effect> {
     update(
@@ -38,39 +34,11 @@ fn dialog(a: &App) -> &Dialog {
     }
 }
 
-fn message(a: &App) -> String {
-    a.message().map(|m| m.text.clone()).unwrap_or_default()
-}
-
 fn selected(a: &App) -> EntityRef {
     match a.page().selected_key() {
         Some(RowKey::Entity(e)) => e.clone(),
         other => panic!("{other:?}"),
     }
-}
-
-/// The single `Act` effect: (context/namespace/name of each target, action).
-fn act_of(fx: &[Effect]) -> (Vec<String>, Action) {
-    let [
-        Effect::Act {
-            targets, action, ..
-        },
-    ] = fx
-    else {
-        panic!("expected exactly one Act effect: {fx:?}")
-    };
-    let names = targets
-        .iter()
-        .map(|(_, t)| {
-            format!(
-                "{}/{}/{}",
-                t.context,
-                t.namespace.as_deref().unwrap_or("-"),
-                t.name
-            )
-        })
-        .collect();
-    (names, action.clone())
 }
 
 fn ok(generation: Option<i64>, message: &str) -> Outcome {

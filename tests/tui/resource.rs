@@ -1,7 +1,9 @@
 //! Any resource without a blueprint, against the simulator: discovery per context reaches the
 //! app, `:workers` (a custom resource no blueprint reads) opens the generic layer listed across
 //! contexts with the server's Table columns, `s` scales it through its scale subresource,
-//! closing it leaves no watcher and no rows; Secrets are only ever asked for as metadata.
+//! closing it leaves no watcher and no rows (and no row message arrives after it closed);
+//! `-n` reads it from that namespace on the server; Secrets are only ever asked for as
+//! metadata.
 
 use crate::support::{Env, all_ready, start};
 use crossterm::event::KeyCode;
@@ -10,7 +12,7 @@ use kubeatlas::tui::App;
 use kubeatlas::tui::effects::Runner;
 use kubeatlas::tui::fixture::{NOW, press, type_text};
 use kubeatlas::tui::layer::Layer;
-use kubeatlas::tui::msg::{Effect, Msg};
+use kubeatlas::tui::msg::{Effect, Msg, Reply};
 use kubeatlas::tui::theme::Theme;
 use kubeatlas::tui::update;
 use kubeatlas_sim::{SimFleet, SimResource};
@@ -29,6 +31,11 @@ struct Rig {
 
 impl Rig {
     async fn new() -> Rig {
+        Rig::scoped(vec![]).await
+    }
+
+    /// With `-n` as the runtime passes it: each context's one namespace.
+    async fn scoped(namespaces: Vec<Option<String>>) -> Rig {
         let sim = SimFleet::demo();
         let dev = sim.cluster("dev").expect("dev").clone();
         dev.create(json!({
@@ -52,7 +59,8 @@ impl Rig {
         );
         // As the runtime does: the first update's effects (discovery of the connected
         // contexts) are run.
-        let mut app = App::new(Theme { color: false }, false, false, NOW);
+        let mut app =
+            App::new(Theme { color: false }, false, false, NOW).with_namespaces(namespaces);
         let fx = update(&mut app, &env.session.catalog, Msg::Resize(100, 30));
         assert_eq!(
             fx.iter()
@@ -299,4 +307,106 @@ async fn secrets_are_only_ever_asked_for_as_metadata() {
         "{:?}",
         gets[0]
     );
+}
+
+/// `ResourceRows` messages waiting in the replies, drained without waiting.
+fn rows_waiting(r: &mut Rig) -> usize {
+    let mut n = 0;
+    while let Ok(m) = r.replies.try_recv() {
+        if matches!(m, Msg::EffectDone(Reply::ResourceRows { .. })) {
+            n += 1;
+        }
+        let fx = update(&mut r.app, &r.env.session.catalog, m);
+        r.run(fx);
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dash_n_the_generic_layer_reads_that_namespace_on_the_server_and_stops_when_closed() {
+    let mut r = Rig::scoped(vec![Some("shop".into()); 3]).await;
+    r.discovered().await;
+    let dev = r.env.sim.cluster("dev").expect("dev").clone();
+    dev.create(json!({
+        "apiVersion": "demo.kubeatlas.dev/v1", "kind": "Worker",
+        "metadata": {"name": "ledger-sync", "namespace": "payments"},
+        "spec": {"replicas": 1}
+    }))
+    .expect("worker created");
+    dev.clear_journal();
+    r.keys(":workers");
+    let fx = r.key(KeyCode::Enter);
+    let namespaces: Vec<Option<String>> = fx
+        .iter()
+        .flat_map(|e| match e {
+            Effect::FollowResource { targets, .. } => targets.clone(),
+            _ => vec![],
+        })
+        .map(|t| t.namespace)
+        .collect();
+    assert_eq!(namespaces, vec![Some("shop".to_string()); 3], "{fx:?}");
+    r.until("the rows of shop", |a| {
+        view(a).is_some_and(|v| !v.loading() && !v.rows.is_empty())
+    })
+    .await;
+    let v = view(&r.app).expect("layer");
+    let names: Vec<&str> = v.rows.iter().map(|s| s.row.name.as_str()).collect();
+    assert_eq!(names, ["batcher"], "payments' worker is not read");
+    assert_eq!(v.scope, "all/shop");
+    assert!(!v.shows_namespace(), "one namespace: no NAMESPACE column");
+    // On the server: the namespaced path, as kubectl -n sends it.
+    let paths: Vec<String> = dev
+        .journal()
+        .into_iter()
+        .filter(|j| j.path.contains("/workers"))
+        .map(|j| j.path)
+        .collect();
+    assert!(!paths.is_empty());
+    for p in &paths {
+        assert_eq!(p, "/apis/demo.kubeatlas.dev/v1/namespaces/shop/workers");
+    }
+
+    // A namespace typed wins over -n.
+    r.keys(":workers dev/payments");
+    r.key(KeyCode::Enter);
+    r.until("the rows of payments", |a| {
+        view(a).is_some_and(|v| v.scope == "dev/payments" && !v.loading() && !v.rows.is_empty())
+    })
+    .await;
+    let v = view(&r.app).expect("layer");
+    let names: Vec<&str> = v.rows.iter().map(|s| s.row.name.as_str()).collect();
+    assert_eq!(names, ["ledger-sync"]);
+
+    // Closed: once what was already on its way is drained, no row message arrives, however
+    // the resource changes.
+    let fx = r.key(KeyCode::Esc);
+    assert!(fx.contains(&Effect::StopResources), "{fx:?}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let queued = rows_waiting(&mut r);
+    for n in 2..6 {
+        dev.patch(
+            SimResource::Workers,
+            Some("payments"),
+            "ledger-sync",
+            kubeatlas_sim::PatchKind::Merge,
+            &json!({"spec": {"replicas": n}}),
+        )
+        .expect("patched");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rows_waiting(&mut r);
+    eprintln!("row messages after closing: {queued} already queued, {after} later");
+    assert_eq!(after, 0, "row messages after the layer closed");
+    assert_eq!(r.runner.resource_followers(), 0);
+
+    // Closed before its first rows came: nothing of it arrives later either.
+    r.keys(":workers");
+    r.key(KeyCode::Enter);
+    let fx = r.key(KeyCode::Esc);
+    assert!(fx.contains(&Effect::StopResources), "{fx:?}");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let late = rows_waiting(&mut r);
+    eprintln!("row messages of a layer closed at once: {late}");
+    assert_eq!(late, 0, "row messages after a layer closed at once");
 }

@@ -14,19 +14,7 @@ use std::time::{Duration, Instant};
 const PODS: usize = 5_000;
 
 fn big(pods: usize) -> Catalog {
-    let mut cat = fixture::fleet();
-    for i in 0..pods {
-        let c = (i % 3) as u16;
-        let name = format!("bulk-{i:06}");
-        fixture::apply(
-            &mut cat,
-            c,
-            "",
-            "Pod",
-            fixture::pod(&name, "shop", &name, "none", "node-1", None),
-        );
-    }
-    cat
+    crate::bulk::fleet(pods)
 }
 
 /// Frames over a large list cost the visible rows only: with the rows cached, drawing 100
@@ -89,21 +77,7 @@ fn a_change_batch_reprojects_only_the_changed_rows() {
         press(&mut a, &cat, KeyCode::Char('j'));
     }
     let selected = a.page().selected.clone();
-    let pod = |cat: &Catalog, i: usize, waiting: bool| {
-        let name = format!("bulk-{i:06}");
-        let obj = fixture::pod(
-            &name,
-            "shop",
-            &name,
-            "none",
-            "node-1",
-            waiting.then_some("Err"),
-        );
-        Change::Apply {
-            cluster: ClusterId((i % 3) as u16),
-            record: fixture::record(cat.blueprints(), "", "Pod", &obj).expect("pod"),
-        }
-    };
+    let pod = crate::bulk::pod_change;
     let before = projected_rows();
     for i in [7, 70, 700] {
         let c = pod(&cat, i, true);

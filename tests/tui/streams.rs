@@ -3,49 +3,16 @@
 //! sends exactly what was typed, a bad port is refused in words, read-only refuses both with
 //! no effect, the `:pf` list follows the runner's replies and `d` stops a forward.
 
+use crate::keys::{act_of, command, message};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubeatlas::actions::Action;
 use kubeatlas::blueprint::ActionKind;
-use kubeatlas::catalog::Catalog;
 use kubeatlas::tui::act::dialog::Step;
 use kubeatlas::tui::fixture::{self, app, press, type_text};
 use kubeatlas::tui::layer::Layer;
 use kubeatlas::tui::msg::{Effect, Msg, Reply};
 use kubeatlas::tui::portforward::ForwardRow;
-use kubeatlas::tui::{App, update};
-
-fn command(a: &mut App, cat: &Catalog, cmd: &str) {
-    type_text(a, cat, &format!(":{cmd}"));
-    press(a, cat, KeyCode::Enter);
-}
-
-fn message(a: &App) -> String {
-    a.message().map(|m| m.text.clone()).unwrap_or_default()
-}
-
-/// The single `Act` effect: (context/namespace/name of each target, action).
-fn act_of(fx: &[Effect]) -> (Vec<String>, Action) {
-    let [
-        Effect::Act {
-            targets, action, ..
-        },
-    ] = fx
-    else {
-        panic!("expected exactly one Act effect: {fx:?}")
-    };
-    let labels = targets
-        .iter()
-        .map(|(_, t)| {
-            format!(
-                "{}/{}/{}",
-                t.context,
-                t.namespace.as_deref().unwrap_or("-"),
-                t.name
-            )
-        })
-        .collect();
-    (labels, action.clone())
-}
+use kubeatlas::tui::update;
 
 #[test]
 fn s_on_a_pod_with_one_container_opens_a_shell_at_once_and_stays_scale_on_workloads() {

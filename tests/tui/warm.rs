@@ -16,30 +16,12 @@ use std::time::{Duration, Instant};
 const PODS: usize = 3_000;
 
 fn big() -> Catalog {
-    let mut cat = fixture::fleet();
-    for i in 0..PODS {
-        let name = format!("bulk-{i:06}");
-        let pod = fixture::pod(&name, "shop", &name, "none", "node-1", None);
-        fixture::apply(&mut cat, (i % 3) as u16, "", "Pod", pod);
-    }
-    cat
+    crate::bulk::fleet(PODS)
 }
 
 /// Pod `i` of [`big`] rewritten (waiting or not).
 fn pod_change(cat: &Catalog, i: usize, waiting: bool) -> Change {
-    let name = format!("bulk-{i:06}");
-    let obj = fixture::pod(
-        &name,
-        "shop",
-        &name,
-        "none",
-        "node-1",
-        waiting.then_some("Err"),
-    );
-    Change::Apply {
-        cluster: ClusterId((i % 3) as u16),
-        record: fixture::record(cat.blueprints(), "", "Pod", &obj).expect("pod"),
-    }
+    crate::bulk::pod_change(cat, i, waiting)
 }
 
 fn far() -> Instant {

@@ -60,6 +60,8 @@ pub struct App {
     resource_followed: Option<u64>,
     /// An action on a resource row waiting for access answers.
     resource_waiting: Option<ActionKind>,
+    /// `-n`: the one namespace of each context (by `ClusterId`), for the generic layer.
+    scope_namespaces: Vec<Option<String>>,
     ids: Ids,
     /// `:crash-test` panics (only when `KUBEATLAS_CRASH_TEST=1`).
     #[cfg(any(test, feature = "test-support"))]
@@ -93,6 +95,7 @@ impl App {
             kinds: Default::default(),
             resource_followed: None,
             resource_waiting: None,
+            scope_namespaces: vec![],
             ids: Ids::default(),
             #[cfg(any(test, feature = "test-support"))]
             crash_test: false,

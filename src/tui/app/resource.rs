@@ -21,6 +21,13 @@ impl App {
         &self.kinds
     }
 
+    /// `-n`: each context's one namespace (by `ClusterId`; `None` or absent: all), which the
+    /// generic resource layer reads namespaced resources from, as kubectl does.
+    pub fn with_namespaces(mut self, namespaces: Vec<Option<String>>) -> App {
+        self.scope_namespaces = namespaces;
+        self
+    }
+
     /// A `:` prompt that completes discovered resources too; asks discovery again where it
     /// is stale.
     pub(super) fn open_prompt(&mut self) -> Vec<Effect> {
@@ -77,6 +84,14 @@ impl App {
         if ns.is_some() && !first.namespaced {
             return Some(Err(format!("{} are not namespaced", first.plural)));
         }
+        // A namespace typed wins; else the context's `-n` (read on the server:
+        // `namespaces/NS/…`, as kubectl's list path).
+        let scoped = |cluster: crate::catalog::ClusterId| {
+            self.scope_namespaces
+                .get(cluster.0 as usize)
+                .cloned()
+                .flatten()
+        };
         let targets: Vec<Followed> = found
             .into_iter()
             .filter_map(|(cluster, res)| {
@@ -84,10 +99,11 @@ impl App {
                 if ctx.is_some_and(|c| c != context) {
                     return None;
                 }
+                let namespace = ns.map(str::to_string).or_else(|| scoped(cluster));
                 Some(Followed {
                     cluster,
                     context,
-                    namespace: ns.map(str::to_string).filter(|_| res.namespaced),
+                    namespace: namespace.filter(|_| res.namespaced),
                     res,
                 })
             })
@@ -99,10 +115,17 @@ impl App {
                 first.qualified()
             )));
         }
+        let ns = ns.map(str::to_string).or_else(|| {
+            targets
+                .iter()
+                .find_map(|t| t.namespace.clone())
+                .filter(|_| first.namespaced)
+        });
         let scope = match (ctx, ns) {
             (Some(c), Some(n)) => format!("{c}/{n}"),
             (Some(c), None) => c.to_string(),
-            _ => "all".into(),
+            (None, Some(n)) => format!("all/{n}"),
+            (None, None) => "all".into(),
         };
         self.layers.close_resources();
         let view = ResourceView::new(self.ids.fresh(), first.qualified(), scope, targets);

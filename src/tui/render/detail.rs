@@ -3,6 +3,7 @@
 use super::super::app::App;
 use super::super::detail::Detail;
 use super::super::format;
+use super::super::table::Tone;
 use super::table::tone_style;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -50,6 +51,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     }
     let label_w = d.label_width();
     let value_w = (inner.width as usize).saturating_sub(label_w + 3);
+    let section_w = (inner.width as usize).saturating_sub(1);
     for (label, value, tone) in &d.fields {
         for (i, part) in Detail::wrap(value, value_w).into_iter().enumerate() {
             let label = if i == 0 { label.as_str() } else { "" };
@@ -67,6 +69,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             format!(" {}", s.title.to_uppercase()),
             theme.title(),
         ));
+        if s.header.is_empty() {
+            // Lines of words (the relations): each row's cells as one line, wrapped.
+            for r in &s.rows {
+                let text: Vec<&str> = r.iter().map(|(t, _)| t.as_str()).collect();
+                let tone = r.first().map_or(Tone::Plain, |(_, t)| *t);
+                for part in Detail::wrap(&text.join("  "), section_w) {
+                    lines.push(Line::styled(format!(" {part}"), tone_style(theme, tone)));
+                }
+            }
+            continue;
+        }
         let mut widths: Vec<usize> = s.header.iter().map(|h| format::width(h)).collect();
         for r in &s.rows {
             for (i, (t, _)) in r.iter().enumerate() {
