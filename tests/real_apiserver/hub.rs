@@ -74,7 +74,6 @@ fn a_change_on_a_member_reaches_the_catalog_within_one_poll_interval() {
     pedia::run("postgres", |p| async move {
         let (_dir, mut s) = h::open(p, Open::default(), &[("member1", "shop", "web")]).await;
         let m1 = p.var("MEMBER1_KUBECONFIG");
-        let t0 = Instant::now();
         let other = desired(&s.catalog, "member2", "shop", "web");
         p.kubectl(&m1, &["scale", "deploy/web", "-n", "shop", "--replicas=4"]);
         let t0 = Instant::now();
