@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example bench -- --contexts 5 --pods 100000 [--json]
 //! cargo run --release --example bench -- --kubeconfig FILE [--context NAME …] [--json]
+//! cargo run --example bench -- --hub-members 3 --hub-pods 500     # hub mode (hub.rs)
 //! ```
 //!
 //! With the simulator, it runs in a child process (this binary re-executed with the hidden
@@ -12,6 +13,7 @@
 
 mod child;
 mod first;
+mod hub;
 mod kube_side;
 mod open;
 mod procfs;
@@ -61,6 +63,16 @@ struct Args {
     /// Rounds of each open-a-view measure (cold rounds are at most 5).
     #[arg(long, default_value_t = 20)]
     open_rounds: usize,
+    /// Hub mode (issue 17): this many member clusters through a real Clusterpedia (postgres,
+    /// from shared/clusterpedia) against direct watches of the same members; JSON out.
+    #[arg(long, default_value_t = 0)]
+    hub_members: usize,
+    /// Hub mode: pods per member.
+    #[arg(long, default_value_t = 500)]
+    hub_pods: usize,
+    /// Hub mode: the poll interval (seconds).
+    #[arg(long, default_value_t = 2.0)]
+    hub_poll: f64,
     #[arg(long, hide = true)]
     serve: bool,
     #[arg(long, hide = true)]
@@ -84,6 +96,11 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if args.hub_members > 0 {
+        let report = rt.block_on(hub::run(args.hub_members, args.hub_pods, args.hub_poll))?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
     let report = rt.block_on(run(&args))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -96,7 +96,10 @@ pub async fn open_scoped(
     // Clusterpedia hubs read their members' rows; the rest is watched directly.
     let hubs = crate::fleet::hub::open::plan(&loaded, &chosen, &user, non_interactive).await;
     let names = hubs.direct.clone();
-    let scope = scope(&blueprints, &loaded, &names);
+    // The flags resolve for the hubs' member rows too (each by its hub's context).
+    let mut scoped = names.clone();
+    scoped.extend(hubs.row_contexts());
+    let scope = scope(&blueprints, &loaded, &scoped);
     let mut infos = vec![];
     let mut configs = vec![];
     for name in &names {

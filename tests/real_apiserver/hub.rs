@@ -4,60 +4,21 @@
 //! catalog within one poll interval (SQL storage cannot watch), members added to and removed
 //! from the hub appear and disappear, actions go to a member's own context (and a member
 //! without one refuses them, saying why), and a hub that goes away marks its members
-//! unreachable until it is back. Both storages: postgres (3 members) and memory (2).
+//! unreachable until it is back. Both storages: postgres (3 members, polled) and memory (2,
+//! watched: a change within a second). `-n` narrows every member of either.
 
-use crate::pedia::{self, Forwarder, Pedia};
+use crate::envtest::{merge_patch, post, send};
+use crate::pedia::{self, Forwarder};
+use crate::support::hub::{self as h, Open, ready_with, row, rows};
 use crate::support::*;
 use kubeatlas::actions::Action;
 use kubeatlas::catalog::{Catalog, ClusterStatus};
-use kubeatlas::cli::session::{self, Session};
-use kubeatlas::config::{Paths, UserConfig};
+use kubeatlas::cli::scope::ScopeArgs;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const HUB: &str = "pedia-admin";
 /// The poll interval the tests configure (`hubs.pollSeconds`).
 const POLL: Duration = Duration::from_secs(1);
-
-fn row(member: &str) -> String {
-    format!("{member} via {HUB}")
-}
-
-/// A session on the hub's kubeconfig (plus `extra` files), polling every [`POLL`].
-async fn open_hub(hub: PathBuf, extra: Vec<PathBuf>, contexts: &[&str], dir: &Path) -> Session {
-    let mut files = vec![hub];
-    files.extend(extra);
-    let user = UserConfig::parse(&format!("hubs:\n  pollSeconds: {}\n", POLL.as_secs_f64()))
-        .expect("config");
-    let contexts: Vec<String> = contexts.iter().map(|c| c.to_string()).collect();
-    session::open(
-        session::Target::Files(files),
-        &contexts,
-        user,
-        &Paths::under(dir.join("home")),
-        true,
-    )
-    .await
-    .expect("session opens")
-}
-
-fn pedia_file(p: &Pedia) -> PathBuf {
-    PathBuf::from(p.var("PEDIA_KUBECONFIG"))
-}
-
-fn rows(c: &Catalog) -> Vec<String> {
-    c.cluster_ids()
-        .filter_map(|id| c.cluster(id))
-        .map(|i| i.name.clone())
-        .collect()
-}
-
-fn ready_with(c: &Catalog, member: &str, ns: &str, name: &str) -> bool {
-    c.cluster_by_name(&row(member)).is_some()
-        && is_ready(c, &row(member))
-        && find(c, &row(member), "workload", ns, name).is_some()
-}
 
 fn desired(c: &Catalog, member: &str, ns: &str, name: &str) -> Option<i64> {
     let e = find(c, &row(member), "workload", ns, name)?;
@@ -68,18 +29,18 @@ fn desired(c: &Catalog, member: &str, ns: &str, name: &str) -> Option<i64> {
 #[test]
 fn a_hub_context_shows_each_member_as_its_own_row_and_keeps_same_named_objects_apart() {
     pedia::run("postgres", |p| async move {
-        let dir = tempfile::tempdir().expect("tmp");
         // Every context of the hub's kubeconfig: pedia-admin, pedia-viewer and the
         // member-scoped pedia-memberN all read the same hub, once.
-        let mut s = open_hub(pedia_file(p), vec![], &[], dir.path()).await;
-        assert!(
-            pump_until(&mut s, T, |c| ready_with(c, "member1", "shop", "web")
-                && ready_with(c, "member2", "shop", "web")
-                && ready_with(c, "member2", "infra", "redis"))
-            .await,
-            "members ready through the hub: {:?}",
-            rows(&s.catalog)
-        );
+        let all = Open {
+            contexts: vec![],
+            ..Open::default()
+        };
+        let ready = [
+            ("member1", "shop", "web"),
+            ("member2", "shop", "web"),
+            ("member2", "infra", "redis"),
+        ];
+        let (_dir, s) = h::open(p, all, &ready).await;
         let c = &s.catalog;
         let names = rows(c);
         assert!(
@@ -111,12 +72,7 @@ fn a_hub_context_shows_each_member_as_its_own_row_and_keeps_same_named_objects_a
 #[test]
 fn a_change_on_a_member_reaches_the_catalog_within_one_poll_interval() {
     pedia::run("postgres", |p| async move {
-        let dir = tempfile::tempdir().expect("tmp");
-        let mut s = open_hub(pedia_file(p), vec![], &[HUB], dir.path()).await;
-        assert!(
-            pump_until(&mut s, T, |c| ready_with(c, "member1", "shop", "web")).await,
-            "ready"
-        );
+        let (_dir, mut s) = h::open(p, Open::default(), &[("member1", "shop", "web")]).await;
         let m1 = p.var("MEMBER1_KUBECONFIG");
         let other = desired(&s.catalog, "member2", "shop", "web");
         p.kubectl(&m1, &["scale", "deploy/web", "-n", "shop", "--replicas=4"]);
@@ -147,20 +103,22 @@ fn a_change_on_a_member_reaches_the_catalog_within_one_poll_interval() {
 #[test]
 fn restart_on_a_member_goes_to_its_own_context_and_a_member_without_one_refuses_saying_why() {
     pedia::run("postgres", |p| async move {
-        let dir = tempfile::tempdir().expect("tmp");
         // member1's own context, named like the member; member3's matched by its server URL
         // (the PediaCluster's spec.apiserver); member2 has none.
-        let m1 = p.member_kubeconfig(1, "member1", dir.path());
-        let m3 = p.member_kubeconfig(3, "ops-third", dir.path());
-        let mut s = open_hub(pedia_file(p), vec![m1.clone(), m3], &[], dir.path()).await;
-        assert!(
-            pump_until(&mut s, T, |c| ready_with(c, "member1", "shop", "web")
-                && ready_with(c, "member2", "shop", "web")
-                && ready_with(c, "member3", "shop", "web"))
-            .await,
-            "ready: {:?}",
-            rows(&s.catalog)
-        );
+        let files = tempfile::tempdir().expect("tmp");
+        let m1 = p.member_kubeconfig(1, "member1", files.path());
+        let m3 = p.member_kubeconfig(3, "ops-third", files.path());
+        let how = Open {
+            extra: vec![m1.clone(), m3],
+            contexts: vec![],
+            ..Open::default()
+        };
+        let ready = [
+            ("member1", "shop", "web"),
+            ("member2", "shop", "web"),
+            ("member3", "shop", "web"),
+        ];
+        let (dir, s) = h::open(p, how, &ready).await;
         let names = rows(&s.catalog);
         assert!(
             !names.iter().any(|n| n == "member1" || n == "ops-third"),
@@ -218,13 +176,7 @@ fn restart_on_a_member_goes_to_its_own_context_and_a_member_without_one_refuses_
 #[test]
 fn a_member_removed_from_the_hub_leaves_and_comes_back_when_added_again() {
     pedia::run("postgres", |p| async move {
-        let dir = tempfile::tempdir().expect("tmp");
-        let mut s = open_hub(pedia_file(p), vec![], &[HUB], dir.path()).await;
-        assert!(
-            pump_until(&mut s, T, |c| ready_with(c, "member3", "team3", "worker")).await,
-            "member3 there: {:?}",
-            rows(&s.catalog)
-        );
+        let (dir, mut s) = h::open(p, Open::default(), &[("member3", "team3", "worker")]).await;
         let host = p.var("KUBECONFIG");
         let text = p.kubectl(&host, &["get", "pediacluster", "member3", "-o", "json"]);
         let obj: Value = serde_json::from_str(&text).expect("json");
@@ -267,13 +219,13 @@ fn a_hub_that_goes_away_marks_its_members_unreachable_keeps_their_data_and_recov
             .to_string();
         let fwd = Forwarder::new(&host).await;
         let via = p.pedia_kubeconfig_via(&fwd.addr, dir.path());
-        let mut s = open_hub(via, vec![], &[HUB], dir.path()).await;
-        assert!(
-            pump_until(&mut s, T, |c| ready_with(c, "member1", "shop", "web")
-                && ready_with(c, "member2", "shop", "web"))
-            .await,
-            "ready"
-        );
+        let mut s = h::open_files(
+            vec![via],
+            Open::default(),
+            &[("member1", "shop", "web"), ("member2", "shop", "web")],
+            dir.path(),
+        )
+        .await;
         fwd.stop();
         assert!(
             pump_until(&mut s, T, |c| ["member1", "member2"].iter().all(
@@ -298,52 +250,219 @@ fn a_hub_that_goes_away_marks_its_members_unreachable_keeps_their_data_and_recov
     });
 }
 
+/// `kubectl scale` of `ns/name` in member `n` (its own kubeconfig).
+fn scale(p: &pedia::Pedia, n: u32, ns: &str, name: &str, replicas: i64) {
+    p.kubectl(
+        &p.var(&format!("MEMBER{n}_KUBECONFIG")),
+        &[
+            "scale",
+            &format!("deploy/{name}"),
+            "-n",
+            ns,
+            &format!("--replicas={replicas}"),
+        ],
+    );
+}
+
+/// A client of member `n`'s own API server (its kubeconfig), to change it from this process.
+async fn member_client(p: &pedia::Pedia, n: u32) -> kube::Client {
+    let kc = kube::config::Kubeconfig::read_from(p.var(&format!("MEMBER{n}_KUBECONFIG")))
+        .expect("member kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("member config");
+    kube::Client::try_from(config).expect("member client")
+}
+
 #[test]
-fn memory_storage_is_read_per_member_so_no_same_named_object_is_lost() {
+fn memory_storage_is_watched_per_member_and_a_change_reaches_the_catalog_within_a_second() {
     pedia::run("memory", |p| async move {
-        let dir = tempfile::tempdir().expect("tmp");
-        let mut s = open_hub(pedia_file(p), vec![], &[HUB], dir.path()).await;
+        // A poll interval no test waits for: only the watch can bring changes in time.
+        let how = Open {
+            poll: Duration::from_secs(60),
+            ..Open::default()
+        };
         // An all-clusters list on memory storage drops member2's shop/web (member1 has one).
-        assert!(
-            pump_until(&mut s, T, |c| ready_with(c, "member1", "shop", "web")
-                && ready_with(c, "member2", "shop", "web")
-                && ready_with(c, "member2", "infra", "redis"))
-            .await,
-            "both members' shop/web: {:?}",
-            rows(&s.catalog)
-        );
-        let m2 = p.var("MEMBER2_KUBECONFIG");
-        let before = desired(&s.catalog, "member2", "shop", "web").expect("desired");
-        let want = before + 2;
-        p.kubectl(
-            &m2,
-            &[
-                "scale",
-                "deploy/web",
-                "-n",
-                "shop",
-                &format!("--replicas={want}"),
-            ],
-        );
+        let ready = [
+            ("member1", "shop", "web"),
+            ("member2", "shop", "web"),
+            ("member2", "infra", "redis"),
+        ];
+        let (_dir, mut s) = h::open(p, how, &ready).await;
+        let mut took = vec![];
+        let web = "/apis/apps/v1/namespaces/shop/deployments/web";
+        // member2's shop/web (the object an all-member list loses), then member1's; each
+        // timed from sending the change to the member (a client in this process) until the
+        // catalog holds it.
+        for (n, member) in [(2, "member2"), (1, "member1")] {
+            let client = member_client(p, n).await;
+            let before = desired(&s.catalog, member, "shop", "web").expect("desired");
+            let want = before + 2;
+            let t0 = Instant::now();
+            merge_patch(&client, web, json!({"spec": {"replicas": want}}))
+                .await
+                .expect("scale");
+            let seen = pump_until(&mut s, T, |c| {
+                desired(c, member, "shop", "web") == Some(want)
+            })
+            .await;
+            took.push(t0.elapsed());
+            merge_patch(&client, web, json!({"spec": {"replicas": before}}))
+                .await
+                .expect("scale back");
+            assert!(seen, "the scale on {member} reached the catalog");
+            assert!(
+                pump_until(&mut s, T, |c| desired(c, member, "shop", "web")
+                    == Some(before))
+                .await,
+                "and back"
+            );
+        }
+        // A new object and its deletion, through the watch too.
+        let client = member_client(p, 1).await;
         let t0 = Instant::now();
-        let seen = pump_until(&mut s, T, |c| {
-            desired(c, "member2", "shop", "web") == Some(want)
+        post(
+            &client,
+            "/apis/apps/v1/namespaces/shop/deployments",
+            json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "late", "namespace": "shop"},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": "late"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "late"}},
+                        "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}
+                    }
+                }
+            }),
+        )
+        .await
+        .expect("create");
+        let added = pump_until(&mut s, T, |c| {
+            find(c, &row("member1"), "workload", "shop", "late").is_some()
         })
         .await;
-        let took = t0.elapsed();
-        p.kubectl(
-            &m2,
-            &[
-                "scale",
-                "deploy/web",
-                "-n",
-                "shop",
-                &format!("--replicas={before}"),
-            ],
+        took.push(t0.elapsed());
+        assert!(added, "a created deployment arrived");
+        let t0 = Instant::now();
+        send(
+            &client,
+            "DELETE",
+            "/apis/apps/v1/namespaces/shop/deployments/late",
+            None,
+            None,
+        )
+        .await
+        .expect("delete");
+        let gone = pump_until(&mut s, T, |c| {
+            find(c, &row("member1"), "workload", "shop", "late").is_none()
+        })
+        .await;
+        took.push(t0.elapsed());
+        assert!(gone, "and its deletion");
+        eprintln!(
+            "hub (memory, watch): scale member2, scale member1, create, delete reached the catalog in {took:?}"
         );
-        assert!(seen, "the scale on member2 reached the catalog");
-        eprintln!("hub (memory): a scale on member2 reached the catalog in {took:?}");
-        assert!(took < POLL * 3, "took {took:?}");
-        assert_eq!(desired(&s.catalog, "member1", "shop", "web"), Some(2));
+        for t in &took {
+            assert!(*t < Duration::from_secs(1), "within a second: {took:?}");
+        }
+        assert!(desired(&s.catalog, "member2", "infra", "redis").is_some());
+        // Watched data is live: no data age.
+        for m in ["member1", "member2"] {
+            let id = s.catalog.cluster_by_name(&row(m)).expect("row");
+            assert_eq!(
+                s.catalog.cluster(id).expect("row").polled,
+                None,
+                "{m} shows no age"
+            );
+        }
     });
+}
+
+/// (member, namespace) of every workload and the namespace names, per member row.
+fn namespaces_held(c: &Catalog, member: &str) -> (Vec<String>, Vec<String>) {
+    let (Some(cluster), Some(wl), Some(ns)) = (
+        c.cluster_by_name(&row(member)),
+        c.blueprints().by_identifier("workload"),
+        c.blueprints().by_identifier("namespace"),
+    ) else {
+        return (vec![], vec![]);
+    };
+    let mut w: Vec<String> = c
+        .entities_in(cluster, wl)
+        .filter_map(|r| r.namespace.as_deref().map(str::to_string))
+        .collect();
+    w.sort();
+    w.dedup();
+    let mut n: Vec<String> = c
+        .entities_in(cluster, ns)
+        .map(|r| r.name.to_string())
+        .collect();
+    n.sort();
+    (w, n)
+}
+
+/// `-n shop` on a hub: every member reads only `shop` (its namespaced kinds, and of the
+/// namespaces only `shop`), and a change elsewhere does not come in.
+async fn a_namespace_narrows_every_member(p: &'static pedia::Pedia) {
+    let how = Open {
+        flags: ScopeArgs {
+            namespace: Some("shop".into()),
+            ..ScopeArgs::default()
+        },
+        ..Open::default()
+    };
+    let (_dir, mut s) = h::open(
+        p,
+        how,
+        &[("member1", "shop", "web"), ("member2", "shop", "web")],
+    )
+    .await;
+    for m in ["member1", "member2"] {
+        let (w, n) = namespaces_held(&s.catalog, m);
+        assert_eq!(w, vec!["shop".to_string()], "{m}: workloads only in shop");
+        assert_eq!(n, vec!["shop".to_string()], "{m}: only the namespace shop");
+        assert!(
+            in_namespace(&s.catalog, &row(m), "pod", "kube-system").is_empty(),
+            "{m}: no pod outside shop"
+        );
+    }
+    // A change outside the namespace: still nothing of infra, while shop keeps moving.
+    let before = desired(&s.catalog, "member2", "shop", "web").expect("web");
+    let redis = p
+        .kubectl(
+            &p.var("MEMBER2_KUBECONFIG"),
+            &[
+                "get",
+                "deploy/redis",
+                "-n",
+                "infra",
+                "-o",
+                "jsonpath={.spec.replicas}",
+            ],
+        )
+        .trim()
+        .parse::<i64>()
+        .expect("redis replicas");
+    scale(p, 2, "infra", "redis", redis + 1);
+    scale(p, 2, "shop", "web", before + 1);
+    let moved = pump_until(&mut s, T, |c| {
+        desired(c, "member2", "shop", "web") == Some(before + 1)
+    })
+    .await;
+    scale(p, 2, "infra", "redis", redis);
+    scale(p, 2, "shop", "web", before);
+    assert!(moved, "shop/web followed");
+    assert!(find(&s.catalog, &row("member2"), "workload", "infra", "redis").is_none());
+}
+
+#[test]
+fn a_namespace_flag_narrows_each_member_of_a_polled_hub() {
+    pedia::run("postgres", a_namespace_narrows_every_member);
+}
+
+#[test]
+fn a_namespace_flag_narrows_each_member_of_a_watched_hub() {
+    pedia::run("memory", a_namespace_narrows_every_member);
 }

@@ -425,3 +425,106 @@ pub fn kubelet(client: &kube::Client, ns: &str) -> Kubelet {
 pub async fn delete(client: &kube::Client, path: &str) -> Result<Value, ApiErr> {
     send(client, "DELETE", path, None, None).await
 }
+
+/// The hub tests' set-up (a session on a Clusterpedia kit's hub kubeconfig), shared by
+/// `hub.rs`: what to open and what to wait for.
+pub mod hub {
+    use super::{T, is_ready, pump_until};
+    use crate::pedia::Pedia;
+    use kubeatlas::catalog::Catalog;
+    use kubeatlas::cli::scope::{ScopeArgs, Unflagged};
+    use kubeatlas::cli::session::{self, Session};
+    use kubeatlas::config::{Paths, UserConfig};
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    /// The kit's admin context at the resources prefix.
+    pub const HUB: &str = "pedia-admin";
+
+    /// The row of a member read through [`HUB`].
+    pub fn row(member: &str) -> String {
+        format!("{member} via {HUB}")
+    }
+
+    /// Every row of the catalog, by name.
+    pub fn rows(c: &Catalog) -> Vec<String> {
+        c.cluster_ids()
+            .filter_map(|id| c.cluster(id))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
+    /// The member's row is ready and holds workload `ns/name`.
+    pub fn ready_with(c: &Catalog, member: &str, ns: &str, name: &str) -> bool {
+        c.cluster_by_name(&row(member)).is_some()
+            && is_ready(c, &row(member))
+            && super::find(c, &row(member), "workload", ns, name).is_some()
+    }
+
+    /// What a hub session opens: the kit's hub kubeconfig plus `extra` files, `contexts`
+    /// (empty: all), polling every `poll`, reading what `flags` ask.
+    pub struct Open {
+        pub extra: Vec<PathBuf>,
+        pub contexts: Vec<String>,
+        pub poll: Duration,
+        pub flags: ScopeArgs,
+    }
+
+    impl Default for Open {
+        fn default() -> Open {
+            Open {
+                extra: vec![],
+                contexts: vec![HUB.to_string()],
+                poll: Duration::from_secs(1),
+                flags: ScopeArgs::default(),
+            }
+        }
+    }
+
+    /// The session and its home folder, once each `(member, namespace, workload)` in `ready`
+    /// is ready in the catalog (the test fails naming the rows otherwise).
+    pub async fn open(
+        p: &Pedia,
+        how: Open,
+        ready: &[(&str, &str, &str)],
+    ) -> (tempfile::TempDir, Session) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let hub = PathBuf::from(p.var("PEDIA_KUBECONFIG"));
+        let s = open_files(vec![hub], how, ready, dir.path()).await;
+        (dir, s)
+    }
+
+    /// As [`open`], on the hub kubeconfig `files` (e.g. one through a forwarder), the user's
+    /// home under `dir`.
+    pub async fn open_files(
+        mut files: Vec<PathBuf>,
+        how: Open,
+        ready: &[(&str, &str, &str)],
+        dir: &std::path::Path,
+    ) -> Session {
+        files.extend(how.extra);
+        let user = UserConfig::parse(&format!(
+            "hubs:\n  pollSeconds: {}\n",
+            how.poll.as_secs_f64()
+        ))
+        .expect("config");
+        let flags = how.flags;
+        let mut s = session::open_scoped(
+            session::Target::Files(files),
+            &how.contexts,
+            user,
+            &Paths::under(dir.join("home")),
+            true,
+            |b, k, n| flags.resolve(Unflagged::AllNamespaces, None, b, k, n),
+        )
+        .await
+        .expect("session opens");
+        let all = |c: &Catalog| ready.iter().all(|(m, ns, n)| ready_with(c, m, ns, n));
+        assert!(
+            pump_until(&mut s, T, all).await,
+            "ready through the hub ({ready:?}): {:?}",
+            rows(&s.catalog)
+        );
+        s
+    }
+}

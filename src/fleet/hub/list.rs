@@ -77,7 +77,7 @@ pub fn query(path: &str, selectors: &[(&str, &str)], offset: Option<&str>, page:
 }
 
 /// Query-string encoding: every byte but the unreserved ones (RFC 3986) as `%XX`.
-fn encode(s: &str) -> String {
+pub(super) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

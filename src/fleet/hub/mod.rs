@@ -2,8 +2,8 @@
 //! prefix (`https://host/apis/clusterpedia.io/v1beta1/resources`, or a context the config file
 //! names as a hub) is read as the fleet of member clusters it serves. Each member becomes its
 //! own cluster row (`member1 via pedia`), read through the hub in one paged list per kind
-//! ([`list`]), re-listed on an interval with only the differences sent to the catalog
-//! ([`poll`]); acting on a member goes to the member's own kubeconfig context when there is one
+//! ([`list`]), watched where the hub offers watch ([`watch`], memory storage), else re-listed
+//! on an interval with only the differences sent to the catalog ([`poll`]); acting on a member goes to the member's own kubeconfig context when there is one
 //! ([`direct`]).
 
 pub mod direct;
@@ -13,6 +13,7 @@ pub mod open;
 pub mod poll;
 pub mod rows;
 pub mod state;
+pub mod watch;
 
 use crate::catalog::ClusterId;
 use std::sync::Arc;

@@ -169,6 +169,18 @@ async fn ask(config: &kube::Config, server: &HubServer) -> Option<Vec<Member>> {
 }
 
 impl Plan {
+    /// The hub context of each row of [`Plan::rows`] (what kubectl's flags resolve against:
+    /// `-n` applies to a hub's members as to a direct context, the context's namespace is the
+    /// hub context's).
+    pub fn row_contexts(&self) -> Vec<String> {
+        let mut out = vec![];
+        for h in &self.hubs {
+            let n = h.members.as_ref().map_or(0, Vec::len).max(1);
+            out.extend(std::iter::repeat_n(h.context.clone(), n));
+        }
+        out
+    }
+
     /// The rows of the hubs' members (or a hub's own row when it could not be asked), their
     /// indices starting at `first`.
     pub fn rows(&self, user: &UserConfig) -> Vec<ClusterInfo> {
@@ -210,6 +222,10 @@ impl Plan {
         let mut next = first;
         let mut out = vec![];
         for h in self.hubs {
+            // `-n` as resolved for the hub's rows (the same for each: one hub context).
+            let namespace = scope
+                .namespace_of(ClusterId(next as u16))
+                .map(str::to_string);
             let mut rows = vec![];
             let mut placeholder = None;
             match h.members {
@@ -239,6 +255,7 @@ impl Plan {
                 direct: self.candidates.clone(),
                 interval: user.hubs.poll(),
                 rows,
+                namespace,
                 placeholder,
             });
         }

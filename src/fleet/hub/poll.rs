@@ -12,7 +12,8 @@
 use super::HubServer;
 use super::list::{self, Listing};
 use super::members::{self, Member};
-use super::state::{CycleStats, HubTask, Row, Source, State};
+use super::state::{CycleStats, HubTask, Only, Row, Source, State};
+use super::watch::Streams;
 use crate::blueprint::prune::FieldTree;
 use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
 use crate::fleet::build_client;
@@ -128,7 +129,9 @@ impl State {
                         format!("/apis/{}/{}/{p}", spec.group, spec.version)
                     }
                 });
-                // Past the catalog's rows: no per-context namespace; selectors apply.
+                // Past the catalog's rows: no per-context namespace; selectors apply. The
+                // hub's namespace (`-n`) is its own: `namespaces=` (Clusterpedia's search
+                // parameter, one request for every member) and checked on every object.
                 let scope = task
                     .scope
                     .source(&task.blueprints, ClusterId(u16::MAX), bp.id, source);
@@ -138,6 +141,16 @@ impl State {
                 }
                 if let Some(f) = scope.fields {
                     selectors.push(("fieldSelector", f));
+                }
+                let narrowed = task.scope.narrow_namespaces == Some(bp.id);
+                let only = match (&task.namespace, spec.cluster_scoped) {
+                    (Some(ns), false) => Some(Only::Namespace(ns.clone())),
+                    (Some(ns), true) if narrowed => Some(Only::Named(ns.clone())),
+                    _ => None,
+                };
+                let by_selector = !selectors.is_empty();
+                if let Some(Only::Namespace(ns)) = &only {
+                    selectors.push(("namespaces", ns.clone()));
                 }
                 sources.push(Source {
                     bp: bp.id,
@@ -150,6 +163,11 @@ impl State {
                     path,
                     tree: list::tree(bp.field_tree(i)),
                     selectors,
+                    only,
+                    // A watch would ignore label and field selectors: such a source is polled.
+                    watchable: !by_selector,
+                    watching: false,
+                    from: None,
                 });
             }
         }
@@ -174,11 +192,14 @@ impl State {
         for name in names {
             st.attach(&name).await;
         }
+        st.discover_watch().await;
         st
     }
 
     async fn run(&mut self) {
         let mut last = Duration::ZERO;
+        // The open watches (held here: the task's state is shared across its awaits).
+        let mut streams = Streams::default();
         loop {
             let started = Instant::now();
             match self.cycle().await {
@@ -200,7 +221,11 @@ impl State {
                 .task
                 .interval
                 .unwrap_or_else(|| interval_for(self.rows.len(), last));
-            tokio::time::sleep(wait).await;
+            // Watched sources' events are applied while waiting for the next cycle.
+            self.open_watches(&mut streams).await;
+            if !self.watch_until(&mut streams, Instant::now() + wait).await {
+                return;
+            }
         }
     }
 
@@ -261,9 +286,17 @@ impl State {
                 self.set_all_synced(s, SourceStatus::Absent).await;
                 continue;
             };
+            if self.sources[s].watching {
+                // Its watch keeps it current; members that joined this cycle are listed.
+                self.catch_up(s, &path, &mut stats).await?;
+                continue;
+            }
             let listed = self.list_source(s, &path, &mut stats).await;
             let by_member = match listed {
-                Ok(m) => m,
+                Ok((m, from)) => {
+                    self.sources[s].from = from;
+                    m
+                }
                 Err(f) if f.is_cluster_wide() => return Err(f),
                 // The aggregated API's backend (Clusterpedia itself) is down behind the host.
                 Err(Failure::Api {
@@ -294,11 +327,12 @@ impl State {
             stats.sent += self.apply(s, by_member, roster.is_none()).await;
         }
         if roster.is_none() && complete {
-            // No member list: a member none of whose objects showed is gone.
+            // No member list: a member none of whose objects showed (listed now, or held
+            // by a watch) is gone.
             let gone: Vec<String> = self
                 .rows
                 .iter()
-                .filter(|(_, r)| r.objects == 0)
+                .filter(|(_, r)| r.seen.iter().all(HashMap::is_empty))
                 .map(|(n, _)| n.clone())
                 .collect();
             for name in gone {
@@ -332,12 +366,17 @@ impl State {
             })
             .await;
         }
-        // The data's age counts from when this cycle began to read.
+        // The data's age counts from when this cycle began to read; watched data is live (a
+        // source the hub serves that will not be watched keeps the age shown).
+        let polled = self
+            .sources
+            .iter()
+            .any(|s| s.path.is_some() && !s.watchable);
         let at = read_at
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         let ids: Vec<ClusterId> = self.rows.values().map(|r| r.id).collect();
-        for cluster in ids {
+        for cluster in ids.into_iter().filter(|_| polled) {
             self.send(Change::Polled { cluster, at }).await;
         }
         stats.objects = self.rows.values().map(|r| r.objects).sum();
@@ -383,7 +422,7 @@ impl State {
         s: usize,
         path: &str,
         stats: &mut CycleStats,
-    ) -> Result<HashMap<String, Vec<RawObject>>, Failure> {
+    ) -> Result<(HashMap<String, Vec<RawObject>>, Option<String>), Failure> {
         let src = &self.sources[s];
         let sel: Vec<(&str, &str)> = src
             .selectors
@@ -392,9 +431,12 @@ impl State {
             .collect();
         let tree = src.tree.clone();
         let mut by_member: HashMap<String, Vec<RawObject>> = HashMap::new();
+        // The first list's resourceVersion: a watch started there misses nothing since.
+        let mut from: Option<String> = None;
         let all = if !self.per_member || self.roster != Some(true) {
             let l = self.list(path, &sel, &tree).await?;
             stats.requests += l.requests;
+            from = l.resource_version.clone();
             if l.resource_version.is_some() && !self.per_member {
                 tracing::info!(hub = %self.task.context, "memory storage: each member is listed through its own path");
                 self.per_member = true;
@@ -423,6 +465,7 @@ impl State {
                 match self.list(&member_path, &sel, &tree).await {
                     Ok(l) => {
                         stats.requests += l.requests;
+                        from = from.or(l.resource_version);
                         by_member.entry(name).or_default().extend(l.items);
                     }
                     // A member removed between the member list and this request.
@@ -430,7 +473,7 @@ impl State {
                     Err(f) => return Err(f),
                 }
             }
-            return Ok(by_member);
+            return Ok((by_member, from));
         }
         for o in all.map(|l| l.items).unwrap_or_default() {
             let Some(c) = list::cluster_of(&o) else {
@@ -447,10 +490,10 @@ impl State {
             }
             by_member.entry(c.to_string()).or_default().push(o);
         }
-        Ok(by_member)
+        Ok((by_member, from))
     }
 
-    async fn list(
+    pub(super) async fn list(
         &self,
         path: &str,
         sel: &[(&str, &str)],

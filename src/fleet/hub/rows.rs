@@ -58,7 +58,15 @@ impl State {
 
     /// Bring the catalog's view of one member's source to `objects`: the first time one
     /// `Resync`, later only what changed.
-    pub(super) async fn resync(&mut self, name: &str, s: usize, objects: Vec<RawObject>) -> usize {
+    pub(super) async fn resync(
+        &mut self,
+        name: &str,
+        s: usize,
+        mut objects: Vec<RawObject>,
+    ) -> usize {
+        if let Some(only) = &self.sources[s].only {
+            objects.retain(|o| only.keeps(o));
+        }
         let bp = self.sources[s].bp;
         let source = self.sources[s].source;
         let blueprint = self.task.blueprints.get(bp);

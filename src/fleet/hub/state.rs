@@ -9,6 +9,7 @@ use crate::blueprint::prune::FieldTree;
 use crate::blueprint::{BlueprintSet, BpId};
 use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
 use crate::config::{ContextError, UserConfig};
+use crate::fleet::object::RawObject;
 use crate::fleet::{ClientSet, Scope};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -34,6 +35,8 @@ pub struct HubTask {
     pub interval: Option<Duration>,
     /// Members the catalog started with, and their rows.
     pub rows: Vec<(Member, ClusterId)>,
+    /// The one namespace (`-n`) namespaced kinds are read from in every member; None: all.
+    pub namespace: Option<String>,
     /// The hub's own row while it serves no member (it could not be asked at start).
     pub placeholder: Option<ClusterId>,
 }
@@ -47,6 +50,36 @@ pub(super) struct Source {
     pub(super) tree: Arc<FieldTree>,
     pub(super) selectors: Vec<(&'static str, String)>,
     pub(super) status: SourceStatus,
+    /// `-n`: only objects of this namespace (namespaced kinds), or (the namespace blueprint)
+    /// only the namespace of this name. Asked of the server (`namespaces=`) and checked here,
+    /// since a watch ignores it.
+    pub(super) only: Option<Only>,
+    /// The hub offers watch for it (discovery lists the verb) and nothing narrows it that a
+    /// watch would ignore (selectors).
+    pub(super) watchable: bool,
+    /// A watch stream is open for it: the poll cycle leaves it alone.
+    pub(super) watching: bool,
+    /// Where its watch starts or resumes (the last list's or event's resourceVersion).
+    pub(super) from: Option<String>,
+}
+
+/// What `-n` keeps of one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Only {
+    /// Objects in this namespace.
+    Namespace(String),
+    /// The namespace object of this name.
+    Named(String),
+}
+
+impl Only {
+    pub(super) fn keeps(&self, o: &RawObject) -> bool {
+        let md = &o.value["metadata"];
+        match self {
+            Only::Namespace(ns) => md["namespace"].as_str() == Some(ns),
+            Only::Named(n) => md["name"].as_str() == Some(n),
+        }
+    }
 }
 
 /// A member's row and what was last sent of it.
