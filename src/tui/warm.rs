@@ -531,12 +531,12 @@ impl Shelf {
     /// rows expected. None when it is not being built for a page.
     pub fn progress(&self, view: &View) -> Option<(usize, usize)> {
         let (_, rows) = self.urgent.as_ref().filter(|(v, _)| v == view)?;
-        let done = self
-            .building
-            .as_ref()
-            .filter(|b| b.view() == view)
-            .map_or(0, Job::done);
-        Some((done, *rows))
+        Some(match self.building.as_ref().filter(|b| b.view() == view) {
+            // The matrix counts services, not the workloads it was sized by.
+            Some(Job::Matrix(m)) => (m.done, m.services.len()),
+            Some(b) => (b.done(), *rows),
+            None => (0, *rows),
+        })
     }
 
     /// Rows held by the kept caches (tests and benchmarks).
