@@ -27,6 +27,10 @@ pub struct OpenFigures {
     pub keys: Samples,
     /// The Enter that opens the view alone.
     pub open: Samples,
+    /// Sliced cold opens (as the program does): from the Enter to the frame with the rows,
+    /// the rows built in 4 ms slices meanwhile, and those slices (what a key waits at most).
+    pub ready: Samples,
+    pub slices: Samples,
 }
 
 pub struct WarmFigures {
@@ -71,17 +75,29 @@ fn fleet_app(cat: &Catalog) -> kubeatlas::tui::App {
     app
 }
 
-/// Cold opens: `rounds` fresh apps per view.
-pub fn cold(cat: &Catalog, rounds: usize) -> Vec<OpenFigures> {
+/// Cold opens: `rounds` fresh apps per view; `sliced`: the rows built in slices after the
+/// Enter, as the program does (else on the spot, in the Enter, as before).
+pub fn cold(cat: &Catalog, rounds: usize, sliced: bool) -> Vec<OpenFigures> {
+    const SLICE: Duration = Duration::from_millis(4);
     let mut out = vec![];
     for &(view, word) in VIEWS {
         let (mut keys, mut open) = (Samples::default(), Samples::default());
+        let (mut ready, mut slices) = (Samples::default(), Samples::default());
         let mut rows = 0;
         for _ in 0..rounds {
             let mut app = fleet_app(cat);
+            app.slice_opens(sliced);
             let mut term = screen::term();
             draw(&mut term, &app);
+            let t0 = Instant::now();
             open_by_keys(&mut app, cat, &mut term, word, &mut keys, &mut open);
+            while app.page().building.is_some() {
+                let t = Instant::now();
+                app.warm(cat, t + SLICE);
+                draw(&mut term, &app);
+                slices.push(t.elapsed());
+            }
+            ready.push(t0.elapsed());
             rows = app.page().len();
         }
         out.push(OpenFigures {
@@ -89,6 +105,8 @@ pub fn cold(cat: &Catalog, rounds: usize) -> Vec<OpenFigures> {
             rows,
             keys,
             open,
+            ready,
+            slices,
         });
     }
     out
@@ -163,6 +181,8 @@ pub fn warm(cat: &mut Catalog, rounds: usize, changes: usize) -> (WarmFigures, V
             rows,
             keys,
             open,
+            ready: Samples::default(),
+            slices: Samples::default(),
         });
     }
     (warm, out)

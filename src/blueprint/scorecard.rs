@@ -139,10 +139,7 @@ impl Scorecard {
         let mut fails_at = self.levels.len(); // lowest level with a failing check
         let mut checks = Vec::new();
         for c in &self.checks {
-            if !read(c.prop)
-                || (!c.environments.is_empty()
-                    && !c.environments.iter().any(|p| glob_match(p, env)))
-            {
+            if !c.applies(env, &read) {
                 continue;
             }
             let passed = c.test.passes(r.props.get(c.prop).unwrap_or(&Value::Null));
@@ -164,6 +161,48 @@ impl Scorecard {
             total: checks.len(),
             checks,
         }
+    }
+
+    /// The level and counts [`Scorecard::evaluate`] gives, without the per-check results:
+    /// what a SCORE cell shows, computed without allocating (lists and the matrix score every
+    /// row they project).
+    pub fn tally(&self, r: &Record, env: &str, read: impl Fn(usize) -> bool) -> Tally {
+        let mut fails_at = self.levels.len();
+        let (mut passed, mut total) = (0, 0);
+        for c in &self.checks {
+            if !c.applies(env, &read) {
+                continue;
+            }
+            total += 1;
+            if c.test.passes(r.props.get(c.prop).unwrap_or(&Value::Null)) {
+                passed += 1;
+            } else {
+                fails_at = fails_at.min(c.level);
+            }
+        }
+        Tally {
+            rank: fails_at.saturating_sub(1),
+            passed,
+            total,
+        }
+    }
+}
+
+/// A score without its checks: the level's index, checks passed and applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub rank: usize,
+    pub passed: usize,
+    pub total: usize,
+}
+
+impl Check {
+    /// Whether the check applies to a record of a source that reads (`read`) its property,
+    /// in environment `env`.
+    fn applies(&self, env: &str, read: &impl Fn(usize) -> bool) -> bool {
+        read(self.prop)
+            && (self.environments.is_empty()
+                || self.environments.iter().any(|p| glob_match(p, env)))
     }
 }
 

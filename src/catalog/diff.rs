@@ -310,19 +310,59 @@ pub fn diff(cat: &Catalog, service: &str, a: &str, b: &str) -> Diff {
 /// Whether some image reference of `service` runs with more than one digest across `envs`
 /// (the same tag pulled at different times, or re-pushed): the matrix's mark.
 pub fn same_tag_other_digest(cat: &Catalog, service: &str, envs: &[std::sync::Arc<str>]) -> bool {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for env in envs {
-        let Some(rs) = cat.running_service(service, env) else {
-            continue;
-        };
-        for w in &rs.workloads {
-            for (_, image, digest) in pod_images(cat, w) {
-                match seen.get(&image) {
-                    Some(d) if *d != digest => return true,
+    let running: Vec<_> = envs
+        .iter()
+        .filter_map(|env| cat.running_service(service, env))
+        .collect();
+    digests_differ(cat, running.iter().flat_map(|rs| &rs.workloads))
+}
+
+/// [`same_tag_other_digest`] over the workloads of a service's running services, already
+/// summarised (the matrix has them): reads the pods' properties in place, allocating only the
+/// list of images seen.
+pub fn digests_differ<'a, 'c>(
+    cat: &'c Catalog,
+    workloads: impl IntoIterator<Item = &'a EntityRef>,
+) -> bool {
+    let Some(pod_bp) = cat.blueprints().roles().pod else {
+        return false;
+    };
+    let bp = cat.blueprint(pod_bp);
+    let [containers, images, names, ids] = [
+        pod::CONTAINERS,
+        pod::IMAGES,
+        pod::STATUS_NAMES,
+        pod::IMAGE_IDS,
+    ]
+    .map(|id| bp.prop_index(id));
+    let list = |r: &'c Record, i: Option<usize>| -> &'c [Box<str>] {
+        i.and_then(|i| r.props.get(i)).map_or(&[], |v| v.as_list())
+    };
+    // Image reference → the digest first seen for it.
+    let mut seen: Vec<(&'c str, &'c str)> = vec![];
+    for w in workloads {
+        for p in cat.children(w, pod_bp) {
+            let Some(r) = cat.get(&p) else { continue };
+            let (cs, is) = (list(r, containers), list(r, images));
+            for (name, id) in list(r, names).iter().zip(list(r, ids)) {
+                if id.is_empty() {
+                    continue;
+                }
+                // The image of container `name` (the last one of that name, as a map would).
+                let Some(image) = cs
+                    .iter()
+                    .zip(is)
+                    .rev()
+                    .find(|(c, _)| ***c == **name)
+                    .map(|(_, i)| &**i)
+                else {
+                    continue;
+                };
+                let digest = digest_of(id);
+                match seen.iter().find(|(i, _)| *i == image) {
+                    Some((_, d)) if *d != digest => return true,
                     Some(_) => {}
-                    None => {
-                        seen.insert(image, digest);
-                    }
+                    None => seen.push((image, digest)),
                 }
             }
         }

@@ -3,8 +3,8 @@
 //! that failed on any of them. Pure reads of the catalog; the TUI, `get` and `export` show them.
 
 use crate::blueprint::Record;
-use crate::blueprint::scorecard::{CheckResult, Score};
-use crate::catalog::{Catalog, ClusterId, RunningService};
+use crate::blueprint::scorecard::{CheckResult, Score, Tally};
+use crate::catalog::{Catalog, ClusterId, EntityRef, RunningService};
 use serde::Serialize;
 
 /// The score of `r` (read from `cluster`), when its blueprint has a scorecard.
@@ -13,6 +13,34 @@ pub fn of_record(cat: &Catalog, cluster: ClusterId, r: &Record) -> Option<Score>
     let card = bp.scorecard.as_ref()?;
     let env = cat.environment_of(cluster, r.namespace.as_deref());
     Some(card.evaluate(r, env, |p| bp.reads(r.source, p)))
+}
+
+/// [`of_record`] without the per-check results (a SCORE cell).
+pub fn tally_of_record(cat: &Catalog, cluster: ClusterId, r: &Record) -> Option<Tally> {
+    let bp = cat.blueprint(r.blueprint);
+    let card = bp.scorecard.as_ref()?;
+    let env = cat.environment_of(cluster, r.namespace.as_deref());
+    Some(card.tally(r, env, |p| bp.reads(r.source, p)))
+}
+
+/// [`of_running`] without the failing checks, over a running service's workloads: the lowest
+/// rank, checks passed and applied summed.
+pub fn tally_of_running(cat: &Catalog, workloads: &[EntityRef]) -> Option<Tally> {
+    let mut out: Option<Tally> = None;
+    for e in workloads {
+        let Some(s) = cat.get(e).and_then(|r| tally_of_record(cat, e.cluster, r)) else {
+            continue;
+        };
+        let o = out.get_or_insert(Tally {
+            rank: s.rank,
+            passed: 0,
+            total: 0,
+        });
+        o.rank = o.rank.min(s.rank);
+        o.passed += s.passed;
+        o.total += s.total;
+    }
+    out
 }
 
 /// A running service's score: the lowest level of its workloads.

@@ -413,11 +413,17 @@ thread_local! {
     static PROJECTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// List rows projected so far on this thread: a work counter for tests and benchmarks (a
+/// List and matrix rows projected so far on this thread: a work counter for tests and benchmarks (a
 /// change to one entity must not re-project a whole list).
 #[cfg(any(test, feature = "test-support"))]
 pub fn projected_rows() -> u64 {
     PROJECTED.with(|p| p.get())
+}
+
+/// Count one projected row (lists here, the matrix's rows in `super::matrix`).
+#[cfg(any(test, feature = "test-support"))]
+pub(super) fn count_projected() {
+    PROJECTED.with(|p| p.set(p.get() + 1));
 }
 
 /// Where a list row sits in natural order: cluster, namespace, name, uid.
@@ -480,7 +486,7 @@ impl Lister {
     /// One row (counts empty unless the columns need them).
     pub fn row(&self, cat: &Catalog, cl: ClusterId, r: &Record, counts: &Counts) -> Row {
         #[cfg(any(test, feature = "test-support"))]
-        PROJECTED.with(|p| p.set(p.get() + 1));
+        count_projected();
         let health = cat.health(r);
         // Children link to this entity by name (namespace, node) or, for cluster-wide
         // relations, by nothing.
@@ -520,9 +526,9 @@ impl Lister {
                         .blueprint(r.blueprint)
                         .scorecard
                         .as_ref()
-                        .map_or(0, |c| c.levels.len());
-                    crate::score::of_record(cat, cl, r)
-                        .map_or_else(|| Cell::dim("-"), |s| super::score::of_score(&s, levels))
+                        .map_or(&[][..], |c| &c.levels[..]);
+                    crate::score::tally_of_record(cat, cl, r)
+                        .map_or_else(|| Cell::dim("-"), |t| super::score::of_tally(&t, levels))
                 }
                 Source::Count(k) => Cell::num(count(k).map_or(0, |c| c.0) as i64),
                 Source::Unhealthy => {

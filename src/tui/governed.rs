@@ -65,13 +65,26 @@ pub fn ttl_cell(r: &Record, [ttl, expires, own]: TtlProps) -> Cell {
 /// The matrix cell's badges for a running service at `now`: ` [locked]` when a workload
 /// holds an unexpired lock, ` [ttl 3h]` / ` [expired]` / ` [ttl?]` for the earliest TTL.
 pub fn badges(cat: &Catalog, rs: &RunningService, now: i64) -> String {
-    let mut locked = false;
-    let mut soonest: Option<Expiry> = None;
     // One blueprint (the workloads'): its property indexes once, not per workload.
     let Some(bp) = rs.workloads.first().map(|e| e.bp) else {
         return String::new();
     };
-    let (lock, ttl) = columns(cat, bp);
+    badges_with(cat, rs, now, columns(cat, bp))
+}
+
+/// [`badges`] with the workloads' LOCK and TTL properties resolved ([`columns`]) by the
+/// caller, once for many running services.
+pub fn badges_with(
+    cat: &Catalog,
+    rs: &RunningService,
+    now: i64,
+    (lock, ttl): (Option<usize>, Option<TtlProps>),
+) -> String {
+    let mut locked = false;
+    let mut soonest: Option<Expiry> = None;
+    if lock.is_none() && ttl.is_none() {
+        return String::new();
+    }
     for e in &rs.workloads {
         let Some(r) = cat.get(e) else { continue };
         if let Some(i) = lock {

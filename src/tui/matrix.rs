@@ -4,7 +4,8 @@
 
 use super::table::{Cell, ColKind, Column, Row, Table, Tone};
 use super::view::RowKey;
-use crate::catalog::{Catalog, Health};
+use crate::catalog::{Catalog, ClusterId, Health};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Column of the drift mark.
@@ -17,111 +18,171 @@ pub const DRIFT_MARK: &str = "≠";
 /// pulled at different times or re-pushed); after the drift mark when both apply.
 pub const DIGEST_MARK: &str = "@";
 
+/// The service of each workload (cluster, uid) the matrix's rows were built from.
+pub type ServiceOf = HashMap<(ClusterId, Box<str>), Arc<str>>;
+
 /// The matrix table and its environments (column `SERVICE_COL + 1 + i` is environment `i`).
 pub fn build(cat: &Catalog) -> (Table, Vec<Arc<str>>) {
+    let (t, envs, _) = build_all(cat);
+    (t, envs)
+}
+
+/// [`build`], with the service of each workload the rows were built from.
+pub fn build_all(cat: &Catalog) -> (Table, Vec<Arc<str>>, ServiceOf) {
     let envs = cat.environments();
-    let mut columns = vec![
-        Column::new(" ", ColKind::Text, 0),
-        Column::new("SERVICE", ColKind::Text, 0),
-    ];
-    columns[MARK_COL].min = 1;
-    for e in &envs {
-        columns.push(Column::new(e.to_string(), ColKind::Text, 1));
-    }
-    if levels(cat).is_some() {
-        columns.push(Column::new("SCORE", ColKind::Text, 2));
-    }
+    let ctx = Ctx::new(cat, &envs);
+    let mut service_of = ServiceOf::new();
     let rows = cat
         .services()
         .into_iter()
-        .filter_map(|svc| row(cat, &envs, svc))
+        .filter_map(|svc| ctx.row(cat, svc, Some(&mut service_of)))
         .collect();
-    let mut t = Table { columns, rows };
+    let mut t = Table {
+        columns: ctx.columns(),
+        rows,
+    };
     t.measure();
-    (t, envs)
+    (t, envs, service_of)
 }
 
 /// The row of service `svc` (None when it runs in none of `envs`, the catalog's
 /// environments).
 pub fn row(cat: &Catalog, envs: &[Arc<str>], svc: Arc<str>) -> Option<Row> {
-    let running: Vec<_> = envs.iter().map(|e| cat.running_service(&svc, e)).collect();
-    if running.iter().all(Option::is_none) {
-        return None;
+    Ctx::new(cat, envs).row(cat, svc, None)
+}
+
+/// What every row of one matrix reads besides its own service, resolved once per build
+/// rather than per row: the environments, the scorecard's levels, the workloads' lock and TTL
+/// properties, the time the badges are read at.
+pub struct Ctx<'a> {
+    envs: &'a [Arc<str>],
+    levels: Option<&'a [String]>,
+    governed: (Option<usize>, Option<super::governed::TtlProps>),
+    now: i64,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(cat: &'a Catalog, envs: &'a [Arc<str>]) -> Ctx<'a> {
+        let wl = cat.workload_blueprint();
+        Ctx {
+            envs,
+            levels: wl.and_then(|w| cat.blueprint(w).scorecard.as_ref().map(|c| &c.levels[..])),
+            governed: wl.map_or((None, None), |w| super::governed::columns(cat, w)),
+            // Lock and TTL badges as of the build (rows are rebuilt on every change).
+            now: jiff::Timestamp::now().as_second(),
+        }
     }
-    let versions: Vec<Option<String>> = running
-        .iter()
-        .map(|r| r.as_ref().map(|r| r.versions.join(",")))
-        .collect();
-    let baseline = baseline(&versions);
-    let drift = versions
-        .iter()
-        .flatten()
-        .any(|v| Some(v) != baseline.as_ref());
-    let mut health = Health::Unknown;
-    let digest = crate::catalog::diff::same_tag_other_digest(cat, &svc, envs);
-    let mark = match (drift, digest) {
-        (true, true) => format!("{DRIFT_MARK}{DIGEST_MARK}"),
-        (true, false) => DRIFT_MARK.to_string(),
-        (false, true) => DIGEST_MARK.to_string(),
-        (false, false) => String::new(),
-    };
-    let mut cells = vec![
-        if mark.is_empty() {
+
+    /// The columns: mark, service, one per environment, the score when workloads have a
+    /// scorecard.
+    pub fn columns(&self) -> Vec<Column> {
+        let mut columns = vec![
+            Column::new(" ", ColKind::Text, 0),
+            Column::new("SERVICE", ColKind::Text, 0),
+        ];
+        columns[MARK_COL].min = 1;
+        for e in self.envs {
+            columns.push(Column::new(e.to_string(), ColKind::Text, 1));
+        }
+        if self.levels.is_some() {
+            columns.push(Column::new("SCORE", ColKind::Text, 2));
+        }
+        columns
+    }
+
+    /// The row of service `svc` (None when it runs in none of the environments); its
+    /// workloads recorded in `service_of` when given.
+    pub fn row(
+        &self,
+        cat: &Catalog,
+        svc: Arc<str>,
+        service_of: Option<&mut ServiceOf>,
+    ) -> Option<Row> {
+        #[cfg(any(test, feature = "test-support"))]
+        super::build::count_projected();
+        let envs = self.envs;
+        let running: Vec<_> = envs.iter().map(|e| cat.running_service(&svc, e)).collect();
+        if running.iter().all(Option::is_none) {
+            return None;
+        }
+        if let Some(map) = service_of {
+            for w in running.iter().flatten().flat_map(|rs| &rs.workloads) {
+                map.insert((w.cluster, w.uid.clone()), svc.clone());
+            }
+        }
+        let versions: Vec<Option<String>> = running
+            .iter()
+            .map(|r| r.as_ref().map(|r| r.versions.join(",")))
+            .collect();
+        let baseline = baseline(&versions);
+        let drift = versions
+            .iter()
+            .flatten()
+            .any(|v| Some(v) != baseline.as_ref());
+        let mut health = Health::Unknown;
+        let digest = crate::catalog::diff::digests_differ(
+            cat,
+            running.iter().flatten().flat_map(|rs| &rs.workloads),
+        );
+        let mark = match (drift, digest) {
+            (true, true) => format!("{DRIFT_MARK}{DIGEST_MARK}"),
+            (true, false) => DRIFT_MARK.to_string(),
+            (false, true) => DIGEST_MARK.to_string(),
+            (false, false) => String::new(),
+        };
+        let mut cells = Vec::with_capacity(envs.len() + 3);
+        cells.push(if mark.is_empty() {
             Cell::text("")
         } else {
             Cell::text(mark).tone(Tone::Drift(Health::Unknown))
-        },
-        Cell::text(&*svc),
-    ];
-    // Lock and TTL badges as of the build (rows are rebuilt on every change).
-    let now = jiff::Timestamp::now().as_second();
-    for (rs, v) in running.iter().zip(&versions) {
-        cells.push(match (rs, v) {
-            (Some(rs), Some(v)) => {
-                health = health.worst(rs.health);
-                let badges = super::governed::badges(cat, rs, now);
-                let text = if v.is_empty() {
-                    format!("{}/{}{badges}", rs.ready, rs.desired)
-                } else {
-                    format!("{v} {}/{}{badges}", rs.ready, rs.desired)
-                };
-                let tone = if drift && Some(v) != baseline.as_ref() {
-                    Tone::Drift(rs.health)
-                } else {
-                    Tone::Health(rs.health)
-                };
-                Cell {
-                    text: text.into(),
-                    num: Some(rs.ready),
-                    tone,
-                }
-            }
-            _ => Cell::dim("-"),
         });
+        cells.push(Cell::text(&*svc));
+        for (rs, v) in running.iter().zip(&versions) {
+            cells.push(match (rs, v) {
+                (Some(rs), Some(v)) => {
+                    health = health.worst(rs.health);
+                    let badges = super::governed::badges_with(cat, rs, self.now, self.governed);
+                    let text = if v.is_empty() {
+                        format!("{}/{}{badges}", rs.ready, rs.desired)
+                    } else {
+                        format!("{v} {}/{}{badges}", rs.ready, rs.desired)
+                    };
+                    let tone = if drift && Some(v) != baseline.as_ref() {
+                        Tone::Drift(rs.health)
+                    } else {
+                        Tone::Health(rs.health)
+                    };
+                    Cell {
+                        text: text.into(),
+                        num: Some(rs.ready),
+                        tone,
+                    }
+                }
+                _ => Cell::dim("-"),
+            });
+        }
+        if let Some(levels) = self.levels {
+            // The worst environment's score (the first of the lowest rank).
+            let worst = running
+                .iter()
+                .flatten()
+                .filter_map(|rs| crate::score::tally_of_running(cat, &rs.workloads))
+                .fold(
+                    None,
+                    |w: Option<crate::blueprint::scorecard::Tally>, t| match w {
+                        Some(w) if w.rank <= t.rank => Some(w),
+                        _ => Some(t),
+                    },
+                );
+            cells
+                .push(worst.map_or_else(|| Cell::dim("-"), |t| super::score::of_tally(&t, levels)));
+        }
+        Some(Row {
+            key: RowKey::Service(svc),
+            cells,
+            health,
+        })
     }
-    if let Some(n) = levels(cat) {
-        let scores: Vec<_> = running
-            .iter()
-            .flatten()
-            .filter_map(|rs| crate::score::of_running(cat, rs))
-            .collect();
-        cells.push(
-            crate::score::worst(&scores)
-                .map_or_else(|| Cell::dim("-"), |s| super::score::of_service(s, n)),
-        );
-    }
-    Some(Row {
-        key: RowKey::Service(svc),
-        cells,
-        health,
-    })
-}
-
-/// How many levels the workloads' scorecard has (None: no scorecard, no SCORE column; the
-/// column follows the environments, so theirs keep their places).
-fn levels(cat: &Catalog) -> Option<usize> {
-    let wl = cat.workload_blueprint()?;
-    cat.blueprint(wl).scorecard.as_ref().map(|c| c.levels.len())
 }
 
 /// The service of a matrix row.

@@ -15,6 +15,10 @@ pub struct Nav {
     stack: Vec<Page>,
     /// Warm row caches: of pages left, and of the biggest views built ahead.
     pub(super) shelf: super::warm::Shelf,
+    /// A big view opened before its rows were built ahead is built in slices while its page
+    /// says so, rather than in one go on the key (the program; tests and benchmarks that
+    /// open pages directly build on the spot unless they ask for this).
+    pub(super) slice_opens: bool,
 }
 
 /// Rows and columns the current page has on screen.
@@ -33,6 +37,7 @@ impl Default for Nav {
         Nav {
             stack: vec![Page::new(View::Fleet)],
             shelf: Default::default(),
+            slice_opens: false,
         }
     }
 }
@@ -73,16 +78,21 @@ impl Nav {
         }
     }
 
-    /// A page pushed without rows starts from the warm cache of its view, if one is kept.
-    pub(super) fn adopt(&mut self) {
+    /// A page pushed without rows starts from the warm cache of its view, if one is kept;
+    /// else a big one waits for its rows, built in slices (when `slice_opens`).
+    pub(super) fn adopt(&mut self, cat: &Catalog) {
         let n = self.stack.len();
         let page = &mut self.stack[n - 1];
-        if page.cache.revision.is_none()
-            && let Some(c) = self.shelf.take(&page.view)
-        {
+        page.building = None;
+        if page.cache.revision.is_some() {
+            return;
+        }
+        if let Some(c) = self.shelf.take(&page.view) {
             page.cache = c;
             // Described again (a page may have changed its view in place).
             page.path.clear();
+        } else if self.slice_opens && self.shelf.start(cat, &page.view) {
+            page.building = self.shelf.progress(&page.view);
         }
     }
 

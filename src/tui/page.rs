@@ -41,6 +41,10 @@ pub struct Page {
     /// Lines shown above a list: the clusters where its kind is forbidden (RBAC) or failing,
     /// with the server's message (from the last refresh).
     pub notices: Vec<String>,
+    /// Rows built so far and expected, while the rows of a big view opened before they were
+    /// built ahead are built in slices (`super::warm::Shelf::start`); the page shows no rows
+    /// until they are all built.
+    pub building: Option<(usize, usize)>,
 }
 
 impl Page {
@@ -59,6 +63,7 @@ impl Page {
             path: vec![],
             heading: (String::new(), String::new()),
             notices: vec![],
+            building: None,
         }
     }
 
@@ -76,6 +81,13 @@ impl Page {
     pub fn refresh(&mut self, cat: &Catalog, now: i64) -> bool {
         // A page that adopted a warm cache (see `super::warm`) has not described itself yet.
         let moved = self.cache.revision != Some(cat.revision()) || self.path.is_empty();
+        if self.building.is_some() {
+            // Nothing to show until the rows are built; the heading says how far.
+            if moved {
+                self.describe(cat);
+            }
+            return moved;
+        }
         let changed = self.refresh_rows(cat, now);
         if moved {
             self.describe(cat);
@@ -153,10 +165,10 @@ impl Page {
             match &self.view {
                 View::Fleet => c.table = build::fleet(cat),
                 View::Matrix => {
-                    let (t, envs) = matrix::build(cat);
+                    let (t, envs, service_of) = matrix::build_all(cat);
                     c.table = t;
                     c.envs = envs;
-                    c.service_of = super::warm::service_of(cat);
+                    c.service_of = service_of;
                 }
                 View::List { bp, scope } => {
                     let l = Lister::new(cat, *bp, scope);

@@ -76,6 +76,9 @@ async fn event_loop(term: &mut Term, input: TuiInput) -> anyhow::Result<()> {
     #[cfg(any(test, feature = "test-support"))]
     let app = app.with_crash_test(std::env::var("KUBEATLAS_CRASH_TEST").is_ok_and(|v| v == "1"));
     let mut app = app;
+    // A big view opened before its rows were built ahead is built in slices: a key never
+    // waits for a whole projection.
+    app.slice_opens(true);
     let size = term.size()?;
     update(&mut app, &catalog, Msg::Resize(size.width, size.height));
     let (reply_tx, mut replies) = mpsc::unbounded_channel::<Msg>();

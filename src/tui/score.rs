@@ -2,7 +2,7 @@
 //! computed, as table cells.
 
 use super::table::{Cell, Tone};
-use crate::blueprint::scorecard::Score;
+use crate::blueprint::scorecard::{Score, Tally};
 use crate::catalog::Health;
 use crate::score::ServiceScore;
 
@@ -31,4 +31,16 @@ pub fn of_score(s: &Score, levels: usize) -> Cell {
 /// The cell of a running service's score.
 pub fn of_service(s: &ServiceScore, levels: usize) -> Cell {
     cell(s.rank, s.rank + 1 == levels, s.label(), s.passed)
+}
+
+/// The cell of a tally (the same as [`of_score`] / [`of_service`] of the full score), under
+/// its scorecard's `levels`.
+pub fn of_tally(t: &Tally, levels: &[String]) -> Cell {
+    let level = levels.get(t.rank).map_or("", String::as_str);
+    cell(
+        t.rank,
+        t.rank + 1 == levels.len(),
+        format!("{level} {}/{}", t.passed, t.total),
+        t.passed,
+    )
 }

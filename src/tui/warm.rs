@@ -12,7 +12,7 @@ use super::rows::Cache;
 use super::table::{Cell, Column, Row, Table};
 use super::view::{self, RowKey, Scope, View};
 use crate::catalog::{Catalog, ClusterId, EntityRef, Since};
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// A list with at least this many rows is built ahead (smaller ones take less than a frame).
@@ -21,18 +21,24 @@ pub const WARM_MIN: usize = 2_000;
 const KEPT: usize = 4;
 /// Rows projected between two looks at the clock.
 const CHUNK: usize = 256;
+/// Matrix rows projected between two looks at the clock (a row reads a service's workloads
+/// in every environment and their pods: far more than a list row).
+const MATRIX_CHUNK: usize = 16;
 
 /// The warm caches and the one being built.
 #[derive(Debug, Default)]
 pub struct Shelf {
     kept: Vec<(View, Cache)>,
-    building: Option<Building>,
+    building: Option<Job>,
     /// Views to build ahead, as of `chosen_at` (a catalog revision).
     wanted: Vec<View>,
     chosen_at: Option<u64>,
     /// Views whose build was overtaken by the catalog (too much changed meanwhile), with the
     /// revision it happened at: not tried again before the catalog moves on.
     overtaken: Vec<(View, u64)>,
+    /// A view opened before its rows were built, with the rows it is expected to have: built
+    /// first, in slices, while its page says so ([`Shelf::start`]).
+    urgent: Option<(View, usize)>,
 }
 
 /// A list cache under construction, slice by slice.
@@ -43,19 +49,25 @@ struct Building {
     revision: u64,
     lister: Lister,
     clusters: Vec<ClusterId>,
+    /// A namespace's list: its records only.
+    namespace: Option<Box<str>>,
     /// Clusters whose keys are collected.
     keyed: usize,
     keys: Vec<NaturalKey>,
     rows: Vec<Row>,
     /// The columns, widths measured over the rows projected so far.
     columns: Vec<Column>,
+    /// The columns as declared, unmeasured.
+    base: Vec<Column>,
 }
 
 /// The widths [`Table::measure`] gives `rows` folded into `acc` (measuring is a maximum
 /// over rows, so measuring chunk by chunk and keeping the widest gives the same widths).
-fn measure_into(acc: &mut [Column], rows: Vec<Row>) -> Vec<Row> {
+/// Each chunk is measured from the columns as declared (`base`): a measured minimum is the
+/// declared one capped by the width, so it must not be capped again by an earlier chunk's.
+fn measure_into(acc: &mut [Column], base: &[Column], rows: Vec<Row>) -> Vec<Row> {
     let mut t = Table {
-        columns: acc.to_vec(),
+        columns: base.to_vec(),
         rows,
     };
     t.measure();
@@ -75,27 +87,31 @@ impl Building {
         if !lister.patchable() {
             return None;
         }
-        let clusters = match scope {
-            Scope::All => cat.cluster_ids().collect(),
-            _ => return None,
+        let (clusters, namespace) = match scope {
+            Scope::All => (cat.cluster_ids().collect(), None),
+            Scope::Cluster(c) => (vec![*c], None),
+            Scope::Namespace(c, ns) => (vec![*c], Some(ns.clone())),
+            Scope::Parent(_) => return None,
         };
-        let mut columns = lister.columns();
+        let base = lister.columns();
         // The widths of no rows: titles, deadlines hidden.
         let mut empty = Table {
-            columns: columns.clone(),
+            columns: base.clone(),
             rows: vec![],
         };
         empty.measure();
-        columns = empty.columns;
+        let columns = empty.columns;
         Some(Building {
             view,
             revision: cat.revision(),
             lister,
             clusters,
+            namespace,
             keyed: 0,
             keys: vec![],
             rows: vec![],
             columns,
+            base,
         })
     }
 
@@ -105,8 +121,10 @@ impl Building {
         // Keys in natural order: clusters in order, each sorted on its own.
         while self.keyed < self.clusters.len() {
             let cl = self.clusters[self.keyed];
+            let ns = self.namespace.as_deref();
             let mut keys: Vec<NaturalKey> = cat
                 .entities_in(cl, bp)
+                .filter(|r| ns.is_none() || r.namespace.as_deref() == ns)
                 .map(|r| build::natural_key(cl, r))
                 .collect();
             keys.sort_unstable();
@@ -138,13 +156,18 @@ impl Building {
                     }
                 })
                 .collect();
-            let chunk = measure_into(&mut self.columns, chunk);
+            let chunk = measure_into(&mut self.columns, &self.base, chunk);
             self.rows.extend(chunk);
             if Instant::now() >= deadline {
                 return false;
             }
         }
         true
+    }
+
+    /// Rows projected so far.
+    fn done(&self) -> usize {
+        self.rows.len()
     }
 
     /// The cache of the projected rows, at the revision they were projected at.
@@ -173,36 +196,123 @@ impl Building {
     }
 }
 
-/// The matrix's cache, built in one go (a few thousand rows).
-fn matrix_cache(cat: &Catalog) -> Cache {
-    let (table, envs) = matrix::build(cat);
-    Cache {
-        revision: Some(cat.revision()),
-        texts: Texts::build(&table.rows),
-        order: (0..table.rows.len() as u32).collect(),
-        service_of: service_of(cat),
-        table,
-        envs,
-        ..Default::default()
+/// The matrix's cache under construction, a few services at a time.
+#[derive(Debug)]
+struct MatrixBuilding {
+    /// Catalog revision the services are listed at; patched up to date when complete.
+    revision: u64,
+    envs: Vec<Arc<str>>,
+    services: Vec<Arc<str>>,
+    /// Services projected (or found running nowhere).
+    done: usize,
+    rows: Vec<Row>,
+    columns: Vec<Column>,
+    base: Vec<Column>,
+    service_of: matrix::ServiceOf,
+}
+
+impl MatrixBuilding {
+    fn new(cat: &Catalog) -> MatrixBuilding {
+        let envs = cat.environments();
+        let base = matrix::Ctx::new(cat, &envs).columns();
+        let mut empty = Table {
+            columns: base.clone(),
+            rows: vec![],
+        };
+        empty.measure();
+        MatrixBuilding {
+            revision: cat.revision(),
+            services: cat.services(),
+            envs,
+            done: 0,
+            rows: vec![],
+            columns: empty.columns,
+            base,
+            service_of: Default::default(),
+        }
+    }
+
+    /// Work until `deadline`; true when every service is projected.
+    fn step(&mut self, cat: &Catalog, deadline: Instant) -> bool {
+        let ctx = matrix::Ctx::new(cat, &self.envs);
+        while self.done < self.services.len() {
+            let end = (self.done + MATRIX_CHUNK).min(self.services.len());
+            let chunk: Vec<Row> = self.services[self.done..end]
+                .iter()
+                .filter_map(|svc| ctx.row(cat, svc.clone(), Some(&mut self.service_of)))
+                .collect();
+            self.done = end;
+            let chunk = measure_into(&mut self.columns, &self.base, chunk);
+            self.rows.extend(chunk);
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn finish(self) -> (View, Cache) {
+        let cache = Cache {
+            revision: Some(self.revision),
+            texts: Texts::build(&self.rows),
+            order: (0..self.rows.len() as u32).collect(),
+            service_of: self.service_of,
+            table: Table {
+                columns: self.columns,
+                rows: self.rows,
+            },
+            envs: self.envs,
+            ..Default::default()
+        };
+        (View::Matrix, cache)
     }
 }
 
-/// The service of each workload (cluster, uid), as the matrix's rows were built from.
-pub(super) fn service_of(cat: &Catalog) -> HashMap<(ClusterId, Box<str>), std::sync::Arc<str>> {
-    let Some(from) = cat.workload_blueprint() else {
-        return HashMap::new();
-    };
-    cat.entities(from)
-        .filter_map(|(cluster, r)| {
-            let e = EntityRef {
-                cluster,
-                bp: from,
-                uid: r.uid.clone(),
-            };
-            let svc = cat.group_of(&e)?.0;
-            Some(((cluster, e.uid), svc))
-        })
-        .collect()
+/// A cache being built ahead: a list's or the matrix's.
+#[derive(Debug)]
+enum Job {
+    List(Building),
+    Matrix(MatrixBuilding),
+}
+
+impl Job {
+    fn new(cat: &Catalog, view: View) -> Option<Job> {
+        match view {
+            View::Matrix => cat
+                .workload_blueprint()
+                .map(|_| Job::Matrix(MatrixBuilding::new(cat))),
+            v => Building::new(cat, v).map(Job::List),
+        }
+    }
+
+    fn view(&self) -> &View {
+        match self {
+            Job::List(b) => &b.view,
+            Job::Matrix(_) => &View::Matrix,
+        }
+    }
+
+    fn step(&mut self, cat: &Catalog, deadline: Instant) -> bool {
+        match self {
+            Job::List(b) => b.step(cat, deadline),
+            Job::Matrix(m) => m.step(cat, deadline),
+        }
+    }
+
+    /// Rows projected so far (the matrix: services looked at).
+    fn done(&self) -> usize {
+        match self {
+            Job::List(b) => b.done(),
+            Job::Matrix(m) => m.done,
+        }
+    }
+
+    fn finish(self) -> (View, Cache) {
+        match self {
+            Job::List(b) => b.finish(),
+            Job::Matrix(m) => m.finish(),
+        }
+    }
 }
 
 /// Bring `cache` of `view` up to the catalog's revision; false when it cannot be patched.
@@ -219,6 +329,30 @@ fn catch_up(view: &View, cache: &mut Cache, cat: &Catalog) -> bool {
     };
     cache.revision = Some(cat.revision());
     ok
+}
+
+/// A view opened before its rows were built ahead with at least this many rows is built in
+/// slices while its page says so ([`Shelf::start`]), not in one go on the key.
+pub const SLICED_MIN: usize = 2_000;
+
+/// About how many rows `view` has (the matrix: its workloads, a few per row), cheaply: the
+/// catalog's counts.
+fn expected_rows(cat: &Catalog, view: &View) -> usize {
+    match view {
+        View::Matrix => cat
+            .workload_blueprint()
+            .map_or(0, |w| cat.cluster_ids().map(|c| cat.count(c, w)).sum()),
+        View::List { bp, scope } => match scope {
+            Scope::All => cat.cluster_ids().map(|c| cat.count(c, *bp)).sum(),
+            Scope::Cluster(c) => cat.count(*c, *bp),
+            Scope::Namespace(c, ns) => cat
+                .entities_in(*c, *bp)
+                .filter(|r| r.namespace.as_deref() == Some(&**ns))
+                .count(),
+            Scope::Parent(_) => 0,
+        },
+        View::Fleet | View::Detail { .. } => 0,
+    }
 }
 
 /// Whether the fleet has settled: no cluster connecting or syncing.
@@ -285,6 +419,9 @@ impl Shelf {
     /// The warm cache of `view`, taken off the shelf.
     pub fn take(&mut self, view: &View) -> Option<Cache> {
         let p = self.kept.iter().position(|(v, _)| v == view)?;
+        if self.is_urgent(view) {
+            self.urgent = None;
+        }
         Some(self.kept.swap_remove(p).1)
     }
 
@@ -301,6 +438,9 @@ impl Shelf {
 
     /// The next view to build ahead.
     fn next(&mut self, cat: &Catalog, open: &[&View]) -> Option<View> {
+        if let Some((v, _)) = &self.urgent {
+            return Some(v.clone());
+        }
         if !settled(cat) {
             return None;
         }
@@ -325,11 +465,7 @@ impl Shelf {
             let mut b = match self.building.take() {
                 Some(b) => b,
                 None => match self.next(cat, open) {
-                    Some(View::Matrix) => {
-                        self.kept.push((View::Matrix, matrix_cache(cat)));
-                        return self.warming(cat, open);
-                    }
-                    Some(v) => match Building::new(cat, v.clone()) {
+                    Some(v) => match Job::new(cat, v.clone()) {
                         Some(b) => b,
                         None => {
                             self.wanted.retain(|w| *w != v);
@@ -339,7 +475,7 @@ impl Shelf {
                     None => return false,
                 },
             };
-            if open.contains(&&b.view) {
+            if open.contains(&b.view()) && !self.is_urgent(b.view()) {
                 // Opened meanwhile: the page builds its own.
                 continue;
             }
@@ -348,6 +484,9 @@ impl Shelf {
                 return true;
             }
             let (view, mut cache) = b.finish();
+            if self.is_urgent(&view) {
+                self.urgent = None;
+            }
             if catch_up(&view, &mut cache, cat) {
                 self.kept.push((view, cache));
             } else {
@@ -358,6 +497,46 @@ impl Shelf {
                 return self.warming(cat, open);
             }
         }
+    }
+
+    fn is_urgent(&self, view: &View) -> bool {
+        self.urgent.as_ref().is_some_and(|(v, _)| v == view)
+    }
+
+    /// Build the rows of `view`, opened before they were built ahead, first and in slices
+    /// (what was being built ahead starts over later): true when it is (or was already),
+    /// false when it is small enough to build on the spot, cannot be built in slices (counts
+    /// of children, a parent's children) or was overtaken by the catalog before (then the
+    /// page builds its own).
+    pub fn start(&mut self, cat: &Catalog, view: &View) -> bool {
+        if self.is_urgent(view) {
+            return true;
+        }
+        if self.overtaken.iter().any(|(o, _)| o == view) {
+            return false;
+        }
+        let rows = expected_rows(cat, view);
+        if rows < SLICED_MIN {
+            return false;
+        }
+        let Some(job) = Job::new(cat, view.clone()) else {
+            return false;
+        };
+        self.building = Some(job);
+        self.urgent = Some((view.clone(), rows));
+        true
+    }
+
+    /// How far the rows of `view` (started by [`Shelf::start`]) are built: rows projected,
+    /// rows expected. None when it is not being built for a page.
+    pub fn progress(&self, view: &View) -> Option<(usize, usize)> {
+        let (_, rows) = self.urgent.as_ref().filter(|(v, _)| v == view)?;
+        Some(match self.building.as_ref().filter(|b| b.view() == view) {
+            // The matrix counts services, not the workloads it was sized by.
+            Some(Job::Matrix(m)) => (m.done, m.services.len()),
+            Some(b) => (b.done(), *rows),
+            None => (0, *rows),
+        })
     }
 
     /// Rows held by the kept caches (tests and benchmarks).

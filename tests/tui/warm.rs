@@ -24,6 +24,27 @@ fn pod_change(cat: &Catalog, i: usize, waiting: bool) -> Change {
     crate::bulk::pod_change(cat, i, waiting)
 }
 
+/// Services besides the fixture's: enough that the matrix takes many slices to build.
+const SERVICES: usize = 600;
+
+/// [`big`] with [`SERVICES`] more services, each a Deployment in every cluster.
+fn many_services() -> Catalog {
+    let mut cat = big();
+    for i in 0..SERVICES {
+        for c in 0..3u16 {
+            let d = deployment(i, c, "1.0.0");
+            fixture::apply(&mut cat, c, "apps", "Deployment", d);
+        }
+    }
+    cat
+}
+
+/// Service `i`'s Deployment in cluster `c`, running `version`.
+fn deployment(i: usize, c: u16, version: &str) -> serde_json::Value {
+    let name = format!("svc-{i:04}");
+    fixture::deployment(&name, "shop", &format!("{c}-{name}"), version, 2, 2)
+}
+
 fn far() -> Instant {
     Instant::now() + Duration::from_secs(3600)
 }
@@ -152,4 +173,84 @@ fn a_warm_view_overtaken_by_a_resync_is_dropped_and_built_again() {
     press(&mut a, &cat, KeyCode::Enter);
     let fresh = rebuilt(&cat, pods_view(&cat));
     assert_eq!(a.page().cache.table.rows, fresh.cache.table.rows);
+}
+
+#[test]
+fn the_matrix_is_built_ahead_in_slices_too_and_matches_a_rebuild() {
+    let mut cat = many_services();
+    let mut a = app(&cat);
+    let (mut calls, mut most) = (0, 0);
+    loop {
+        let before = projected_rows();
+        let more = a.warm(&cat, Instant::now());
+        most = most.max(projected_rows() - before);
+        calls += 1;
+        // Changes between slices (as the runtime folds them): a new version of some services
+        // while the matrix is half built; the finished rows are patched up to them.
+        if calls == 20 {
+            for i in [1, 2, 500] {
+                let d = deployment(i, 2, "2.0.0");
+                fixture::apply(&mut cat, 2, "apps", "Deployment", d);
+            }
+            update(&mut a, &cat, Msg::Catalog);
+        }
+        if !more {
+            break;
+        }
+        assert!(calls < 10_000, "building ahead never ends");
+    }
+    assert!(
+        most <= 256,
+        "a slice projects at most one chunk of rows, matrix rows too, not {most}"
+    );
+    assert!(
+        calls > SERVICES / 256 + PODS / 256,
+        "{calls} slices: the matrix's {SERVICES} services are not built in one go"
+    );
+    let before = projected_rows();
+    type_text(&mut a, &cat, ":rs");
+    press(&mut a, &cat, KeyCode::Enter);
+    assert_eq!(a.page().view, View::Matrix);
+    assert_eq!(projected_rows() - before, 0, "opening re-projects nothing");
+    let fresh = rebuilt(&cat, View::Matrix);
+    assert!(fresh.len() > SERVICES);
+    assert_eq!(a.page().cache.table.rows, fresh.cache.table.rows);
+    assert_eq!(a.page().cache.table.columns, fresh.cache.table.columns);
+    assert_eq!(a.page().cache.filtered, fresh.cache.filtered);
+}
+
+#[test]
+fn a_big_view_opened_before_it_was_built_ahead_is_built_in_slices_while_keys_are_answered() {
+    let cat = big();
+    let mut a = app(&cat);
+    a.slice_opens(true);
+    // Opened at once, before any idle time: the key projects nothing.
+    let before = projected_rows();
+    type_text(&mut a, &cat, ":pods");
+    press(&mut a, &cat, KeyCode::Enter);
+    assert_eq!(projected_rows() - before, 0, "the Enter projects no row");
+    assert_eq!(a.page().view, pods_view(&cat));
+    let (done, of) = a.page().building.expect("the page waits for its rows");
+    assert_eq!(done, 0);
+    assert!(of >= PODS, "{of} rows expected");
+    assert_eq!(a.page().len(), 0);
+    // Keys are answered meanwhile: a filter typed now applies once the rows are there.
+    type_text(&mut a, &cat, "/bulk-0001");
+    press(&mut a, &cat, KeyCode::Enter);
+    let (mut calls, mut most) = (0, 0);
+    while a.page().building.is_some() {
+        let before = projected_rows();
+        a.warm(&cat, Instant::now());
+        most = most.max(projected_rows() - before);
+        calls += 1;
+        assert!(calls < 10_000, "the rows are never built");
+    }
+    assert!(most <= 256, "a slice projects at most 256 rows, not {most}");
+    assert!(calls > PODS / 256, "{calls} slices");
+    let mut fresh = Page::new(pods_view(&cat));
+    fresh.filter = "bulk-0001".into();
+    fresh.refresh(&cat, fixture::NOW);
+    assert_eq!(a.page().cache.table.rows, fresh.cache.table.rows);
+    assert_eq!(a.page().cache.filtered, fresh.cache.filtered);
+    assert!(!a.page().is_empty() && a.page().len() < fresh.cache.table.rows.len());
 }

@@ -294,7 +294,19 @@ impl App {
     /// opening one costs a patch, not a projection of every row. True when there is more to
     /// do; the runtime calls it again only when no input, change or reply is waiting.
     pub fn warm(&mut self, cat: &Catalog, deadline: std::time::Instant) -> bool {
-        self.nav.warm(cat, deadline)
+        let more = self.nav.warm(cat, deadline);
+        if self.nav.page().building.is_some() {
+            // The open page waits for these rows: show how far, or the rows once built.
+            self.refresh(cat);
+            self.dirty = true;
+        }
+        more
+    }
+
+    /// Build a big view opened before its rows were built ahead in slices, the page saying
+    /// how far, rather than in one go on the key (the program does; see `Nav::adopt`).
+    pub fn slice_opens(&mut self, on: bool) {
+        self.nav.slice_opens = on;
     }
 
     /// Whether [`App::warm`] has work (cheap; false while a cluster still syncs).
@@ -312,7 +324,7 @@ impl App {
     fn refresh(&mut self, cat: &Catalog) {
         let now = self.now;
         self.nav.shelf.refresh(cat);
-        self.nav.adopt();
+        self.nav.adopt(cat);
         let changed = self.nav.page_mut().refresh(cat, now);
         let changed = self.metrics.refresh(self.nav.page_mut(), cat) || changed;
         let height = self.list_height();

@@ -170,7 +170,9 @@ pub(super) fn list_title<'a>(app: &App) -> Line<'a> {
     let (name, scope) = page.heading.clone();
     let total = page.cache.table.rows.len();
     let shown = page.len();
-    let count = if shown == total {
+    let count = if let Some((done, of)) = page.building {
+        format!("[building rows… {done}/{of}]")
+    } else if shown == total {
         format!("[{total}]")
     } else {
         format!("[{shown}/{total}]")
