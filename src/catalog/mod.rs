@@ -5,6 +5,8 @@
 pub mod connections;
 pub mod derived;
 pub mod diff;
+#[cfg(test)]
+mod footprint;
 pub mod health;
 pub mod journal;
 mod query;
@@ -374,20 +376,16 @@ impl Catalog {
         let Some(targets) = self.targets.get(bp.0 as usize) else {
             return false;
         };
-        if store.get(bp, &record.uid).is_some_and(|old| *old == record) {
-            return false;
-        }
         let derived = Some(bp) == self.rules.from || Some(bp) == self.rules.namespace_bp;
-        let selects = self.sel_rules.involves(bp);
-        let uid = (derived || selects).then(|| record.uid.clone());
-        let old = store.upsert(record, targets);
+        let uid = derived.then(|| record.uid.clone());
+        let Some((slot, old)) = store.upsert(record, targets) else {
+            return false;
+        };
+        if self.sel_rules.involves(bp) {
+            self.reselect(cluster, bp, slot, old.as_ref());
+        }
         if let Some(uid) = uid {
-            if selects {
-                self.reselect(cluster, bp, &uid, old.as_ref());
-            }
-            if derived {
-                self.after_change(cluster, bp, &uid);
-            }
+            self.after_change(cluster, bp, &uid);
         }
         true
     }
@@ -399,15 +397,12 @@ impl Catalog {
         let Some(targets) = self.targets.get(bp.0 as usize) else {
             return false;
         };
-        let slot = self
-            .sel_rules
-            .involves(bp)
-            .then(|| store.slot(bp, uid))
-            .flatten();
-        let Some(old) = store.remove(bp, uid, targets) else {
+        let Some((slot, old)) = store.remove(bp, uid, targets) else {
             return false;
         };
-        if let (Some(slot), Some(sel)) = (slot, self.selections.get_mut(cluster.0 as usize)) {
+        if self.sel_rules.involves(bp)
+            && let Some(sel) = self.selections.get_mut(cluster.0 as usize)
+        {
             sel.forget(&self.sel_rules, slot, &old);
         }
         self.after_change(cluster, bp, uid);
