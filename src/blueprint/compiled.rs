@@ -195,7 +195,7 @@ impl Blueprint {
             source,
             uid: uid.into(),
             name: name.into(),
-            namespace: namespace.map(Into::into),
+            namespace: namespace.map(super::intern::str),
             created,
             props,
             links,
@@ -206,18 +206,20 @@ impl Blueprint {
 impl LinkRule {
     fn read(&self, meta: &Json, namespace: Option<&str>, obj: &Json) -> Link {
         match self {
-            LinkRule::Namespace => namespace.map_or(Link::None, |ns| Link::Name(ns.into())),
+            LinkRule::Namespace => {
+                namespace.map_or(Link::None, |ns| Link::Name(super::intern::str(ns)))
+            }
             LinkRule::Cluster => Link::Cluster,
             LinkRule::Controller => {
-                controller_uid(meta).map_or(Link::None, |uid| Link::Uid(uid.into()))
+                controller_uid(meta).map_or(Link::None, |uid| Link::Uid(super::intern::str(uid)))
             }
             LinkRule::Field(path) => {
                 let mut found = Vec::new();
                 path.for_each(obj, |v| found.extend(to_cow(v)));
-                let mut names = super::via::read_names(found.into_iter());
+                let names = super::via::read_names(found.into_iter());
                 match names.len() {
                     0 => Link::None,
-                    1 => Link::Name(names.swap_remove(0).into()),
+                    1 => Link::Name(super::intern::str(&names[0])),
                     _ => Link::Names(super::intern::list(&names)),
                 }
             }
@@ -228,7 +230,7 @@ impl LinkRule {
                 .first(obj)
                 .and_then(to_string)
                 .filter(|s| !s.is_empty())
-                .map_or(Link::None, Link::Uid),
+                .map_or(Link::None, |s| Link::Uid(super::intern::str(&s))),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What a blueprint extracts from one Kubernetes object: the unit the fleet sends the catalog.
 
-use super::Value;
+use super::{Str, Value};
 
 /// Index of a blueprint in its [`super::BlueprintSet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -14,7 +14,8 @@ pub struct Record {
     pub source: u8,
     pub uid: Box<str>,
     pub name: Box<str>,
-    pub namespace: Option<Box<str>>,
+    /// Shared ([`super::intern`]): the objects of a namespace hold one copy of its name.
+    pub namespace: Option<Str>,
     /// `metadata.creationTimestamp`, seconds since the epoch (0 when absent).
     pub created: i64,
     /// Aligned with the blueprint's `properties`.
@@ -30,10 +31,11 @@ pub enum Link {
     None,
     /// The cluster the object was read from.
     Cluster,
-    /// Target named by `metadata.name` in the same cluster (namespace, node, …).
-    Name(Box<str>),
-    /// Target by uid (controller ownerReference).
-    Uid(Box<str>),
+    /// Target named by `metadata.name` in the same cluster (namespace, node, …). Shared: the
+    /// objects of a namespace or on a node hold one copy of its name.
+    Name(Str),
+    /// Target by uid (controller ownerReference). Shared: a controller's objects hold one copy.
+    Uid(Str),
     /// Several targets named by `metadata.name` (a `via: field` path with several matches),
     /// sorted, each once.
     Names(super::List),

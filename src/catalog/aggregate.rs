@@ -127,8 +127,8 @@ impl AggRules {
 /// Whether `link` (a referrer's link at an aggregation's relation) names `subject`.
 fn names(link: &Link, subject: &Record) -> bool {
     match link {
-        Link::Uid(u) => *u == subject.uid,
-        Link::Name(n) => *n == subject.name,
+        Link::Uid(u) => **u == *subject.uid,
+        Link::Name(n) => **n == *subject.name,
         Link::Names(ns) => ns.contains(&subject.name),
         _ => false,
     }
@@ -215,8 +215,8 @@ impl Catalog {
             return;
         }
         let link = match agg.via {
-            RelationVia::Field => Link::Name(subject.name.clone()),
-            _ => Link::Uid(subject.uid.clone()),
+            RelationVia::Field => Link::Name((*subject.name).into()),
+            _ => Link::Uid((*subject.uid).into()),
         };
         for uid in store.pointing_at(subject.blueprint, &link, agg.from) {
             let Some(x) = store.get(agg.from, uid) else {

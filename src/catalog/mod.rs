@@ -6,6 +6,8 @@ pub mod aggregate;
 pub mod connections;
 pub mod derived;
 pub mod diff;
+#[cfg(test)]
+mod footprint;
 pub mod health;
 pub mod journal;
 mod query;
@@ -380,20 +382,14 @@ impl Catalog {
     }
 
     fn upsert(&mut self, cluster: ClusterId, record: Record) -> bool {
-        let Some(store) = self.stores.get_mut(cluster.0 as usize) else {
-            return false;
-        };
         let bp = record.blueprint;
         let Some(targets) = self.targets.get(bp.0 as usize) else {
             return false;
         };
-        if store.get(bp, &record.uid).is_some_and(|old| *old == record) {
-            return false;
-        }
         let derived = Some(bp) == self.rules.from || Some(bp) == self.rules.namespace_bp;
         let selects = self.sel_rules.involves(bp);
         let feeds = self.aggs.feeds(bp);
-        let uid = (derived || selects || feeds).then(|| record.uid.clone());
+        let uid = (derived || feeds).then(|| record.uid.clone());
         let fed = match &uid {
             Some(uid) if feeds => self.fed_subjects(cluster, bp, uid),
             _ => vec![],
@@ -401,11 +397,13 @@ impl Catalog {
         let Some(store) = self.stores.get_mut(cluster.0 as usize) else {
             return false;
         };
-        let old = store.upsert(record, targets);
+        let Some((slot, old)) = store.upsert(record, targets) else {
+            return false;
+        };
+        if selects {
+            self.reselect(cluster, bp, slot, old.as_ref());
+        }
         if let Some(uid) = uid {
-            if selects {
-                self.reselect(cluster, bp, &uid, old.as_ref());
-            }
             if derived {
                 self.after_change(cluster, bp, &uid);
             }
@@ -428,15 +426,12 @@ impl Catalog {
         let Some(targets) = self.targets.get(bp.0 as usize) else {
             return false;
         };
-        let slot = self
-            .sel_rules
-            .involves(bp)
-            .then(|| store.slot(bp, uid))
-            .flatten();
-        let Some(old) = store.remove(bp, uid, targets) else {
+        let Some((slot, old)) = store.remove(bp, uid, targets) else {
             return false;
         };
-        if let (Some(slot), Some(sel)) = (slot, self.selections.get_mut(cluster.0 as usize)) {
+        if self.sel_rules.involves(bp)
+            && let Some(sel) = self.selections.get_mut(cluster.0 as usize)
+        {
             sel.forget(&self.sel_rules, slot, &old);
         }
         self.after_change(cluster, bp, uid);

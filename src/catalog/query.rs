@@ -118,8 +118,8 @@ impl Catalog {
             uid: uid.into(),
         };
         for link in [
-            Link::Uid(target.uid.clone()),
-            Link::Name(target.name.clone()),
+            Link::Uid(target.uid.clone().into()),
+            Link::Name(target.name.clone().into()),
         ] {
             out.extend(store.pointing_at(e.bp, &link, child).map(mk));
         }
@@ -130,7 +130,7 @@ impl Catalog {
                 let Some(cbp) = self.blueprints.by_identifier(c) else {
                     continue;
                 };
-                for mid in store.pointing_at(e.bp, &Link::Uid(target.uid.clone()), cbp) {
+                for mid in store.pointing_at(e.bp, &Link::Uid(target.uid.clone().into()), cbp) {
                     out.extend(
                         store
                             .pointing_at(e.bp, &Link::Uid(mid.into()), child)

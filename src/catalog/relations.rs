@@ -13,7 +13,9 @@
 
 use super::store::ClusterStore;
 use super::{ClusterId, EntityRef};
-use crate::blueprint::{BlueprintSet, BpId, Link, Record, RelationVia, Selector, via::Anchor};
+use crate::blueprint::{
+    BlueprintSet, BpId, Link, Record, RelationVia, Selector, Str, intern, via::Anchor,
+};
 use hashbrown::{Equivalent, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -26,10 +28,11 @@ pub struct SelKey {
     pub rel: u8,
 }
 
-/// (target blueprint, namespace, `key=value`), owned.
-type PairKey = (BpId, Box<str>, Box<str>);
-/// (target blueprint, namespace), owned.
-type NsKey = (BpId, Box<str>);
+/// (target blueprint, namespace, `key=value`), shared strings ([`intern`]): the pods of a
+/// namespace or a controller hold one copy of each.
+type PairKey = (BpId, Str, Str);
+/// (target blueprint, namespace), shared.
+type NsKey = (BpId, Str);
 
 /// A [`PairKey`] looked up without allocating.
 struct PairRef<'a>(BpId, &'a str, &'a str);
@@ -139,12 +142,51 @@ pub struct Selections {
     /// Selector → the target slots it selects (sorted).
     forward: HashMap<SelKey, Vec<u32>>,
     /// (target blueprint, slot) → the selectors selecting it.
-    reverse: HashMap<(BpId, u32), Vec<SelKey>>,
+    reverse: HashMap<(BpId, u32), Selecting>,
 }
 
-fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
-    if !v.contains(&x) {
-        v.push(x);
+/// The selectors selecting one target: most targets (a pod behind one Service) have one,
+/// held inline rather than in a list of its own.
+#[derive(Debug, Clone, Default)]
+enum Selecting {
+    #[default]
+    None,
+    One(SelKey),
+    Many(Vec<SelKey>),
+}
+
+impl Selecting {
+    fn as_slice(&self) -> &[SelKey] {
+        match self {
+            Selecting::None => &[],
+            Selecting::One(k) => std::slice::from_ref(k),
+            Selecting::Many(v) => v,
+        }
+    }
+
+    fn add(&mut self, k: SelKey) {
+        match self {
+            Selecting::None => *self = Selecting::One(k),
+            Selecting::One(x) if *x == k => {}
+            Selecting::One(x) => *self = Selecting::Many(vec![*x, k]),
+            Selecting::Many(v) if v.contains(&k) => {}
+            Selecting::Many(v) => v.push(k),
+        }
+    }
+
+    /// Forget `k`; true when none is left.
+    fn remove(&mut self, k: SelKey) -> bool {
+        match self {
+            Selecting::One(x) if *x == k => *self = Selecting::None,
+            Selecting::Many(v) => {
+                v.retain(|x| *x != k);
+                if v.is_empty() {
+                    *self = Selecting::None;
+                }
+            }
+            _ => {}
+        }
+        matches!(self, Selecting::None)
     }
 }
 
@@ -156,7 +198,9 @@ impl Selections {
 
     /// The selectors selecting target (`bp`, `slot`).
     pub fn selecting(&self, bp: BpId, slot: u32) -> &[SelKey] {
-        self.reverse.get(&(bp, slot)).map_or(&[], Vec::as_slice)
+        self.reverse
+            .get(&(bp, slot))
+            .map_or(&[], Selecting::as_slice)
     }
 
     /// Number of (selector, target) pairs held (for tests and measurements).
@@ -223,7 +267,7 @@ impl Selections {
                 for v in values {
                     let pair = format!("{key}={v}");
                     self.anchored
-                        .entry((target, namespace.into(), pair.as_str().into()))
+                        .entry((target, intern::str(namespace), intern::str(&pair)))
                         .or_default()
                         .push(k);
                     let slots = self
@@ -240,7 +284,7 @@ impl Selections {
             }
             Anchor::Key(_) | Anchor::Everything => {
                 self.unanchored
-                    .entry((target, namespace.into()))
+                    .entry((target, intern::str(namespace)))
                     .or_default()
                     .push(k);
                 hits.extend(
@@ -254,7 +298,7 @@ impl Selections {
         hits.sort_unstable();
         hits.dedup();
         for &s in &hits {
-            push_unique(self.reverse.entry((target, s)).or_default(), k);
+            self.reverse.entry((target, s)).or_default().add(k);
         }
         if !hits.is_empty() {
             self.forward.insert(k, hits);
@@ -275,11 +319,12 @@ impl Selections {
             }
         }
         for s in self.forward.remove(&k).unwrap_or_default() {
-            if let Some(v) = self.reverse.get_mut(&(target, s)) {
-                v.retain(|x| *x != k);
-                if v.is_empty() {
-                    self.reverse.remove(&(target, s));
-                }
+            if self
+                .reverse
+                .get_mut(&(target, s))
+                .is_some_and(|v| v.remove(k))
+            {
+                self.reverse.remove(&(target, s));
             }
         }
     }
@@ -299,7 +344,7 @@ impl Selections {
                 Some(v) => v.push(slot),
                 None => {
                     self.targets
-                        .insert((bp, namespace.into(), pair.clone()), vec![slot]);
+                        .insert((bp, intern::str(namespace), intern::str(pair)), vec![slot]);
                 }
             }
             if let Some(sels) = self.anchored.get(&PairRef(bp, namespace, pair)) {
@@ -325,7 +370,7 @@ impl Selections {
             if let Err(i) = fwd.binary_search(&slot) {
                 fwd.insert(i, slot);
             }
-            push_unique(self.reverse.entry((bp, slot)).or_default(), k);
+            self.reverse.entry((bp, slot)).or_default().add(k);
         }
     }
 
@@ -334,7 +379,12 @@ impl Selections {
             let q = PairRef(bp, namespace, pair);
             remove_from(&mut self.targets, &q, &slot);
         }
-        for k in self.reverse.remove(&(bp, slot)).unwrap_or_default() {
+        for &k in self
+            .reverse
+            .remove(&(bp, slot))
+            .unwrap_or_default()
+            .as_slice()
+        {
             if let Some(v) = self.forward.get_mut(&k) {
                 if let Ok(i) = v.binary_search(&slot) {
                     v.remove(i);
@@ -370,13 +420,13 @@ fn remove_from<K: Hash + Eq, Q: Hash + Equivalent<K>, T: PartialEq>(
 }
 
 impl super::Catalog {
-    /// After entity `uid` of `bp` was upserted in `cluster` (replacing `old`): match what
-    /// changed in its selectors or labels.
+    /// After an entity of `bp` was upserted in `slot` of `cluster` (replacing `old`): match
+    /// what changed in its selectors or labels.
     pub(super) fn reselect(
         &mut self,
         cluster: ClusterId,
         bp: BpId,
-        uid: &str,
+        slot: u32,
         old: Option<&Record>,
     ) {
         let (Some(store), Some(sel)) = (
@@ -385,7 +435,7 @@ impl super::Catalog {
         ) else {
             return;
         };
-        let (Some(slot), Some(new)) = (store.slot(bp, uid), store.get(bp, uid)) else {
+        let Some(new) = store.at(bp, slot) else {
             return;
         };
         if let Some(old) = old {

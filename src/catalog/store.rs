@@ -5,8 +5,7 @@
 //! copies of uids: a record is stored once, in its slab slot.
 
 use crate::blueprint::{BpId, Link, Record};
-use hashbrown::{DefaultHashBuilder, HashTable};
-use std::collections::{HashMap, HashSet};
+use hashbrown::{DefaultHashBuilder, HashMap, HashSet, HashTable};
 use std::hash::BuildHasher;
 
 /// The records of one blueprint: slots (reused after removals) and a uid → slot table.
@@ -41,10 +40,61 @@ impl Slab {
     }
 }
 
-/// Reverse index of one target blueprint: raw link → source blueprint → slots.
-type Pointing = HashMap<Link, HashMap<BpId, HashSet<u32>>>;
-/// (blueprint, namespace, name): how relations that name their target find it.
-type NameKey = (BpId, Option<Box<str>>, Box<str>);
+/// (target blueprint, raw link, source blueprint): one reverse-index key. Links are shared
+/// ([`Str`]): a key costs no copy of the name or uid it carries.
+type ReverseKey = (BpId, Link, BpId);
+
+/// The slots of the entities behind one reverse-index key: a short list while few (most keys:
+/// a controller's handful of pods), a set once many (a namespace's or a node's pods).
+#[derive(Debug)]
+enum Slots {
+    Few(Vec<u32>),
+    Many(HashSet<u32>),
+}
+
+/// A list longer than this becomes a set.
+const FEW: usize = 32;
+
+impl Slots {
+    fn insert(&mut self, slot: u32) {
+        match self {
+            Slots::Few(v) if v.contains(&slot) => {}
+            Slots::Few(v) if v.len() < FEW => v.push(slot),
+            Slots::Few(v) => {
+                let mut set: HashSet<u32> = v.drain(..).collect();
+                set.insert(slot);
+                *self = Slots::Many(set);
+            }
+            Slots::Many(set) => {
+                set.insert(slot);
+            }
+        }
+    }
+
+    /// Remove `slot`; true when none is left.
+    fn remove(&mut self, slot: u32) -> bool {
+        match self {
+            Slots::Few(v) => {
+                if let Some(i) = v.iter().position(|&s| s == slot) {
+                    v.swap_remove(i);
+                }
+                v.is_empty()
+            }
+            Slots::Many(set) => {
+                set.remove(&slot);
+                set.is_empty()
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let (few, many) = match self {
+            Slots::Few(v) => (Some(v.iter().copied()), None),
+            Slots::Many(s) => (None, Some(s.iter().copied())),
+        };
+        few.into_iter().flatten().chain(many.into_iter().flatten())
+    }
+}
 
 /// Entities of one cluster.
 #[derive(Debug, Default)]
@@ -55,10 +105,12 @@ pub struct ClusterStore {
     /// Indexed by `BpId.0`: whether relations name entities of this blueprint (only those
     /// are in `names`).
     named: Vec<bool>,
-    /// (blueprint, namespace, name) → slot, for relations that name their target.
-    names: HashMap<NameKey, u32>,
-    /// Reverse index: target blueprint → raw link → slots of (source blueprint) entities.
-    reverse: HashMap<BpId, Pointing>,
+    /// (blueprint, slot) of named entities, found by the hash of (blueprint, namespace, name):
+    /// the strings stay in the records.
+    names: HashTable<(BpId, u32)>,
+    /// Reverse index: (target blueprint, raw link, source blueprint) → slots of the source
+    /// entities.
+    reverse: HashMap<ReverseKey, Slots>,
 }
 
 impl ClusterStore {
@@ -94,9 +146,21 @@ impl ClusterStore {
     }
 
     pub fn by_name(&self, bp: BpId, namespace: Option<&str>, name: &str) -> Option<&Record> {
-        let key = (bp, namespace.map(Box::from), Box::from(name));
-        let slot = *self.names.get(&key)?;
-        self.by_bp.get(bp.0 as usize)?.get(slot)
+        let h = self.name_hash(bp, namespace, name);
+        let &(_, slot) = self
+            .names
+            .find(h, |&(b, s)| b == bp && self.named_as(b, s, namespace, name))?;
+        self.at(bp, slot)
+    }
+
+    fn name_hash(&self, bp: BpId, namespace: Option<&str>, name: &str) -> u64 {
+        self.hasher.hash_one((bp, namespace, name))
+    }
+
+    /// Whether entity (`bp`, `slot`) is named `name` in `namespace`.
+    fn named_as(&self, bp: BpId, slot: u32, namespace: Option<&str>, name: &str) -> bool {
+        self.at(bp, slot)
+            .is_some_and(|r| *r.name == *name && r.namespace.as_deref() == namespace)
     }
 
     /// The slot of entity `uid` of `bp` (stable while it exists; reused after its removal).
@@ -130,11 +194,9 @@ impl ClusterStore {
     ) -> impl Iterator<Item = &str> {
         let slab = self.by_bp.get(source.0 as usize);
         self.reverse
-            .get(&target)
-            .and_then(|p| p.get(link))
-            .and_then(|m| m.get(&source))
+            .get(&(target, link.clone(), source))
             .into_iter()
-            .flat_map(move |s| s.iter().filter_map(move |&i| slab?.uid_at(i)))
+            .flat_map(move |s| s.iter().filter_map(move |i| slab?.uid_at(i)))
     }
 
     /// Make room for `additional` more entities of `bp`.
@@ -150,13 +212,15 @@ impl ClusterStore {
         }
     }
 
-    /// Insert or replace; returns the previous record (None when new). `targets[i]` is the
-    /// target blueprint of relation `i`.
-    pub fn upsert(&mut self, record: Record, targets: &[BpId]) -> Option<Record> {
+    /// Insert or replace; returns the record's slot and the previous record (None when new),
+    /// or `None` when the record is stored already exactly so (or its blueprint is unknown).
+    /// `targets[i]` is the target blueprint of relation `i`.
+    pub fn upsert(&mut self, record: Record, targets: &[BpId]) -> Option<(u32, Option<Record>)> {
         let bp = record.blueprint;
         let h = self.hasher.hash_one(&*record.uid);
         let slab = self.by_bp.get_mut(bp.0 as usize)?;
         let (slot, old) = match slab.find(h, &record.uid) {
+            Some(i) if slab.get(i) == Some(&record) => return None,
             Some(i) => (i, slab.slots[i as usize].take()),
             None => {
                 let i = match slab.free.pop() {
@@ -192,11 +256,11 @@ impl ClusterStore {
         if let Some(s) = self.by_bp.get_mut(bp.0 as usize) {
             s.slots[slot as usize] = Some(record);
         }
-        old
+        Some((slot, old))
     }
 
-    /// Remove by uid; returns the removed record.
-    pub fn remove(&mut self, bp: BpId, uid: &str, targets: &[BpId]) -> Option<Record> {
+    /// Remove by uid; returns the removed record and the slot it held.
+    pub fn remove(&mut self, bp: BpId, uid: &str, targets: &[BpId]) -> Option<(u32, Record)> {
         let h = self.hasher.hash_one(uid);
         let slab = self.by_bp.get_mut(bp.0 as usize)?;
         let slot = slab.find(h, uid)?;
@@ -207,7 +271,7 @@ impl ClusterStore {
         slab.free.push(slot);
         slab.len -= 1;
         self.unindex(&old, slot, targets);
-        Some(old)
+        Some((slot, old))
     }
 
     /// Calls `f` with each link a reverse lookup can ask for (by uid or by name; several
@@ -218,7 +282,7 @@ impl ClusterStore {
                 Link::Name(_) | Link::Uid(_) => f(link, *target),
                 Link::Names(names) => {
                     for n in names.iter() {
-                        f(&Link::Name(n.clone()), *target);
+                        f(&Link::Name(crate::blueprint::intern::str(n)), *target);
                     }
                 }
                 Link::None | Link::Cluster | Link::Selector(_) | Link::Labels(_) => {}
@@ -226,46 +290,62 @@ impl ClusterStore {
         }
     }
 
+    /// Index `r`, about to be stored in `slot` (the slot is still empty).
     fn index(&mut self, r: &Record, slot: u32, targets: &[BpId]) {
         let bp = r.blueprint;
         let reverse = &mut self.reverse;
         Self::each_indexed(&r.links, targets, |link, target| {
-            let p = reverse.entry(target).or_default();
-            let m = match p.get_mut(link) {
-                Some(m) => m,
-                None => p.entry(link.clone()).or_default(),
-            };
-            m.entry(bp).or_default().insert(slot);
-        });
-        if self.named.get(bp.0 as usize).copied().unwrap_or(true) {
-            self.names
-                .insert((bp, r.namespace.clone(), r.name.clone()), slot);
-        }
-    }
-
-    fn unindex(&mut self, old: &Record, slot: u32, targets: &[BpId]) {
-        let bp = old.blueprint;
-        let reverse = &mut self.reverse;
-        Self::each_indexed(&old.links, targets, |link, target| {
-            let Some(p) = reverse.get_mut(&target) else {
-                return;
-            };
-            if let Some(m) = p.get_mut(link) {
-                if let Some(s) = m.get_mut(&bp) {
-                    s.remove(&slot);
-                    if s.is_empty() {
-                        m.remove(&bp);
-                    }
-                }
-                if m.is_empty() {
-                    p.remove(link);
+            let key = (target, link.clone(), bp);
+            match reverse.get_mut(&key) {
+                Some(s) => s.insert(slot),
+                None => {
+                    reverse.insert(key, Slots::Few(vec![slot]));
                 }
             }
         });
         if self.named.get(bp.0 as usize).copied().unwrap_or(true) {
-            let name_key = (bp, old.namespace.clone(), old.name.clone());
-            if self.names.get(&name_key) == Some(&slot) {
-                self.names.remove(&name_key);
+            let (namespace, name) = (r.namespace.as_deref(), &*r.name);
+            let h = self.name_hash(bp, namespace, name);
+            let by_bp = &self.by_bp;
+            let same = |&(b, s): &(BpId, u32)| {
+                b == bp
+                    && by_bp
+                        .get(b.0 as usize)
+                        .and_then(|slab| slab.get(s))
+                        .is_some_and(|o| *o.name == *name && o.namespace.as_deref() == namespace)
+            };
+            // The last entity stored under a name wins it (as a map insert would).
+            match self.names.find_mut(h, same) {
+                Some(e) => e.1 = slot,
+                None => {
+                    let hasher = &self.hasher;
+                    self.names.insert_unique(h, (bp, slot), |&(b, s)| {
+                        by_bp
+                            .get(b.0 as usize)
+                            .and_then(|slab| slab.get(s))
+                            .map_or(0, |o| {
+                                hasher.hash_one((b, o.namespace.as_deref(), &*o.name))
+                            })
+                    });
+                }
+            }
+        }
+    }
+
+    /// Unindex `old`, which held `slot` (already taken out of it).
+    fn unindex(&mut self, old: &Record, slot: u32, targets: &[BpId]) {
+        let bp = old.blueprint;
+        let reverse = &mut self.reverse;
+        Self::each_indexed(&old.links, targets, |link, target| {
+            let key = (target, link.clone(), bp);
+            if reverse.get_mut(&key).is_some_and(|s| s.remove(slot)) {
+                reverse.remove(&key);
+            }
+        });
+        if self.named.get(bp.0 as usize).copied().unwrap_or(true) {
+            let h = self.name_hash(bp, old.namespace.as_deref(), &old.name);
+            if let Ok(e) = self.names.find_entry(h, |&e| e == (bp, slot)) {
+                e.remove();
             }
         }
     }
@@ -283,7 +363,7 @@ impl ClusterStore {
         for s in &mut self.by_bp {
             *s = Slab::default();
         }
-        self.names.clear();
-        self.reverse.clear();
+        self.names = HashTable::new();
+        self.reverse = HashMap::new();
     }
 }

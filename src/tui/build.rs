@@ -382,7 +382,7 @@ fn child_counts(
                         continue;
                     }
                     let key: Box<str> = match (via, r.links.get(rel)) {
-                        (_, Some(Link::Name(n) | Link::Uid(n))) => n.clone(),
+                        (_, Some(Link::Name(n) | Link::Uid(n))) => Box::from(&**n),
                         (RelationVia::Cluster, _) => "".into(),
                         _ => continue,
                     };
@@ -430,7 +430,12 @@ pub(super) fn count_projected() {
 pub type NaturalKey = (ClusterId, Option<Box<str>>, Box<str>, Box<str>);
 
 pub fn natural_key(cl: ClusterId, r: &Record) -> NaturalKey {
-    (cl, r.namespace.clone(), r.name.clone(), r.uid.clone())
+    (
+        cl,
+        r.namespace.as_deref().map(Box::from),
+        r.name.clone(),
+        r.uid.clone(),
+    )
 }
 
 /// Projects records of one blueprint in one scope into rows: the columns are resolved once

@@ -278,7 +278,7 @@ impl Nav {
             return Outcome::none();
         };
         let scope = match &record.namespace {
-            Some(ns) => Scope::Namespace(first.cluster, ns.clone()),
+            Some(ns) => Scope::Namespace(first.cluster, Box::from(&**ns)),
             None => Scope::Cluster(first.cluster),
         };
         let list = View::List {

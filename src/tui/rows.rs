@@ -222,7 +222,7 @@ impl Cache {
             return None;
         }
         let same = |k: &NaturalKey, cl: ClusterId, r: &crate::blueprint::Record| {
-            k.0 == cl && k.1 == r.namespace && k.2 == r.name && k.3 == r.uid
+            k.0 == cl && k.1.as_deref() == r.namespace.as_deref() && k.2 == r.name && k.3 == r.uid
         };
         // In place (old indices), removed (old indices), added (new rows).
         let (mut dirty, mut removed, mut added) = (vec![], vec![], vec![]);

@@ -204,7 +204,7 @@ pub fn owner_chain(cat: &Catalog, e: &EntityRef) -> Vec<Owner> {
                 let mid = EntityRef {
                     cluster: e.cluster,
                     bp: cbp,
-                    uid: uid.clone(),
+                    uid: Box::from(&**uid),
                 };
                 if let Some(m) = cat.get(&mid) {
                     out.push(Owner {
