@@ -38,7 +38,10 @@ impl Touch {
             | Change::ServerVersion { .. }
             | Change::Source { .. }
             | Change::Polled { .. } => Touch::Cluster,
-            Change::Resync { .. } | Change::Joined { .. } | Change::Left { .. } => Touch::Wide,
+            Change::Resync { .. }
+            | Change::Joined { .. }
+            | Change::Left { .. }
+            | Change::Batch(_) => Touch::Wide,
         }
     }
 }

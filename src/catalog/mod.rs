@@ -144,6 +144,9 @@ pub enum Change {
         cluster: ClusterId,
         at: i64,
     },
+    /// Several changes read in one go (a watcher's burst), folded in order, each its own
+    /// revision step: one message instead of one per change.
+    Batch(Vec<Change>),
 }
 
 /// What the catalog knows of a cluster besides its entities.
@@ -325,6 +328,14 @@ impl Catalog {
 
     /// Fold one change. Returns true when something visible changed (and the revision moved).
     pub fn apply(&mut self, change: Change) -> bool {
+        let change = match change {
+            Change::Batch(changes) => {
+                return changes
+                    .into_iter()
+                    .fold(false, |moved, c| self.apply(c) | moved);
+            }
+            c => c,
+        };
         let touch = Touch::of(&change);
         let changed = match change {
             Change::Cluster { cluster, status } => self
@@ -363,6 +374,8 @@ impl Catalog {
                 records,
             } => self.resync(cluster, bp, source, records),
             Change::Joined { cluster, info } => self.join(cluster, *info),
+            // Unpacked above.
+            Change::Batch(_) => false,
             Change::Left { cluster } => self.leave(cluster),
             Change::Polled { cluster, at } => self
                 .clusters

@@ -2,6 +2,7 @@
 //! kind, feeding [`Change`]s to the catalog's owner. A dead or slow context never delays the
 //! others; nothing here touches the catalog directly.
 
+pub mod burst;
 pub mod clients;
 pub mod discovery;
 pub mod hub;

@@ -1,14 +1,16 @@
 //! One watcher: one source kind of one blueprint in one cluster. Lists, watches, relists on
 //! 410 or a dropped stream (kube-runtime), projects every object through the blueprint and
-//! sends the catalog only what the blueprint extracts.
+//! sends the catalog only what the blueprint extracts: the watch events of one burst (all
+//! its stream had ready) as one message.
 
 use super::Readiness;
+use super::burst::{BURST_MAX, Burst};
 use super::object::RawObject;
 use super::status::{Failure, classify, classify_watch};
 use crate::blueprint::prune::{self, FieldTree};
 use crate::blueprint::{BlueprintSet, BpId, Record};
 use crate::catalog::{Change, ClusterId, SourceStatus};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use kube::api::{Api, ApiResource, GroupVersionKind};
 use kube::runtime::{WatchStreamExt, watcher};
 use std::sync::Arc;
@@ -130,73 +132,118 @@ impl SourceTask {
         };
         let mut buf: Vec<Record> = Vec::new();
         let mut healthy = false;
+        let mut burst = Burst::default();
         while let Some(ev) = stream.next().await {
-            let ok = match ev {
-                Ok(watcher::Event::Init) => {
-                    buf.clear();
-                    true
+            // Every event already decoded (a burst read in one go) is handled before the
+            // catalog's owner hears of it: one message per burst, not one per event.
+            let mut next = Some(ev);
+            while let Some(ev) = next.take() {
+                if !self
+                    .handle(ev, &ar, &mut buf, &mut healthy, &mut burst)
+                    .await
+                {
+                    return;
                 }
-                Ok(watcher::Event::InitApply(o)) => {
-                    buf.extend(self.project(&o));
-                    true
+                if burst.len() >= BURST_MAX {
+                    break;
                 }
-                Ok(watcher::Event::InitDone) => {
-                    let records = std::mem::take(&mut buf);
-                    if records.len() >= TRIM_AFTER {
-                        super::memory::release_soon();
-                    }
-                    let sent = self
-                        .send(Change::Resync {
-                            cluster: self.cluster,
-                            bp: self.bp,
-                            source: self.source,
-                            records,
-                        })
-                        .await;
-                    healthy = true;
-                    sent && self.set_status(SourceStatus::Ready).await
-                        && self
-                            .readiness
-                            .synced(self.slot, &self.tx, self.cluster)
-                            .await
-                }
-                Ok(watcher::Event::Apply(o)) => match self.project(&o) {
-                    Some(record) => {
-                        self.send(Change::Apply {
-                            cluster: self.cluster,
-                            record,
-                        })
-                        .await
-                    }
-                    None => true,
-                },
-                Ok(watcher::Event::Delete(o)) => match o.value["metadata"]["uid"].as_str() {
-                    Some(uid) => {
-                        self.send(Change::Delete {
-                            cluster: self.cluster,
-                            bp: self.bp,
-                            uid: uid.into(),
-                        })
-                        .await
-                    }
-                    None => true,
-                },
-                Err(e) => {
-                    let f = classify_watch(&e);
-                    tracing::warn!(cluster = self.cluster.0, kind = %ar.kind, "watch: {f}");
-                    if healthy && matches!(f, Failure::Api { .. } | Failure::Other(_)) {
-                        // A dropped stream or 410 on a synced kind: kube-runtime relists; the
-                        // data stays until the relist replaces it.
-                        true
-                    } else {
-                        healthy = false;
-                        self.report(&f).await
-                    }
-                }
-            };
-            if !ok {
+                next = stream.next().now_or_never().flatten();
+            }
+            if !self.flush(&mut burst).await {
                 return;
             }
+        }
+        self.flush(&mut burst).await;
+    }
+
+    /// Handle one event of the stream: list events gather into `buf` (one `Resync` at the
+    /// end), watch events into `burst`; anything else is sent after what `burst` holds.
+    /// Returns false when the catalog is gone.
+    async fn handle(
+        &self,
+        ev: Result<watcher::Event<RawObject>, watcher::Error>,
+        ar: &ApiResource,
+        buf: &mut Vec<Record>,
+        healthy: &mut bool,
+        burst: &mut Burst,
+    ) -> bool {
+        match ev {
+            Ok(watcher::Event::Apply(o)) => {
+                if let Some(record) = self.project(&o) {
+                    burst.push(Change::Apply {
+                        cluster: self.cluster,
+                        record,
+                    });
+                }
+                return true;
+            }
+            Ok(watcher::Event::Delete(o)) => {
+                if let Some(uid) = o.value["metadata"]["uid"].as_str() {
+                    burst.push(Change::Delete {
+                        cluster: self.cluster,
+                        bp: self.bp,
+                        uid: uid.into(),
+                    });
+                }
+                return true;
+            }
+            Ok(watcher::Event::InitApply(o)) => {
+                buf.extend(self.project(&o));
+                return true;
+            }
+            _ => {}
+        }
+        // Order holds: what the burst gathered goes first.
+        if !self.flush(burst).await {
+            return false;
+        }
+        match ev {
+            Ok(watcher::Event::Init) => {
+                buf.clear();
+                true
+            }
+            Ok(watcher::Event::InitDone) => {
+                let records = std::mem::take(buf);
+                if records.len() >= TRIM_AFTER {
+                    super::memory::release_soon();
+                }
+                let sent = self
+                    .send(Change::Resync {
+                        cluster: self.cluster,
+                        bp: self.bp,
+                        source: self.source,
+                        records,
+                    })
+                    .await;
+                *healthy = true;
+                sent && self.set_status(SourceStatus::Ready).await
+                    && self
+                        .readiness
+                        .synced(self.slot, &self.tx, self.cluster)
+                        .await
+            }
+            Err(e) => {
+                let f = classify_watch(&e);
+                tracing::warn!(cluster = self.cluster.0, kind = %ar.kind, "watch: {f}");
+                if *healthy && matches!(f, Failure::Api { .. } | Failure::Other(_)) {
+                    // A dropped stream or 410 on a synced kind: kube-runtime relists; the
+                    // data stays until the relist replaces it.
+                    true
+                } else {
+                    *healthy = false;
+                    self.report(&f).await
+                }
+            }
+            // Handled above.
+            Ok(_) => true,
+        }
+    }
+
+    /// Send what the burst gathered, as one message; returns false when the catalog is gone.
+    async fn flush(&self, burst: &mut Burst) -> bool {
+        match burst.take() {
+            Some(c) => self.send(c).await,
+            None => true,
         }
     }
 

@@ -22,6 +22,7 @@ mod govern_cli;
 mod health;
 mod history;
 mod hub;
+mod ingest;
 mod kubectl_flags;
 mod metrics;
 mod relations;
