@@ -1,5 +1,5 @@
-//! Projections from the catalog to [`Table`]s: the fleet (one row per context) and the list of
-//! one blueprint in a scope. Columns come from the blueprint (`spec.columns`), never from a
+//! Projections from the catalog to [`Table`]s: the list of one blueprint in a scope (the fleet's
+//! table, one row per context, is in [`super::fleet_table`], from the same parts). Columns come from the blueprint (`spec.columns`), never from a
 //! per-kind renderer.
 
 use super::table::{Cell, ColKind, Column, Row, Table, Tone};
@@ -89,7 +89,7 @@ pub fn source_notices(cat: &Catalog, bp: BpId, scope: &Scope) -> Vec<String> {
 /// the parent (related by namespace, cluster or a field such as a node name, not by
 /// ownership), nearest first. Kinds that may be absent (every source optional: Services,
 /// ConfigMaps, CRDs) get no count column, where a zero would read as "none".
-fn count_children(cat: &Catalog, parent: BpId) -> Vec<(BpId, usize, RelationVia)> {
+pub(super) fn count_children(cat: &Catalog, parent: BpId) -> Vec<(BpId, usize, RelationVia)> {
     let kids = view::child_blueprints(cat, parent);
     // Nearest first (fewest relations to the other children), then the most pointed-at
     // (namespace before node), then blueprint order.
@@ -118,7 +118,7 @@ fn count_children(cat: &Catalog, parent: BpId) -> Vec<(BpId, usize, RelationVia)
 
 /// Count columns of cluster-scoped children other than the drill-down one (nodes in the
 /// fleet) go before the others when the terminal is narrow.
-fn count_priority(cat: &Catalog, parent: Option<BpId>, child: BpId) -> u8 {
+pub(super) fn count_priority(cat: &Catalog, parent: Option<BpId>, child: BpId) -> u8 {
     let drill = parent.and_then(|p| view::drill_child(cat, p));
     if !view::namespaced(cat, child) && drill != Some(child) {
         5
@@ -127,7 +127,7 @@ fn count_priority(cat: &Catalog, parent: Option<BpId>, child: BpId) -> u8 {
     }
 }
 
-fn plural_title(cat: &Catalog, bp: BpId) -> String {
+pub(super) fn plural_title(cat: &Catalog, bp: BpId) -> String {
     let spec = &cat.blueprint(bp).spec;
     spec.plural
         .clone()
@@ -135,97 +135,11 @@ fn plural_title(cat: &Catalog, bp: BpId) -> String {
         .to_uppercase()
 }
 
-fn has_health(cat: &Catalog, bp: BpId) -> bool {
+pub(super) fn has_health(cat: &Catalog, bp: BpId) -> bool {
     cat.blueprint(bp).spec.health != crate::blueprint::HealthRule::None
 }
 
-/// The fleet: one row per kubeconfig context.
-pub fn fleet(cat: &Catalog) -> Table {
-    let cluster_bp = view::cluster_blueprint(cat);
-    let title = |id: &str, default: &str| {
-        cluster_bp
-            .and_then(|b| {
-                let bp = cat.blueprint(b);
-                bp.prop_index(id)
-                    .and_then(|i| bp.spec.properties[i].title.clone())
-            })
-            .unwrap_or_else(|| default.to_string())
-            .to_uppercase()
-    };
-    let kids = cluster_bp
-        .map(|b| count_children(cat, b))
-        .unwrap_or_default();
-    let mut columns = vec![
-        Column::new("NAME", ColKind::Text, 0),
-        Column::new(title("status", "status"), ColKind::Text, 1),
-        Column::new(title("version", "version"), ColKind::Text, 3),
-    ];
-    for (c, _, _) in &kids {
-        columns.push(Column::new(
-            plural_title(cat, *c),
-            ColKind::Num,
-            count_priority(cat, cluster_bp, *c),
-        ));
-    }
-    columns.push(Column::new("UNHEALTHY", ColKind::Num, 2));
-    columns.push(Column::new(
-        title("environment", "environment"),
-        ColKind::Text,
-        3,
-    ));
-    columns.push(Column::new(title("server", "server"), ColKind::Text, 6));
-    let healthy_kids: Vec<BpId> = kids
-        .iter()
-        .map(|k| k.0)
-        .filter(|&c| has_health(cat, c))
-        .collect();
-    let rows =
-        cat.cluster_ids()
-            .filter_map(|id| {
-                let info = cat.cluster(id)?;
-                let mut health = status_health(&info.status);
-                if info.sources.iter().any(|(_, _, s)| {
-                    matches!(s, SourceStatus::Forbidden(_) | SourceStatus::Error(_))
-                }) {
-                    health = health.worst(Health::Degraded);
-                }
-                let mut cells = vec![
-                    Cell::text(info.name.as_str()),
-                    Cell::text(cluster_status_text(cat, info)).tone(Tone::Health(health)),
-                    match &info.version {
-                        Some(v) => Cell::text(v.as_str()),
-                        None => Cell::dim("-"),
-                    },
-                ];
-                for (c, _, _) in &kids {
-                    cells.push(Cell::num(cat.count(id, *c) as i64));
-                }
-                let bad: usize = healthy_kids
-                    .iter()
-                    .map(|&c| {
-                        cat.entities_in(id, c)
-                            .filter(|r| cat.health(r).is_unhealthy())
-                            .count()
-                    })
-                    .sum();
-                cells.push(unhealthy_cell(bad));
-                cells.push(Cell::text(
-                    info.environment.as_deref().unwrap_or(info.name.as_str()),
-                ));
-                cells.push(Cell::text(info.server.as_str()));
-                Some(Row {
-                    key: RowKey::Cluster(id),
-                    cells,
-                    health,
-                })
-            })
-            .collect();
-    let mut t = Table { columns, rows };
-    t.measure();
-    t
-}
-
-fn unhealthy_cell(n: usize) -> Cell {
+pub(super) fn unhealthy_cell(n: usize) -> Cell {
     let c = Cell::num(n as i64);
     if n > 0 {
         c.tone(Tone::Health(Health::Failed))

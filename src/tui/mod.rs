@@ -38,6 +38,7 @@ pub mod events;
 pub mod filter;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
+pub mod fleet_table;
 pub mod follow;
 pub mod format;
 pub mod governed;

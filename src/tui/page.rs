@@ -163,7 +163,7 @@ impl Page {
             c.by_uid = HashMap::new();
             c.service_of = HashMap::new();
             match &self.view {
-                View::Fleet => c.table = build::fleet(cat),
+                View::Fleet => c.table = super::fleet_table::fleet(cat),
                 View::Matrix => {
                     let (t, envs, service_of) = matrix::build_all(cat);
                     c.table = t;

