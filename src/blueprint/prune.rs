@@ -190,6 +190,34 @@ pub fn enter(tree: Option<Arc<FieldTree>>) -> Entered {
     Entered { prev }
 }
 
+/// A stream polled with a [`FieldTree`] entered on the polling thread: kube decodes list
+/// pages and watch events inside `poll_next`, so they are decoded pruned.
+pub struct Pruned<S> {
+    inner: std::pin::Pin<Box<S>>,
+    tree: Arc<FieldTree>,
+}
+
+impl<S> Pruned<S> {
+    pub fn new(inner: S, tree: Arc<FieldTree>) -> Self {
+        Pruned {
+            inner: Box::pin(inner),
+            tree,
+        }
+    }
+}
+
+impl<S: futures::Stream> futures::Stream for Pruned<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        let _entered = enter(Some(self.tree.clone()));
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
 /// Restores the previous tree when dropped.
 pub struct Entered {
     prev: Option<Arc<FieldTree>>,

@@ -7,7 +7,7 @@ use super::Readiness;
 use super::burst::{BURST_MAX, Burst};
 use super::object::RawObject;
 use super::status::{Failure, classify, classify_watch};
-use crate::blueprint::prune::{self, FieldTree};
+use crate::blueprint::prune;
 use crate::blueprint::{BlueprintSet, BpId, Record};
 use crate::catalog::{Change, ClusterId, SourceStatus};
 use futures::{FutureExt, StreamExt};
@@ -126,10 +126,7 @@ impl SourceTask {
         } else {
             watcher(api, cfg).default_backoff().boxed()
         };
-        let mut stream = Pruned {
-            inner: Box::pin(inner),
-            tree,
-        };
+        let mut stream = prune::Pruned::new(inner, tree);
         let mut buf: Vec<Record> = Vec::new();
         let mut healthy = false;
         let mut burst = Burst::default();
@@ -271,24 +268,5 @@ impl SourceTask {
             return self.set_status(SourceStatus::Refused(f.message())).await;
         }
         self.set_status(SourceStatus::Error(f.message())).await
-    }
-}
-
-/// A stream polled with a [`FieldTree`] entered on the polling thread: kube decodes list
-/// pages and watch events inside `poll_next`, so they are decoded pruned.
-struct Pruned<S> {
-    inner: std::pin::Pin<Box<S>>,
-    tree: Arc<FieldTree>,
-}
-
-impl<S: futures::Stream> futures::Stream for Pruned<S> {
-    type Item = S::Item;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<S::Item>> {
-        let _entered = prune::enter(Some(self.tree.clone()));
-        self.inner.as_mut().poll_next(cx)
     }
 }

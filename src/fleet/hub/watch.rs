@@ -20,7 +20,7 @@
 use super::list::{self, encode};
 use super::members::Member;
 use super::state::{CycleStats, Only, State};
-use crate::blueprint::prune::{self, FieldTree};
+use crate::blueprint::prune;
 use crate::catalog::Change;
 use crate::fleet::object::RawObject;
 use crate::fleet::status::{Failure, classify};
@@ -28,7 +28,6 @@ use futures::stream::{BoxStream, SelectAll, StreamExt};
 use kube::core::WatchEvent;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long opening a watch may take.
@@ -132,25 +131,6 @@ pub fn already_held(old: &str, new: &str, member: &str) -> bool {
     }
 }
 
-/// A stream polled with the source's field tree entered: kube decodes events inside
-/// `poll_next`, so they are decoded pruned.
-struct Pruned<S> {
-    inner: std::pin::Pin<Box<S>>,
-    tree: Arc<FieldTree>,
-}
-
-impl<S: futures::Stream> futures::Stream for Pruned<S> {
-    type Item = S::Item;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<S::Item>> {
-        let _entered = prune::enter(Some(self.tree.clone()));
-        self.inner.as_mut().poll_next(cx)
-    }
-}
-
 impl State {
     /// Ask the hub's discovery which sources it can watch (memory storage lists the verb).
     pub(super) async fn discover_watch(&mut self) {
@@ -243,10 +223,7 @@ impl State {
         let generation = streams.generation.entry(s).or_default();
         *generation += 1;
         let g = *generation;
-        let pruned = Pruned {
-            inner: Box::pin(stream),
-            tree,
-        };
+        let pruned = prune::Pruned::new(stream, tree);
         Ok(pruned
             .map(move |e| (s, g, Some(e)))
             .chain(futures::stream::once(async move { (s, g, None) }))
