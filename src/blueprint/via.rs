@@ -33,9 +33,12 @@ pub struct Requirement {
     pub op: Op,
 }
 
-/// A requirement's operator (a `matchLabels` pair is `In` with one value).
+/// A requirement's operator. A `matchLabels` pair (or a plain map's) is `Equals`, kept apart
+/// from a one-value `In` only so that it is written back as kubectl writes it (`k=v` against
+/// `k in (v)`); both select the same.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
+    Equals(Box<str>),
     In(Box<[Box<str>]>),
     NotIn(Box<[Box<str>]>),
     Exists,
@@ -70,6 +73,7 @@ impl Selector {
         self.reqs.iter().all(|r| {
             let v = label(labels, &r.key);
             match &r.op {
+                Op::Equals(x) => v == Some(&**x),
                 Op::In(vals) => v.is_some_and(|v| vals.iter().any(|x| **x == *v)),
                 Op::NotIn(vals) => v.is_none_or(|v| vals.iter().all(|x| **x != *v)),
                 Op::Exists => v.is_some(),
@@ -85,6 +89,7 @@ impl Selector {
             .reqs
             .iter()
             .filter_map(|r| match &r.op {
+                Op::Equals(x) => Some((&*r.key, std::slice::from_ref(x))),
                 Op::In(v) => Some((&*r.key, &**v)),
                 _ => None,
             })
@@ -103,7 +108,7 @@ impl Selector {
         let mut out = Vec::with_capacity(self.reqs.len());
         for r in self.reqs.iter() {
             out.push(match &r.op {
-                Op::In(v) if v.len() == 1 => format!("{}={}", r.key, v[0]),
+                Op::Equals(v) => format!("{}={v}", r.key),
                 Op::In(v) => format!("{} in ({})", r.key, v.join(",")),
                 Op::NotIn(v) => format!("{} notin ({})", r.key, v.join(",")),
                 Op::Exists => r.key.to_string(),
@@ -178,7 +183,7 @@ pub fn read_selector(found: Option<&Json>) -> Option<Arc<Selector>> {
 fn eq(key: &str, value: &str) -> Requirement {
     Requirement {
         key: key.into(),
-        op: Op::In(Box::new([value.into()])),
+        op: Op::Equals(value.into()),
     }
 }
 
@@ -283,6 +288,26 @@ mod tests {
             "app=cart,!legacy,team,tier in (api,web),track notin (canary)"
         );
         assert_eq!(s.anchor(), Anchor::Pairs("app", &[Box::from("cart")]));
+    }
+
+    #[test]
+    fn a_one_value_in_is_written_as_kubectl_writes_it_and_selects_like_a_match_label() {
+        // kubectl (metav1.FormatLabelSelector): matchLabels pairs as `k=v`, an `In` expression
+        // as `k in (v)` even with one value; requirements sorted by key.
+        let s = sel(json!({
+            "matchLabels": {"tier": "api"},
+            "matchExpressions": [{"key": "app", "operator": "In", "values": ["cart"]}]
+        }));
+        assert_eq!(s.describe(), "app in (cart),tier=api");
+        let same = sel(json!({"matchLabels": {"app": "cart", "tier": "api"}}));
+        for labels in [
+            json!({"app": "cart", "tier": "api"}),
+            json!({"app": "cart"}),
+            json!({"app": "shop", "tier": "api"}),
+        ] {
+            let l = pod(labels);
+            assert_eq!(s.matches(&l), same.matches(&l), "{l:?}");
+        }
     }
 
     #[test]
