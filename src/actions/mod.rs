@@ -235,3 +235,31 @@ impl Action {
         }
     }
 }
+
+/// The action target the unit tests of this room share: `prod`'s apps/v1 `shop/checkout`.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::{ActionRule, ObjectAddress, Target};
+    use crate::catalog::ClusterId;
+
+    pub fn target(kind: &str, rules: Vec<ActionRule>) -> Target {
+        Target {
+            object: ObjectAddress {
+                cluster: ClusterId(0),
+                context: "prod".into(),
+                group: "apps".into(),
+                version: "v1".into(),
+                kind: kind.into(),
+                plural: "deployments".into(),
+                namespace: Some("shop".into()),
+                name: "checkout".into(),
+                uid: "u-1".into(),
+            },
+            rules: rules.into(),
+            paused: false,
+            history: None,
+            lock: None,
+            lock_override: false,
+        }
+    }
+}

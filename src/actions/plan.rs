@@ -173,9 +173,7 @@ fn governance(t: &Target, action: &Action, path: String) -> Planned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::ObjectAddress;
     use crate::blueprint::ActionKind;
-    use crate::catalog::ClusterId;
 
     fn rule(kind: ActionKind, template: &[&str]) -> ActionRule {
         ActionRule {
@@ -190,26 +188,7 @@ mod tests {
         }
     }
 
-    fn target(kind: &str, rules: Vec<ActionRule>) -> Target {
-        Target {
-            object: ObjectAddress {
-                cluster: ClusterId(0),
-                context: "prod".into(),
-                group: "apps".into(),
-                version: "v1".into(),
-                kind: kind.into(),
-                plural: "deployments".into(),
-                namespace: Some("shop".into()),
-                name: "checkout".into(),
-                uid: "u-1".into(),
-            },
-            rules: rules.into(),
-            paused: false,
-            history: None,
-            lock: None,
-            lock_override: false,
-        }
-    }
+    use crate::actions::fixture::target;
 
     fn deploy() -> Target {
         let t = &["spec", "template"];

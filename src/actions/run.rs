@@ -146,18 +146,23 @@ impl Executor {
             Ok(d) => ("ok", d.message.clone()),
             Err(e) => (e.audit_label(), e.to_string()),
         };
-        // An action sent (or tried) despite a lock is audited as an override, with the lock.
+        self.audit_line(t, a, label, &message);
+        result
+    }
+
+    /// One audit line (and its log line) for what was sent or tried. An action sent despite a
+    /// lock is audited as an override, with the lock.
+    fn audit_line(&self, t: &Target, a: &Action, label: &'static str, message: &str) {
         let overridden =
             if t.lock_override && LockState::read(t.lock.as_deref(), self.now()).is_locked() {
                 t.lock.as_deref()
             } else {
                 None
             };
-        if let Err(e) = self.audit.append_with(t, a, label, &message, overridden) {
+        if let Err(e) = self.audit.append_with(t, a, label, message, overridden) {
             tracing::error!("audit log {}: {e}", self.audit.path().display());
         }
         tracing::info!(context = %t.context, kind = %t.kind, name = %t.name, action = a.verb(), outcome = label, "{message}");
-        result
     }
 
     /// Run one action ([`Executor::act`]), its outcome in words.
@@ -201,16 +206,7 @@ impl Executor {
             Ok(m) => ("ok", m.clone()),
             Err(e) => (e.audit_label(), e.to_string()),
         };
-        let overridden =
-            if t.lock_override && LockState::read(t.lock.as_deref(), self.now()).is_locked() {
-                t.lock.as_deref()
-            } else {
-                None
-            };
-        if let Err(e) = self.audit.append_with(t, a, label, &message, overridden) {
-            tracing::error!("audit log {}: {e}", self.audit.path().display());
-        }
-        tracing::info!(context = %t.context, kind = %t.kind, name = %t.name, action = a.verb(), outcome = label, "{message}");
+        self.audit_line(t, a, label, &message);
     }
 
     async fn send(&self, t: &Target, a: &Action) -> Result<Done, ActionError> {

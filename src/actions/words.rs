@@ -75,8 +75,7 @@ pub fn failure(e: &kube::Error, t: &Target, a: &Action) -> ApiFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::ObjectAddress;
-    use crate::catalog::ClusterId;
+    use crate::actions::fixture::target;
 
     /// A captured real Status body (the `.txt` captures end with an `HTTP <code>` line).
     fn captured(text: &str) -> kube::Error {
@@ -85,33 +84,12 @@ mod tests {
         kube::Error::Api(Box::new(status))
     }
 
-    fn target(kind: &str) -> Target {
-        Target {
-            object: ObjectAddress {
-                cluster: ClusterId(0),
-                context: "prod".into(),
-                group: "apps".into(),
-                version: "v1".into(),
-                kind: kind.into(),
-                plural: "deployments".into(),
-                namespace: Some("shop".into()),
-                name: "checkout".into(),
-                uid: "u".into(),
-            },
-            rules: Vec::new().into(),
-            paused: false,
-            history: None,
-            lock: None,
-            lock_override: false,
-        }
-    }
-
     #[test]
     fn real_status_bodies_become_actionable_words() {
         let e = captured(include_str!(
             "../../tests/fixtures/k8s-wire/error-403-patch.txt"
         ));
-        let f = failure(&e, &target("Deployment"), &Action::Restart);
+        let f = failure(&e, &target("Deployment", Vec::new()), &Action::Restart);
         assert!(matches!(f, ApiFailure::Forbidden { .. }), "{f:?}");
         let m = f.to_string();
         assert!(
@@ -121,7 +99,7 @@ mod tests {
         assert!(m.contains("cannot patch resource"), "{m}");
 
         let e = captured(include_str!("../../tests/fixtures/k8s-wire/error-404.txt"));
-        let f = failure(&e, &target("Deployment"), &Action::Restart);
+        let f = failure(&e, &target("Deployment", Vec::new()), &Action::Restart);
         assert_eq!(
             f.to_string(),
             "Deployment shop/checkout no longer exists (deleted meanwhile?); nothing was changed"
@@ -130,7 +108,7 @@ mod tests {
         let e = captured(include_str!(
             "../../tests/fixtures/k8s-wire/error-409-precondition.txt"
         ));
-        let m = failure(&e, &target("Pod"), &Action::Delete).to_string();
+        let m = failure(&e, &target("Pod", Vec::new()), &Action::Delete).to_string();
         assert!(
             m.contains("replaced by a new Pod")
                 && m.contains("uid changed")
@@ -141,7 +119,11 @@ mod tests {
         let e = captured(include_str!(
             "../../tests/fixtures/k8s-wire/error-422-scale.txt"
         ));
-        let f = failure(&e, &target("Deployment"), &Action::Scale { replicas: -1 });
+        let f = failure(
+            &e,
+            &target("Deployment", Vec::new()),
+            &Action::Scale { replicas: -1 },
+        );
         assert!(!f.outcome_unknown());
         let m = f.to_string();
         assert!(m.starts_with("rejected as invalid: spec.replicas:"), "{m}");

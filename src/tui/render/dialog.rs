@@ -155,14 +155,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &Dialog) {
     lines.push(Line::default());
     lines.push(Line::styled(d.hint(), theme.dim()));
 
+    let verb = super::super::act::dialog::verb(d.kind).to_string();
+    window(frame, area, w, theme, verb, &lines, cursor);
+}
+
+/// A dialog's window: `lines` in a bordered box titled `title`, centred in `area`, `w` wide
+/// and as tall as the lines (at most the area), with the text cursor at `cursor` (line,
+/// column) when it is inside.
+pub fn window(
+    frame: &mut Frame,
+    area: Rect,
+    w: u16,
+    theme: &super::super::theme::Theme,
+    title: String,
+    lines: &[Line],
+    cursor: Option<(usize, usize)>,
+) {
     let h = (lines.len() as u16 + 2).min(area.height);
     let rect = super::centered(area, w, h);
     let title = Line::from(vec![
         Span::raw(" "),
-        Span::styled(
-            super::super::act::dialog::verb(d.kind).to_string(),
-            theme.title(),
-        ),
+        Span::styled(title, theme.title()),
         Span::raw(" "),
     ]);
     let inner = super::boxed(frame, rect, super::block(theme, title));

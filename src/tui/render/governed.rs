@@ -56,24 +56,5 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &GovernDialog) {
     }
     lines.push(Line::default());
     lines.push(Line::styled(d.hint(), theme.dim()));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = super::centered(area, w, h);
-    let title = Line::from(vec![
-        Span::raw(" "),
-        Span::styled("Govern", theme.title()),
-        Span::raw(" "),
-    ]);
-    let inner = super::boxed(frame, rect, super::block(theme, title));
-    let x = inner.x + 1;
-    let width = inner.width.saturating_sub(2);
-    let buf = frame.buffer_mut();
-    for (i, l) in lines.iter().take(inner.height as usize).enumerate() {
-        buf.set_line(x, inner.y + i as u16, l, width);
-    }
-    if let Some((row, col)) = cursor
-        && row < inner.height as usize
-    {
-        let cx = (x + col as u16).min(inner.right().saturating_sub(1));
-        frame.set_cursor_position((cx, inner.y + row as u16));
-    }
+    super::dialog::window(frame, area, w, theme, "Govern".into(), &lines, cursor);
 }
