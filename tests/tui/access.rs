@@ -270,18 +270,28 @@ async fn a_review_without_an_answer_lets_the_server_decide_and_is_asked_again() 
 async fn the_questions_go_out_at_once_so_a_slow_context_costs_one_round_trip() {
     let mut r = rig().await;
     let prod = r.env.sim.cluster("prod").expect("prod").clone();
-    prod.set_latency(Duration::from_millis(800));
-    let t0 = std::time::Instant::now();
+    // prod answers nothing until told: both questions must be in flight at once (asked one
+    // after the other, the second would only leave once the first was answered).
+    prod.hold_requests();
     let fx = r.key('r');
     assert!(
         !dialog_open(&r.app),
         "the key does not wait for the network"
     );
-    r.drive(fx, dialog_open).await;
-    let took = t0.elapsed();
-    prod.set_latency(Duration::ZERO);
-    assert!(
-        took < Duration::from_millis(1500),
-        "whoami and the review in parallel: {took:?}"
-    );
+    for e in fx {
+        r.runner.run(e);
+    }
+    let both =
+        |held: &[String]| held.iter().any(|p| p == WHOAMI) && held.iter().any(|p| p == REVIEWS);
+    let deadline = std::time::Instant::now() + T;
+    while !both(&prod.held_requests()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "whoami and the review not in flight together: {:?}",
+            prod.held_requests()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    prod.release_requests();
+    r.drive(Vec::new(), dialog_open).await;
 }

@@ -43,6 +43,10 @@ pub struct SimCluster {
     bookmark_interval: Mutex<Duration>,
     /// Exec and port-forward: upgrades seen, resizes, subprotocols spoken.
     pub(crate) remote: Mutex<crate::http::remote::RemoteState>,
+    /// While true, requests wait before they are handled ([`SimCluster::hold_requests`]).
+    pub(crate) gate: tokio::sync::watch::Sender<bool>,
+    /// The paths of the requests waiting at the gate now.
+    pub(crate) held: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for SimCluster {
@@ -66,6 +70,8 @@ impl SimCluster {
             stream_epoch: tokio::sync::watch::Sender::new(0),
             bookmark_interval: Mutex::new(Duration::from_secs(10)),
             remote: Mutex::default(),
+            gate: tokio::sync::watch::Sender::new(false),
+            held: Mutex::default(),
         }
     }
 
@@ -124,6 +130,23 @@ impl SimCluster {
     /// Delays every request by `latency` before it is handled.
     pub fn set_latency(&self, latency: Duration) {
         lock(&self.faults).latency = latency;
+    }
+
+    /// Holds every request that comes in from now on (before it is handled) until
+    /// [`SimCluster::release_requests`]: a test sees which requests a client has in flight at
+    /// once ([`SimCluster::held_requests`]) without timing anything.
+    pub fn hold_requests(&self) {
+        self.gate.send_replace(true);
+    }
+
+    /// Lets every held request (and every later one) through.
+    pub fn release_requests(&self) {
+        self.gate.send_replace(false);
+    }
+
+    /// The paths of the requests waiting at the gate now, in arrival order.
+    pub fn held_requests(&self) -> Vec<String> {
+        lock(&self.held).clone()
     }
 
     /// While `true`, every (authenticated) request fails with 500 `InternalError`.

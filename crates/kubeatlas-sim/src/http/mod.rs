@@ -84,6 +84,15 @@ pub(crate) async fn handle(State(ctx): State<Arc<ServerCtx>>, req: Request<Body>
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }
+    let mut gate = ctx.cluster.gate.subscribe();
+    if *gate.borrow_and_update() {
+        lock(&ctx.cluster.held).push(path.clone());
+        let _ = gate.wait_for(|held| !held).await;
+        let mut held = lock(&ctx.cluster.held);
+        if let Some(i) = held.iter().position(|p| *p == path) {
+            held.remove(i);
+        }
+    }
     let result = match body {
         Err(_) => Err(ApiError {
             code: 413,
