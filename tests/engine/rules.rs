@@ -215,7 +215,7 @@ async fn a_hook_gets_the_firing_on_stdin_and_a_hang_or_failure_is_reported() {
     // spawning side goes on at once.
     let started = Instant::now();
     let task = tokio::spawn(async { hook::run(&hook_of(&["sleep", "30"], 1), b"{}").await });
-    assert!(started.elapsed() < Duration::from_millis(100));
+    assert!(!task.is_finished(), "the hook runs on its own task");
     let hung = task.await.expect("task");
     assert_eq!(hung, HookOutcome::TimedOut { secs: 1 });
     assert!(
