@@ -21,9 +21,7 @@ use kubeatlas::config::{Paths, UserConfig};
 use kubeatlas::fleet::hub::list;
 use kubeatlas::tui::{Msg, update};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The hub's admin context in the kit's `pedia.kubeconfig`.
@@ -31,97 +29,48 @@ const HUB: &str = "pedia-admin";
 /// Patience for syncs on a loaded machine.
 const WAIT: Duration = Duration::from_secs(300);
 
-/// The kit's folder: `shared/clusterpedia` beside the repository or one of its parents.
-fn kit() -> anyhow::Result<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .skip(1)
-        .map(|a| a.join("shared").join("clusterpedia"))
-        .find(|k| k.join("up").is_file() && k.join("down").is_file())
-        .ok_or_else(|| anyhow::anyhow!("no shared/clusterpedia kit beside the repository"))
-}
+#[path = "../../tests/support/pedia_kit.rs"]
+mod pedia_kit;
 
 /// A running kit, stopped (`down`) when dropped.
-struct Kit {
-    kit: PathBuf,
-    dir: PathBuf,
-    env: HashMap<String, String>,
-}
+struct Kit(pedia_kit::Kit);
 
 impl Drop for Kit {
     fn drop(&mut self) {
         progress("stopping Clusterpedia and the members (down)");
-        let _ = Command::new(self.kit.join("down")).arg(&self.dir).output();
+        self.0.down();
     }
 }
 
 impl Kit {
     fn up(dir: &Path, members: usize) -> anyhow::Result<Kit> {
-        let kit = kit()?;
-        let dir = dir.join("cp");
-        let out = Command::new(kit.join("up"))
-            .arg(&dir)
-            .args(["--storage", "postgres", "--members", &members.to_string()])
-            .arg("--no-seed")
-            .stderr(std::process::Stdio::inherit())
-            .output()?;
-        anyhow::ensure!(out.status.success(), "clusterpedia up failed");
-        let text = std::fs::read_to_string(dir.join("clusterpedia.env"))?;
-        let env = text
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| {
-                (
-                    k.trim().to_string(),
-                    v.trim().trim_matches(['"', '\'']).to_string(),
-                )
-            })
-            .collect();
-        Ok(Kit { kit, dir, env })
+        let kit = pedia_kit::find()
+            .ok_or_else(|| anyhow::anyhow!("no shared/clusterpedia kit beside the repository"))?;
+        let members = members.to_string();
+        let args = ["--storage", "postgres", "--members", &members, "--no-seed"];
+        pedia_kit::Kit::up(&kit, &dir.join("cp"), &args, true)
+            .map(Kit)
+            .map_err(anyhow::Error::msg)
     }
 
     fn var(&self, k: &str) -> anyhow::Result<String> {
-        self.env
-            .get(k)
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("{k} missing from clusterpedia.env"))
+        self.0.var(k).map_err(anyhow::Error::msg)
     }
 }
 
 fn kubectl(kubeconfig: &str, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    pedia_kit::kubectl(kubeconfig, args).map_err(anyhow::Error::msg)
 }
 
-/// One kubeconfig holding every member's admin context, named `memberN` (the kit names each
-/// `envtest-admin`), for the direct side.
+/// One kubeconfig per member with its admin context named `memberN`, for the direct side.
 fn direct_kubeconfig(kit: &Kit, members: usize, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = vec![];
-    for n in 1..=members {
-        let text = std::fs::read_to_string(kit.var(&format!("MEMBER{n}_KUBECONFIG"))?)?;
-        let text = text
-            .replace("envtest-admin", &format!("member{n}"))
-            .replace("envtest-viewer", &format!("member{n}-viewer"))
-            .replace("name: envtest", &format!("name: member{n}-cluster"))
-            .replace("cluster: envtest", &format!("cluster: member{n}-cluster"))
-            .replace("name: admin", &format!("name: member{n}-admin"))
-            .replace("user: admin", &format!("user: member{n}-admin"))
-            .replace("name: viewer", &format!("name: member{n}-viewer-user"))
-            .replace("user: viewer", &format!("user: member{n}-viewer-user"));
-        let path = dir.join(format!("member{n}.kubeconfig"));
-        std::fs::write(&path, text)?;
-        files.push(path);
-    }
-    Ok(files)
+    (1..=members as u32)
+        .map(|n| {
+            kit.0
+                .member_kubeconfig(n, &format!("member{n}"), dir)
+                .map_err(anyhow::Error::msg)
+        })
+        .collect()
 }
 
 fn pods_in(cat: &Catalog) -> usize {

@@ -21,6 +21,8 @@ mod metrics;
 mod outage;
 mod parity;
 mod pedia;
+#[path = "../support/pedia_kit.rs"]
+mod pedia_kit;
 mod recorder;
 #[path = "../support/related.rs"]
 mod related;

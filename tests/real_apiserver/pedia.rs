@@ -6,20 +6,15 @@
 //! `KUBEBUILDER_ASSETS` or without the kit, each test prints that it was skipped and passes.
 //! Also a TCP forwarder the tests put in front of the hub, to take it away and bring it back.
 
-use std::collections::HashMap;
+use crate::pedia_kit::{self, Kit};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::net::{TcpListener, TcpStream};
 
 /// The kit's folder: `shared/clusterpedia` beside the repository or one of its parents.
 pub fn kit() -> Option<PathBuf> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    repo.ancestors()
-        .skip(1)
-        .map(|a| a.join("shared").join("clusterpedia"))
-        .find(|k| k.join("up").is_file() && k.join("down").is_file())
+    pedia_kit::find()
 }
 
 fn say_skipped(why: &str) {
@@ -35,10 +30,7 @@ fn say_skipped(why: &str) {
 
 /// One running Clusterpedia kit.
 pub struct Pedia {
-    pub dir: PathBuf,
-    /// `clusterpedia.env`: KUBECONFIG (host), PEDIA_KUBECONFIG, MEMBERn_KUBECONFIG, ...
-    pub env: HashMap<String, String>,
-    kit: PathBuf,
+    kit: Kit,
     /// The parent folder (removed by [`Pedia::stop`]).
     tmp: tempfile::TempDir,
 }
@@ -49,78 +41,27 @@ impl Pedia {
             .prefix("kubeatlas-pedia-")
             .tempdir()
             .map_err(|e| e.to_string())?;
-        let dir = tmp.path().join("cp");
-        let out = Command::new(kit.join("up"))
-            .arg(&dir)
-            .args(["--storage", storage, "--members", &members.to_string()])
-            .output()
-            .map_err(|e| format!("running {}/up: {e}", kit.display()))?;
-        if !out.status.success() {
-            return Err(format!(
-                "clusterpedia up ({storage}) failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let text = std::fs::read_to_string(dir.join("clusterpedia.env"))
-            .map_err(|e| format!("clusterpedia.env: {e}"))?;
-        let env = text
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| {
-                (
-                    k.trim().to_string(),
-                    v.trim().trim_matches('"').trim_matches('\'').to_string(),
-                )
-            })
-            .collect();
-        Ok(Pedia {
-            dir,
-            env,
-            kit: kit.to_path_buf(),
-            tmp,
-        })
+        let members = members.to_string();
+        let args = ["--storage", storage, "--members", members.as_str()];
+        let kit = Kit::up(kit, &tmp.path().join("cp"), &args, false)?;
+        Ok(Pedia { kit, tmp })
     }
 
     pub fn var(&self, k: &str) -> String {
-        self.env
-            .get(k)
-            .cloned()
-            .unwrap_or_else(|| panic!("{k} in clusterpedia.env"))
+        self.kit.var(k).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// `kubectl --kubeconfig FILE ARGS…`, its stdout; panics with stderr on failure.
     pub fn kubectl(&self, kubeconfig: &str, args: &[&str]) -> String {
-        let out = Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(kubeconfig)
-            .args(args)
-            .output()
-            .expect("kubectl runs");
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        pedia_kit::kubectl(kubeconfig, args).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Member `n`'s own kubeconfig, its admin context renamed `context` and its other entries
-    /// made unique (the kit names every member's context `envtest-admin`), written into `dir`.
+    /// made unique, written into `dir`.
     pub fn member_kubeconfig(&self, n: u32, context: &str, dir: &Path) -> PathBuf {
-        let text = std::fs::read_to_string(self.var(&format!("MEMBER{n}_KUBECONFIG")))
-            .expect("member kubeconfig");
-        let text = text
-            .replace("envtest-admin", context)
-            .replace("envtest-viewer", &format!("member{n}-viewer"))
-            .replace("name: envtest", &format!("name: member{n}-cluster"))
-            .replace("cluster: envtest", &format!("cluster: member{n}-cluster"))
-            .replace("name: admin", &format!("name: member{n}-admin"))
-            .replace("user: admin", &format!("user: member{n}-admin"))
-            .replace("name: viewer", &format!("name: member{n}-viewer-user"))
-            .replace("user: viewer", &format!("user: member{n}-viewer-user"));
-        let path = dir.join(format!("member{n}.kubeconfig"));
-        std::fs::write(&path, text).expect("write member kubeconfig");
-        path
+        self.kit
+            .member_kubeconfig(n, context, dir)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// The hub's kubeconfig with its server's host:port replaced by `addr` (a forwarder).
@@ -137,7 +78,7 @@ impl Pedia {
     }
 
     fn stop(&self) {
-        let _ = Command::new(self.kit.join("down")).arg(&self.dir).output();
+        self.kit.down();
         // A static is never dropped: remove the parent folder here.
         let _ = std::fs::remove_dir_all(self.tmp.path());
     }
