@@ -182,6 +182,19 @@ impl Catalog {
         })
     }
 
+    /// The aggregation with identifier `id` of entity `e`, computed now (as `get -o json`
+    /// reports it); None when the entity is gone or its blueprint has no such aggregation.
+    pub fn aggregate_named(&self, e: &super::EntityRef, id: &str) -> Option<Aggregate> {
+        let r = self.get(e)?;
+        let i = self
+            .blueprint(e.bp)
+            .spec
+            .aggregations
+            .iter()
+            .position(|a| a.id == id)?;
+        self.aggregate(e.cluster, r, i)
+    }
+
     /// Calls `f` with each entity of `agg.from` whose relation `agg.rel` points at `subject`.
     fn each_referrer<'a>(
         &'a self,

@@ -139,17 +139,6 @@ fn touched(cat: &Catalog, rev: u64) -> Vec<String> {
     }
 }
 
-fn agg(cat: &Catalog, e: &EntityRef, id: &str) -> Option<Aggregate> {
-    let r = cat.get(e)?;
-    let i = cat
-        .blueprint(e.bp)
-        .spec
-        .aggregations
-        .iter()
-        .position(|a| a.id == id)?;
-    cat.aggregate(e.cluster, r, i)
-}
-
 #[test]
 fn a_warning_touches_exactly_its_pod_in_the_journal_and_get_shows_the_mark() {
     let mut cat = fx();
@@ -163,17 +152,26 @@ fn a_warning_touches_exactly_its_pod_in_the_journal_and_get_shows_the_mark() {
     let rev = cat.revision();
     apply(&mut cat, warning("e1", "p1", "BackOff"));
     assert_eq!(touched(&cat, rev), ["e1", "p1"]);
-    assert_eq!(agg(&cat, &p1, "warnings"), Some(Aggregate::Count(1)));
     assert_eq!(
-        agg(&cat, &p1, "lastWarning"),
+        cat.aggregate_named(&p1, "warnings"),
+        Some(Aggregate::Count(1))
+    );
+    assert_eq!(
+        cat.aggregate_named(&p1, "lastWarning"),
         Some(Aggregate::Text(Some("BackOff: BackOff!".into())))
     );
     // Moved to the other pod (an update naming another uid): both are touched.
     let rev = cat.revision();
     apply(&mut cat, warning("e1", "p2", "BackOff"));
     assert_eq!(touched(&cat, rev), ["e1", "p1", "p2"]);
-    assert_eq!(agg(&cat, &p1, "warnings"), Some(Aggregate::Count(0)));
-    assert_eq!(agg(&cat, &p1, "lastWarning"), Some(Aggregate::Text(None)));
+    assert_eq!(
+        cat.aggregate_named(&p1, "warnings"),
+        Some(Aggregate::Count(0))
+    );
+    assert_eq!(
+        cat.aggregate_named(&p1, "lastWarning"),
+        Some(Aggregate::Text(None))
+    );
 
     // `get pods`: the WARN column and the JSON's properties.
     let pods = cat.blueprints().by_identifier("pod").expect("pod");
@@ -212,7 +210,7 @@ fn pod_in(c: &Catalog, ctx: &str, count: i64) -> Option<EntityRef> {
         .collect();
     pods.sort();
     pods.into_iter()
-        .find(|e| agg(c, e, "warnings") == Some(Aggregate::Count(count as usize)))
+        .find(|e| c.aggregate_named(e, "warnings") == Some(Aggregate::Count(count as usize)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,12 +238,12 @@ async fn over_the_simulator_a_warning_marks_its_pod_and_its_deletion_clears_it()
     let e2 = e.clone();
     let ok = env
         .pump_until(T, move |c| {
-            agg(c, &e2, "warnings") == Some(Aggregate::Count(1))
+            c.aggregate_named(&e2, "warnings") == Some(Aggregate::Count(1))
         })
         .await;
     assert!(ok, "the Warning reached the pod's mark");
     assert_eq!(
-        agg(&env.session.catalog, &e, "lastWarning"),
+        env.session.catalog.aggregate_named(&e, "lastWarning"),
         Some(Aggregate::Text(Some(
             "FailedMount: MountVolume.SetUp failed".into()
         )))
@@ -264,7 +262,7 @@ async fn over_the_simulator_a_warning_marks_its_pod_and_its_deletion_clears_it()
     let e2 = e.clone();
     let ok = env
         .pump_until(T, move |c| {
-            agg(c, &e2, "warnings") == Some(Aggregate::Count(0))
+            c.aggregate_named(&e2, "warnings") == Some(Aggregate::Count(0))
         })
         .await;
     assert!(ok, "the Event's deletion (its TTL) cleared the mark");
@@ -316,7 +314,7 @@ async fn over_the_simulator_an_autoscalers_cell_follows_creation_changes_and_del
     assert!(env.pump_until(T, |c| all_ready(c, &["prod"])).await);
     let (w, name, ns) = workload(&env, "prod").expect("a prod workload");
     assert_eq!(
-        agg(&env.session.catalog, &w, "autoscaler"),
+        env.session.catalog.aggregate_named(&w, "autoscaler"),
         Some(Aggregate::Text(None))
     );
     let prod = env.sim.cluster("prod").expect("prod").clone();
@@ -329,7 +327,9 @@ async fn over_the_simulator_an_autoscalers_cell_follows_creation_changes_and_del
     .expect("created");
     let cell = |want: Option<&'static str>| {
         let w = w.clone();
-        move |c: &Catalog| agg(c, &w, "autoscaler") == Some(Aggregate::Text(want.map(Into::into)))
+        move |c: &Catalog| {
+            c.aggregate_named(&w, "autoscaler") == Some(Aggregate::Text(want.map(Into::into)))
+        }
     };
     assert!(env.pump_until(T, cell(Some("2–10 (3)"))).await, "created");
     prod.update(SimResource::Workers, Some(&ns), "scaler", |v| {

@@ -6,25 +6,14 @@
 
 use crate::envtest::{self, merge_patch, post};
 use crate::support::*;
-use kubeatlas::catalog::{Aggregate, Catalog, EntityRef};
+use kubeatlas::catalog::{Aggregate, Catalog};
 use serde_json::json;
 
 const CTX: &str = "envtest-admin";
 
-fn agg(c: &Catalog, e: &EntityRef, id: &str) -> Option<Aggregate> {
-    let r = c.get(e)?;
-    let i = c
-        .blueprint(e.bp)
-        .spec
-        .aggregations
-        .iter()
-        .position(|a| a.id == id)?;
-    c.aggregate(e.cluster, r, i)
-}
-
 fn text(c: &Catalog, ns: &str, name: &str) -> Option<String> {
     let e = find(c, CTX, "workload", ns, name)?;
-    match agg(c, &e, "autoscaler")? {
+    match c.aggregate_named(&e, "autoscaler")? {
         Aggregate::Text(t) => t,
         Aggregate::Count(_) => None,
     }
@@ -51,7 +40,10 @@ fn a_warning_marks_its_pod_and_an_autoscaler_its_deployment_on_a_real_server() {
             let e = find(c, CTX, "pod", ns, &r.name).expect("pod");
             (e, r.name.to_string(), r.uid.to_string())
         };
-        assert_eq!(agg(&s.catalog, &pod, "warnings"), Some(Aggregate::Count(0)));
+        assert_eq!(
+            s.catalog.aggregate_named(&pod, "warnings"),
+            Some(Aggregate::Count(0))
+        );
 
         let event = |n: &str, ty: &str, reason: &str| {
             json!({"apiVersion": "v1", "kind": "Event",
@@ -72,13 +64,13 @@ fn a_warning_marks_its_pod_and_an_autoscaler_its_deployment_on_a_real_server() {
             .expect("Warning Event");
         let p = pod.clone();
         assert!(
-            pump_until(&mut s, T, move |c| agg(c, &p, "warnings")
+            pump_until(&mut s, T, move |c| c.aggregate_named(&p, "warnings")
                 == Some(Aggregate::Count(1)))
             .await,
             "the Warning (only) marks the pod"
         );
         assert_eq!(
-            agg(&s.catalog, &pod, "lastWarning"),
+            s.catalog.aggregate_named(&pod, "lastWarning"),
             Some(Aggregate::Text(Some("BackOff: BackOff (test)".into())))
         );
         delete(&admin, &format!("{events}/w2"))
@@ -86,7 +78,7 @@ fn a_warning_marks_its_pod_and_an_autoscaler_its_deployment_on_a_real_server() {
             .expect("deleted");
         let p = pod.clone();
         assert!(
-            pump_until(&mut s, T, move |c| agg(c, &p, "warnings")
+            pump_until(&mut s, T, move |c| c.aggregate_named(&p, "warnings")
                 == Some(Aggregate::Count(0)))
             .await,
             "the deletion clears the mark"
