@@ -218,13 +218,7 @@ async fn over_the_simulator_a_warning_marks_its_pod_and_its_deletion_clears_it()
     let mut env = start(SimFleet::demo(), &[]).await;
     assert!(env.pump_until(T, |c| all_ready(c, &["prod"])).await);
     let e = pod_in(&env.session.catalog, "prod", 0).expect("a prod pod without Warnings");
-    let (name, ns) = {
-        let r = env.session.catalog.get(&e).expect("pod");
-        (
-            r.name.to_string(),
-            r.namespace.as_deref().unwrap_or("").to_string(),
-        )
-    };
+    let (ns, name) = env.ns_name(&e);
     let prod = env.sim.cluster("prod").expect("prod").clone();
     prod.create(json!({
         "apiVersion": "v1", "kind": "Event",

@@ -419,15 +419,7 @@ async fn watch_until(env: &mut Env, name: &str, want: Health, seen: &mut Vec<Hea
         if h == Some(want) {
             return true;
         }
-        let _ = tokio::time::timeout(Duration::from_millis(50), async {
-            if let Some(c) = env.session.changes.recv().await {
-                env.session.catalog.apply(c);
-            }
-            while let Ok(c) = env.session.changes.try_recv() {
-                env.session.catalog.apply(c);
-            }
-        })
-        .await;
+        env.fold_next(Duration::from_millis(50)).await;
     }
     false
 }

@@ -63,15 +63,7 @@ async fn follow(
         if Instant::now() > deadline {
             return false;
         }
-        let _ = tokio::time::timeout(Duration::from_millis(50), async {
-            if let Some(c) = env.session.changes.recv().await {
-                env.session.catalog.apply(c);
-            }
-            while let Ok(c) = env.session.changes.try_recv() {
-                env.session.catalog.apply(c);
-            }
-        })
-        .await;
+        env.fold_next(Duration::from_millis(50)).await;
     }
 }
 
@@ -220,17 +212,7 @@ async fn every_change_kind_becomes_a_timeline_entry_and_outlives_a_restart() {
     );
     // A pod enters CrashLoopBackOff after an OOM kill, then recovers.
     let pod = env.entity("prod", "pod", "notifications");
-    let (pod_ns, pod_name) = env
-        .session
-        .catalog
-        .get(&pod)
-        .map(|r| {
-            (
-                r.namespace.as_deref().unwrap_or("").to_string(),
-                r.name.to_string(),
-            )
-        })
-        .expect("pod");
+    let (pod_ns, pod_name) = env.ns_name(&pod);
     set_waiting(
         &prod,
         (&pod_ns, &pod_name),
@@ -422,17 +404,7 @@ async fn warning_events_and_controller_revisions_are_filed_under_what_they_are_a
     // workload's running service; a Normal event is never read.
     let prod = env.sim.cluster("prod").expect("prod").clone();
     let pod = env.entity("prod", "pod", "cart");
-    let (ns, name) = env
-        .session
-        .catalog
-        .get(&pod)
-        .map(|r| {
-            (
-                r.namespace.as_deref().unwrap_or("").to_string(),
-                r.name.to_string(),
-            )
-        })
-        .expect("pod");
+    let (ns, name) = env.ns_name(&pod);
     let first = hours_ago(2);
     prod.create(pod_event(&prod, (&ns, &name), "Normal", "Pulled", &first))
         .expect("event");

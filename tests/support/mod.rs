@@ -144,6 +144,26 @@ impl Env {
         }
     }
 
+    /// `(namespace, name)` of an entity the catalog holds (`""` for a cluster-scoped one).
+    pub fn ns_name(&self, e: &EntityRef) -> (String, String) {
+        let r = self.session.catalog.get(e).expect("entity in the catalog");
+        (
+            r.namespace.as_deref().unwrap_or("").to_string(),
+            r.name.to_string(),
+        )
+    }
+
+    /// Wait at most `wait` for the next batch of changes and fold it with whatever else is
+    /// queued (nothing happens when none comes).
+    pub async fn fold_next(&mut self, wait: Duration) {
+        if let Ok(Some(c)) = tokio::time::timeout(wait, self.session.changes.recv()).await {
+            self.session.catalog.apply(c);
+            while let Ok(c) = self.session.changes.try_recv() {
+                self.session.catalog.apply(c);
+            }
+        }
+    }
+
     /// Fold changes until `pred` holds (checked after each batch) or the timeout passes.
     pub async fn pump_until(&mut self, timeout: Duration, pred: impl Fn(&Catalog) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
