@@ -274,21 +274,8 @@ pub fn list_path(rule: &HistoryRule, namespace: Option<&str>, selector: &str) ->
     format!(
         "{base}{ns}/{}?labelSelector={}",
         rule.plural,
-        percent_encode(selector)
+        crate::fleet::query::encode(selector)
     )
-}
-
-/// Query-string encoding: every byte but the unreserved ones (RFC 3986) as `%XX`.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 async fn get_json(client: &kube::Client, path: &str) -> Result<Value, String> {
@@ -407,7 +394,7 @@ mod tests {
         assert!(!controlled_by(&adopted, "u1"));
         assert!(!controlled_by(&owned, "u2"));
         assert_eq!(
-            percent_encode("app=web,env in (a,b)"),
+            crate::fleet::query::encode("app=web,env in (a,b)"),
             "app%3Dweb%2Cenv%20in%20%28a%2Cb%29"
         );
     }

@@ -6,6 +6,7 @@
 //! object body — and so no Secret value — is ever fetched this way.
 
 use super::discovery::ApiResourceInfo;
+use super::query::encode;
 use futures::StreamExt;
 use kube::core::WatchEvent;
 use serde_json::Value;
@@ -149,20 +150,6 @@ pub fn parse(doc: &Value) -> Result<Table, TableError> {
 pub struct Selectors {
     pub labels: Option<String>,
     pub fields: Option<String>,
-}
-
-/// Percent-encode a query value (RFC 3986 unreserved characters kept).
-fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The query string of a LIST page or a WATCH.

@@ -9,6 +9,7 @@ use super::CLUSTER_ANNOTATION;
 use crate::blueprint::path::Segment;
 use crate::blueprint::prune::{self, FieldTree};
 use crate::fleet::object::RawObject;
+use crate::fleet::query::encode;
 use crate::fleet::status::{Failure, classify};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -74,19 +75,6 @@ pub fn query(path: &str, selectors: &[(&str, &str)], offset: Option<&str>, page:
         q.push_str(&format!("&continue={}", encode(o)));
     }
     q
-}
-
-/// Query-string encoding: every byte but the unreserved ones (RFC 3986) as `%XX`.
-pub(super) fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// List `path` (relative to the client's base: the hub prefix, or a member through it)

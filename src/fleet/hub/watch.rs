@@ -17,12 +17,13 @@
 //! resourceVersion. When it ends or fails (410, the hub gone), the source is listed again by
 //! the next cycle — at once — and its differences sent, then watched again.
 
-use super::list::{self, encode};
+use super::list;
 use super::members::Member;
 use super::state::{CycleStats, Only, State};
 use crate::blueprint::prune;
 use crate::catalog::Change;
 use crate::fleet::object::RawObject;
+use crate::fleet::query::encode;
 use crate::fleet::status::{Failure, classify};
 use futures::stream::{BoxStream, SelectAll, StreamExt};
 use kube::core::WatchEvent;
