@@ -25,6 +25,8 @@ use crate::catalog::Change;
 use crate::fleet::object::RawObject;
 use crate::fleet::query::encode;
 use crate::fleet::status::{Failure, classify};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::stream::{BoxStream, SelectAll, StreamExt};
 use kube::core::WatchEvent;
 use serde::Deserialize;
@@ -91,33 +93,9 @@ async fn watchable(hub: &kube::Client, group_version: &str) -> Result<HashSet<St
 /// The member's own number in a memory-storage resourceVersion (unpadded base64url of a JSON
 /// map member → resourceVersion); None when `rv` is not one.
 pub fn member_rv(rv: &str, member: &str) -> Option<u64> {
-    let bytes = base64url(rv.trim_end_matches('='))?;
+    let bytes = URL_SAFE_NO_PAD.decode(rv.trim_end_matches('=')).ok()?;
     let map: HashMap<String, String> = serde_json::from_slice(&bytes).ok()?;
     map.get(member)?.parse().ok()
-}
-
-/// Unpadded base64url (RFC 4648 §5) decoded; None on any other byte.
-fn base64url(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for b in s.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// Whether an event at `new` is already held at `old` (same version, or the member's number
