@@ -54,6 +54,9 @@ struct Building {
     namespace: Option<Box<str>>,
     /// Clusters whose keys are collected.
     keyed: usize,
+    /// Where the keys of the last cluster collected start, until they are sorted (in the
+    /// next slice: collecting and sorting 20k keys in one would be too long a slice).
+    unsorted: Option<usize>,
     keys: Vec<NaturalKey>,
     rows: Vec<Row>,
     /// The filter's text and the key of each (cluster, uid) of the rows projected so far
@@ -113,6 +116,7 @@ impl Building {
             clusters,
             namespace,
             keyed: 0,
+            unsorted: None,
             keys: vec![],
             rows: vec![],
             texts: Texts::default(),
@@ -125,18 +129,22 @@ impl Building {
     /// Work until `deadline`; true when every row is projected.
     fn step(&mut self, cat: &Catalog, deadline: Instant) -> bool {
         let bp = self.lister.bp;
-        // Keys in natural order: clusters in order, each sorted on its own.
-        while self.keyed < self.clusters.len() {
-            let cl = self.clusters[self.keyed];
-            let ns = self.namespace.as_deref();
-            let mut keys: Vec<NaturalKey> = cat
-                .entities_in(cl, bp)
-                .filter(|r| ns.is_none() || r.namespace.as_deref() == ns)
-                .map(|r| build::natural_key(cl, r))
-                .collect();
-            keys.sort_unstable();
-            self.keys.extend(keys);
-            self.keyed += 1;
+        // Keys in natural order: clusters in order, each sorted on its own. A cluster's keys
+        // are collected in one go (the catalog may change between slices), sorted in the next.
+        while self.keyed < self.clusters.len() || self.unsorted.is_some() {
+            if let Some(from) = self.unsorted.take() {
+                self.keys[from..].sort_unstable();
+            } else {
+                let cl = self.clusters[self.keyed];
+                let ns = self.namespace.as_deref();
+                self.unsorted = Some(self.keys.len());
+                self.keys.extend(
+                    cat.entities_in(cl, bp)
+                        .filter(|r| ns.is_none() || r.namespace.as_deref() == ns)
+                        .map(|r| build::natural_key(cl, r)),
+                );
+                self.keyed += 1;
+            }
             if Instant::now() >= deadline {
                 return false;
             }
