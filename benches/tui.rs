@@ -28,8 +28,16 @@ fn benches(c: &mut Criterion) {
     });
     let table = build::list(&cat, pod, &Scope::All);
     let order = table.order(None);
+    // As a page filters: over the rows' text, kept contiguous beside the rows.
+    let texts = filter::Texts::build(&table.rows);
     c.bench_function("filter keystroke (100k rows)", |b| {
-        b.iter(|| black_box(filter::apply(&table, &order, "svc-0042").rows.len()))
+        b.iter(|| {
+            black_box(
+                filter::apply_with(&table, &texts, &order, "svc-0042")
+                    .rows
+                    .len(),
+            )
+        })
     });
     let mut app = App::new(Theme { color: true }, false, false, 0);
     update(&mut app, &cat, Msg::Resize(200, 60));
@@ -47,6 +55,34 @@ fn benches(c: &mut Criterion) {
         })
     });
     drop(app);
+
+    // Building ahead in 4 ms slices (as the runtime does while idle): the longest slice of a
+    // whole build (what a key may wait for), pods, workloads and the matrix.
+    let mut g = c.benchmark_group("build ahead");
+    g.sampling_mode(criterion::SamplingMode::Flat);
+    g.bench_function(
+        "longest 4 ms slice (100k pods, 20k workloads, matrix)",
+        |b| {
+            b.iter_custom(|iters| {
+                let mut longest = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut app = App::new(Theme { color: true }, false, false, 0);
+                    update(&mut app, &cat, Msg::Resize(200, 60));
+                    loop {
+                        let t = Instant::now();
+                        let more = app.warm(&cat, t + Duration::from_millis(4));
+                        longest = longest.max(t.elapsed());
+                        if !more {
+                            break;
+                        }
+                    }
+                }
+                // The mean over iterations is the longest slice of one build.
+                longest * iters as u32
+            })
+        },
+    );
+    g.finish();
 
     // Rows built ahead (as the runtime does while idle), then opened by keys.
     let mut app = App::new(Theme { color: true }, false, false, 0);

@@ -321,6 +321,7 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
             "queries": screen::QUERIES,
             "filter": pct(&f.filter),
             "keystroke_with_frame": pct(&f.keystroke),
+            "per_key_ms": f.per_key.iter().map(|(q, k)| json!({"query": q, "keys": k})).collect::<Vec<_>>(),
             "target_p99_ms": 16,
             "met": f.keystroke.p99() <= 16.0,
         });
@@ -415,18 +416,56 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
     // Floor and sync, alternated.
     let mut floors = vec![];
     let mut syncs = vec![first_sync];
+    // Each round's CPU (this process's and the simulator's) and the folding task's time.
+    let sim_pid = sim
+        .as_ref()
+        .and_then(|s| s.child.id())
+        .map(|p| p.to_string());
+    let cpu = || {
+        (
+            procfs::cpu_time(),
+            sim_pid
+                .as_deref()
+                .map_or(Duration::ZERO, procfs::cpu_time_of),
+        )
+    };
+    let used = |from: (Duration, Duration)| {
+        let now = cpu();
+        (
+            round3(now.0.saturating_sub(from.0).as_secs_f64()),
+            round3(now.1.saturating_sub(from.1).as_secs_f64()),
+        )
+    };
+    let mut rounds = vec![];
     for round in 0..args.runs {
         progress(format!(
             "round {}/{}: floor (typed LIST)",
             round + 1,
             args.runs
         ));
+        let c0 = cpu();
         let (t, n) = kube_side::floor(&clients, &kinds).await?;
-        progress(format!("  floor: {n} objects in {:.2} s", t.as_secs_f64()));
+        let (floor_cpu, floor_sim) = used(c0);
+        progress(format!(
+            "  floor: {n} objects in {:.2} s (CPU {floor_cpu} s, simulator {floor_sim} s)",
+            t.as_secs_f64()
+        ));
         floors.push(t);
         progress(format!("round {}/{}: sync", round + 1, args.runs));
-        let (s, t, _) = kube_side::sync(&files, &contexts, &paths).await?;
-        progress(format!("  sync: {:.2} s", t.as_secs_f64()));
+        let c0 = cpu();
+        let (s, t, fold) = kube_side::sync_timed(&files, &contexts, &paths).await?;
+        let (sync_cpu, sync_sim) = used(c0);
+        progress(format!(
+            "  sync: {:.2} s (CPU {sync_cpu} s, simulator {sync_sim} s, folding {:.2} s)",
+            t.as_secs_f64(),
+            fold.as_secs_f64()
+        ));
+        rounds.push(json!({
+            "floor_s": round3(floors[round].as_secs_f64()), "floor_cpu_s": floor_cpu,
+            "floor_sim_cpu_s": floor_sim, "sync_s": round3(t.as_secs_f64()),
+            "sync_cpu_s": sync_cpu, "sync_sim_cpu_s": sync_sim,
+            "fold_s": round3(fold.as_secs_f64()),
+        }));
         syncs.push(t);
         s.fleet.shutdown().await;
     }
@@ -450,6 +489,7 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
         "ratio": round3(ratio),
         "sync_runs_s": secs(&syncs),
         "floor_runs_s": secs(&floors),
+        "rounds": rounds,
         "page_size": kubeatlas::fleet::source::PAGE_SIZE,
         "kinds": kinds.iter().map(|k| if k.group.is_empty() { k.kind.clone() } else { format!("{}/{}", k.group, k.kind) }).collect::<Vec<_>>(),
         "target_ratio": 1.25,

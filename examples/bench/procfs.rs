@@ -31,7 +31,12 @@ pub fn reset_peak() -> bool {
 
 /// User + system CPU time of the whole process (all threads), from `/proc/self/stat`.
 pub fn cpu_time() -> Duration {
-    let Ok(text) = std::fs::read_to_string("/proc/self/stat") else {
+    cpu_time_of("self")
+}
+
+/// [`cpu_time`] of process `pid` (`"self"`, or a child's id such as the simulator's).
+pub fn cpu_time_of(pid: &str) -> Duration {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return Duration::ZERO;
     };
     // Fields after the command name (which may hold spaces) start at field 3 (`state`);

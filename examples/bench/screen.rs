@@ -130,6 +130,8 @@ pub struct FilterFigures {
     pub keystroke: Samples,
     /// The update alone.
     pub filter: Samples,
+    /// Each query's keystrokes (update and frame), in ms, in the order typed.
+    pub per_key: Vec<(&'static str, Vec<f64>)>,
 }
 
 pub fn filter(cat: &Catalog) -> Option<FilterFigures> {
@@ -139,8 +141,10 @@ pub fn filter(cat: &Catalog) -> Option<FilterFigures> {
     let mut term = term();
     draw(&mut term, &app);
     let (mut keystroke, mut filter) = (Samples::default(), Samples::default());
+    let mut per_key = vec![];
     for q in QUERIES {
         key(&mut app, cat, KeyCode::Char('/'));
+        let mut keys = vec![];
         for c in q.chars() {
             let t = Instant::now();
             key(&mut app, cat, KeyCode::Char(c));
@@ -148,13 +152,16 @@ pub fn filter(cat: &Catalog) -> Option<FilterFigures> {
             draw(&mut term, &app);
             filter.push(f);
             keystroke.push(t.elapsed());
+            keys.push(crate::stats::round3(crate::stats::ms(t.elapsed())));
         }
+        per_key.push((*q, keys));
         key(&mut app, cat, KeyCode::Esc);
     }
     Some(FilterFigures {
         rows,
         keystroke,
         filter,
+        per_key,
     })
 }
 

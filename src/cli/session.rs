@@ -80,6 +80,8 @@ pub async fn open_scoped(
     non_interactive: bool,
     scope: impl FnOnce(&BlueprintSet, &Loaded, &[String]) -> Scope,
 ) -> anyhow::Result<Session> {
+    // Before the watchers decode anything (see fleet::memory).
+    crate::fleet::memory::tune();
     let blueprints = Arc::new(BlueprintSet::load(Some(&paths.blueprints_dir))?);
     let (demo, files) = match target {
         Target::Demo => {

@@ -25,6 +25,8 @@ pub struct Pattern {
     ascii: bool,
     case_sensitive: bool,
     across: bool,
+    /// The [`mask`] of the pattern's bytes.
+    mask: u64,
 }
 
 impl Pattern {
@@ -41,6 +43,7 @@ impl Pattern {
             ascii: pattern.is_ascii(),
             case_sensitive,
             across: pattern.contains(' '),
+            mask: mask(pattern.as_bytes()),
         }
     }
 
@@ -167,14 +170,45 @@ impl Pattern {
 /// Separator of cells in [`Texts`]: never a byte of UTF-8 text.
 const SEP: u8 = 0xFF;
 
+/// The bit of byte `b` in a [`mask`]: letters by their lowercase (so a mask serves both
+/// cases), digits, the space (and [`SEP`], which reads as one when matching across cells),
+/// every other byte folded onto the rest.
+const fn bit(b: u8) -> u64 {
+    let n = match b.to_ascii_lowercase() {
+        l @ b'a'..=b'z' => l - b'a',
+        d @ b'0'..=b'9' => 26 + d - b'0',
+        b' ' | SEP => 36,
+        other => 37 + other % 27,
+    };
+    1 << n
+}
+
+/// [`bit`] of every byte.
+static BITS: [u64; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = bit(b as u8);
+        b += 1;
+    }
+    t
+};
+
+/// Which bytes a text holds, as bits: a row whose mask lacks a bit of the pattern's cannot
+/// match (every pattern byte must occur in it, in either case), so it is passed over without
+/// reading its text.
+fn mask(text: &[u8]) -> u64 {
+    text.iter().fold(0, |m, &b| m | BITS[b as usize])
+}
+
 /// The text of every row of a table, contiguous (cells separated by [`SEP`]), so filtering
 /// scans one buffer instead of a dozen allocations per row. Rows patched in place are
 /// re-encoded at the end of the buffer; the buffer is compacted when mostly garbage.
 #[derive(Debug, Clone, Default)]
 pub struct Texts {
     buf: Vec<u8>,
-    /// Start and end in `buf` of each table row's text.
-    spans: Vec<(usize, usize)>,
+    /// Start and end in `buf` of each table row's text, and the [`mask`] of its bytes.
+    spans: Vec<(usize, usize, u64)>,
 }
 
 impl Texts {
@@ -184,13 +218,26 @@ impl Texts {
             spans: Vec::with_capacity(rows.len()),
         };
         for r in rows {
-            let s = t.encode(r);
-            t.spans.push(s);
+            t.push(r);
         }
         t
     }
 
-    fn encode(&mut self, row: &Row) -> (usize, usize) {
+    /// Room for `rows` more rows' text.
+    pub fn reserve(&mut self, rows: usize) {
+        self.buf.reserve(rows * 64);
+        self.spans.reserve(rows);
+    }
+
+    /// Append the text of the next row (a table built a chunk at a time, in row order).
+    pub fn push(&mut self, row: &Row) {
+        let s = self.encode(row);
+        self.spans.push(s);
+    }
+
+    fn encode(&mut self, row: &Row) -> (usize, usize, u64) {
+        #[cfg(any(test, feature = "test-support"))]
+        ENCODED.with(|n| n.set(n.get() + 1));
         let start = self.buf.len();
         for (i, c) in row.cells.iter().enumerate() {
             if i > 0 {
@@ -198,7 +245,7 @@ impl Texts {
             }
             self.buf.extend_from_slice(c.text.as_bytes());
         }
-        (start, self.buf.len())
+        (start, self.buf.len(), mask(&self.buf[start..]))
     }
 
     /// Whether this holds the text of each of `rows` rows.
@@ -207,8 +254,13 @@ impl Texts {
     }
 
     pub fn get(&self, i: usize) -> &[u8] {
-        let (a, b) = self.spans[i];
+        let (a, b, _) = self.spans[i];
         &self.buf[a..b]
+    }
+
+    /// The [`mask`] of row `i`'s text.
+    pub fn mask(&self, i: usize) -> u64 {
+        self.spans[i].2
     }
 
     /// Row `i` now reads `row`.
@@ -224,7 +276,7 @@ impl Texts {
         if self.spans.len() != remap.len() {
             return;
         }
-        let mut spans = vec![(0, 0); rows.len()];
+        let mut spans = vec![(0, 0, 0); rows.len()];
         for (i, &to) in remap.iter().enumerate() {
             if let Some(s) = spans.get_mut(to as usize) {
                 *s = self.spans[i];
@@ -240,11 +292,23 @@ impl Texts {
 
     /// Re-encode all rows when most of the buffer is text of replaced rows.
     pub fn compact(&mut self, rows: &[Row]) {
-        let live: usize = self.spans.iter().map(|(a, b)| b - a).sum();
+        let live: usize = self.spans.iter().map(|(a, b, _)| b - a).sum();
         if self.covers(rows.len()) && self.buf.len() > 2 * live + (1 << 20) {
             *self = Texts::build(rows);
         }
     }
+}
+
+#[cfg(any(test, feature = "test-support"))]
+thread_local! {
+    static ENCODED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Rows whose text was encoded for the filter so far on this thread: a work counter for
+/// tests (finishing a big list built ahead must not encode every row in one go).
+#[cfg(any(test, feature = "test-support"))]
+pub fn encoded_rows() -> u64 {
+    ENCODED.with(|n| n.get())
 }
 
 /// Whether every row matching `new` also matches `old`, so filtering for `new` only needs the
@@ -272,8 +336,10 @@ pub fn apply_with(table: &Table, texts: &Texts, candidates: &[u32], pattern: &st
                 .iter()
                 .copied()
                 .filter(|&i| {
-                    (i as usize) < table.rows.len()
-                        && p.matches_text(texts.get(i as usize)) == Some(true)
+                    let i = i as usize;
+                    i < table.rows.len()
+                        && texts.mask(i) & p.mask == p.mask
+                        && p.matches_text(texts.get(i)) == Some(true)
                 })
                 .collect(),
         };
@@ -430,6 +496,52 @@ mod tests {
                     r.cells
                 );
             }
+        }
+    }
+
+    /// The byte masks only pass over rows that cannot match: filtering through the rows'
+    /// text (masks first) keeps exactly the rows the per-cell match keeps.
+    #[test]
+    fn masks_never_drop_a_matching_row() {
+        let rows: Vec<Row> = [
+            ["cart-7d9f", "Running", "prod"],
+            ["checkout-api", "CrashLoopBackOff", "healthy"],
+            ["Cart", "straße", "ünïcode"],
+            ["10.0.4.2", "node-042", "1.4.2"],
+            ["svc-00421-x", "team-03", "Pending"],
+        ]
+        .iter()
+        .map(|c| row(c))
+        .collect();
+        let table = Table {
+            columns: vec![],
+            rows,
+        };
+        let texts = Texts::build(&table.rows);
+        let all: Vec<u32> = (0..table.rows.len() as u32).collect();
+        for pat in [
+            "cart",
+            "CART",
+            "Crash",
+            "crashloop",
+            "1.4.2",
+            "node-042",
+            "svc-00421",
+            "team-03 svc",
+            "prod cart",
+            "t R",
+            "ße",
+            "zz",
+            "-",
+            "0",
+            "h p",
+            "api he",
+        ] {
+            assert_eq!(
+                apply_with(&table, &texts, &all, pat),
+                apply(&table, &all, pat),
+                "{pat}"
+            );
         }
     }
 

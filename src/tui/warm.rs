@@ -12,6 +12,7 @@ use super::rows::Cache;
 use super::table::{Cell, Column, Row, Table};
 use super::view::{self, RowKey, Scope, View};
 use crate::catalog::{Catalog, ClusterId, EntityRef, Since};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -53,8 +54,15 @@ struct Building {
     namespace: Option<Box<str>>,
     /// Clusters whose keys are collected.
     keyed: usize,
+    /// Where the keys of the last cluster collected start, until they are sorted (in the
+    /// next slice: collecting and sorting 20k keys in one would be too long a slice).
+    unsorted: Option<usize>,
     keys: Vec<NaturalKey>,
     rows: Vec<Row>,
+    /// The filter's text and the key of each (cluster, uid) of the rows projected so far
+    /// (filled a chunk at a time, so finishing a big list costs no pass over every row).
+    texts: Texts,
+    by_uid: HashMap<(ClusterId, Box<str>), NaturalKey>,
     /// The columns, widths measured over the rows projected so far.
     columns: Vec<Column>,
     /// The columns as declared, unmeasured.
@@ -108,8 +116,11 @@ impl Building {
             clusters,
             namespace,
             keyed: 0,
+            unsorted: None,
             keys: vec![],
             rows: vec![],
+            texts: Texts::default(),
+            by_uid: HashMap::new(),
             columns,
             base,
         })
@@ -118,21 +129,33 @@ impl Building {
     /// Work until `deadline`; true when every row is projected.
     fn step(&mut self, cat: &Catalog, deadline: Instant) -> bool {
         let bp = self.lister.bp;
-        // Keys in natural order: clusters in order, each sorted on its own.
-        while self.keyed < self.clusters.len() {
-            let cl = self.clusters[self.keyed];
-            let ns = self.namespace.as_deref();
-            let mut keys: Vec<NaturalKey> = cat
-                .entities_in(cl, bp)
-                .filter(|r| ns.is_none() || r.namespace.as_deref() == ns)
-                .map(|r| build::natural_key(cl, r))
-                .collect();
-            keys.sort_unstable();
-            self.keys.extend(keys);
-            self.keyed += 1;
+        // Keys in natural order: clusters in order, each sorted on its own. A cluster's keys
+        // are collected in one go (the catalog may change between slices), sorted in the next.
+        while self.keyed < self.clusters.len() || self.unsorted.is_some() {
+            if let Some(from) = self.unsorted.take() {
+                self.keys[from..].sort_unstable();
+            } else {
+                let cl = self.clusters[self.keyed];
+                let ns = self.namespace.as_deref();
+                self.unsorted = Some(self.keys.len());
+                self.keys.extend(
+                    cat.entities_in(cl, bp)
+                        .filter(|r| ns.is_none() || r.namespace.as_deref() == ns)
+                        .map(|r| build::natural_key(cl, r)),
+                );
+                self.keyed += 1;
+            }
             if Instant::now() >= deadline {
                 return false;
             }
+        }
+        if self.rows.capacity() < self.keys.len() {
+            // Room for every row at once: growing a 100k-row build would copy it all in one
+            // slice (the map's rehash most).
+            let more = self.keys.len() - self.rows.len();
+            self.rows.reserve_exact(more);
+            self.by_uid.reserve(more);
+            self.texts.reserve(more);
         }
         while self.rows.len() < self.keys.len() {
             let end = (self.rows.len() + CHUNK).min(self.keys.len());
@@ -157,6 +180,11 @@ impl Building {
                 })
                 .collect();
             let chunk = measure_into(&mut self.columns, &self.base, chunk);
+            let from = self.rows.len();
+            for (row, k) in chunk.iter().zip(&self.keys[from..]) {
+                self.texts.push(row);
+                self.by_uid.insert((k.0, k.3.clone()), k.clone());
+            }
             self.rows.extend(chunk);
             if Instant::now() >= deadline {
                 return false;
@@ -172,13 +200,7 @@ impl Building {
 
     /// The cache of the projected rows, at the revision they were projected at.
     fn finish(self) -> (View, Cache) {
-        let texts = Texts::build(&self.rows);
         let n = self.rows.len() as u32;
-        let by_uid = self
-            .keys
-            .iter()
-            .map(|k| ((k.0, k.3.clone()), k.clone()))
-            .collect();
         let cache = Cache {
             revision: Some(self.revision),
             table: Table {
@@ -186,10 +208,10 @@ impl Building {
                 rows: self.rows,
             },
             order: (0..n).collect(),
-            texts,
+            texts: self.texts,
             lister: Some(self.lister),
             keys: self.keys,
-            by_uid,
+            by_uid: self.by_uid,
             ..Default::default()
         };
         (self.view, cache)
@@ -206,6 +228,8 @@ struct MatrixBuilding {
     /// Services projected (or found running nowhere).
     done: usize,
     rows: Vec<Row>,
+    /// The filter's text of the rows projected so far.
+    texts: Texts,
     columns: Vec<Column>,
     base: Vec<Column>,
     service_of: matrix::ServiceOf,
@@ -226,6 +250,7 @@ impl MatrixBuilding {
             envs,
             done: 0,
             rows: vec![],
+            texts: Texts::default(),
             columns: empty.columns,
             base,
             service_of: Default::default(),
@@ -243,6 +268,9 @@ impl MatrixBuilding {
                 .collect();
             self.done = end;
             let chunk = measure_into(&mut self.columns, &self.base, chunk);
+            for row in &chunk {
+                self.texts.push(row);
+            }
             self.rows.extend(chunk);
             if Instant::now() >= deadline {
                 return false;
@@ -254,7 +282,7 @@ impl MatrixBuilding {
     fn finish(self) -> (View, Cache) {
         let cache = Cache {
             revision: Some(self.revision),
-            texts: Texts::build(&self.rows),
+            texts: self.texts,
             order: (0..self.rows.len() as u32).collect(),
             service_of: self.service_of,
             table: Table {

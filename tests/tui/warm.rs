@@ -5,6 +5,7 @@
 use crossterm::event::KeyCode;
 use kubeatlas::catalog::{Catalog, Change, ClusterId};
 use kubeatlas::tui::build::projected_rows;
+use kubeatlas::tui::filter::encoded_rows;
 use kubeatlas::tui::fixture::{self, app, press, type_text};
 use kubeatlas::tui::msg::Msg;
 use kubeatlas::tui::page::Page;
@@ -128,11 +129,12 @@ fn building_ahead_goes_in_slices_and_idle_does_nothing_once_built() {
     let mut a = app(&cat);
     // A deadline already past: each call does one slice (one cluster's keys, or one chunk
     // of rows) and says there is more.
-    let (mut calls, mut most) = (0, 0);
+    let (mut calls, mut most, mut most_encoded) = (0, 0, 0);
     loop {
-        let before = projected_rows();
+        let (before, encoded) = (projected_rows(), encoded_rows());
         let more = a.warm(&cat, Instant::now());
         most = most.max(projected_rows() - before);
+        most_encoded = most_encoded.max(encoded_rows() - encoded);
         calls += 1;
         if !more {
             break;
@@ -142,6 +144,11 @@ fn building_ahead_goes_in_slices_and_idle_does_nothing_once_built() {
     assert!(
         most <= 256,
         "a slice projects at most one chunk of rows, not {most}"
+    );
+    // Finishing does no pass over every row: the filter's text is encoded chunk by chunk.
+    assert!(
+        most_encoded <= 256,
+        "a slice encodes at most one chunk of rows' text, not {most_encoded}"
     );
     assert!(calls > PODS / 256, "{calls} slices for {PODS} rows");
     // Built: nothing to do, nothing projected.
@@ -179,11 +186,12 @@ fn a_warm_view_overtaken_by_a_resync_is_dropped_and_built_again() {
 fn the_matrix_is_built_ahead_in_slices_too_and_matches_a_rebuild() {
     let mut cat = many_services();
     let mut a = app(&cat);
-    let (mut calls, mut most) = (0, 0);
+    let (mut calls, mut most, mut most_encoded) = (0, 0, 0);
     loop {
-        let before = projected_rows();
+        let (before, encoded) = (projected_rows(), encoded_rows());
         let more = a.warm(&cat, Instant::now());
         most = most.max(projected_rows() - before);
+        most_encoded = most_encoded.max(encoded_rows() - encoded);
         calls += 1;
         // Changes between slices (as the runtime folds them): a new version of some services
         // while the matrix is half built; the finished rows are patched up to them.
@@ -202,6 +210,10 @@ fn the_matrix_is_built_ahead_in_slices_too_and_matches_a_rebuild() {
     assert!(
         most <= 256,
         "a slice projects at most one chunk of rows, matrix rows too, not {most}"
+    );
+    assert!(
+        most_encoded <= 256,
+        "a slice encodes at most one chunk of rows' text, not {most_encoded}"
     );
     assert!(
         calls > SERVICES / 256 + PODS / 256,
@@ -237,15 +249,20 @@ fn a_big_view_opened_before_it_was_built_ahead_is_built_in_slices_while_keys_are
     // Keys are answered meanwhile: a filter typed now applies once the rows are there.
     type_text(&mut a, &cat, "/bulk-0001");
     press(&mut a, &cat, KeyCode::Enter);
-    let (mut calls, mut most) = (0, 0);
+    let (mut calls, mut most, mut most_encoded) = (0, 0, 0);
     while a.page().building.is_some() {
-        let before = projected_rows();
+        let (before, encoded) = (projected_rows(), encoded_rows());
         a.warm(&cat, Instant::now());
         most = most.max(projected_rows() - before);
+        most_encoded = most_encoded.max(encoded_rows() - encoded);
         calls += 1;
         assert!(calls < 10_000, "the rows are never built");
     }
     assert!(most <= 256, "a slice projects at most 256 rows, not {most}");
+    assert!(
+        most_encoded <= 256,
+        "a slice encodes at most 256 rows' text, not {most_encoded}"
+    );
     assert!(calls > PODS / 256, "{calls} slices");
     let mut fresh = Page::new(pods_view(&cat));
     fresh.filter = "bulk-0001".into();
