@@ -270,3 +270,7 @@ impl SourceTask {
         self.set_status(SourceStatus::Error(f.message())).await
     }
 }
+
+#[cfg(test)]
+#[path = "source_tests.rs"]
+mod tests;
