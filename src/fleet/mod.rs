@@ -9,6 +9,7 @@ pub mod hub;
 pub mod memory;
 mod metadata;
 pub mod object;
+pub mod projected;
 pub mod scope;
 pub mod source;
 pub mod status;
