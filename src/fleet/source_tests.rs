@@ -23,7 +23,7 @@ type Body = BoxBody<Bytes, Infallible>;
 /// One watch line adding pod `i`.
 fn added(i: usize) -> String {
     format!(
-        r#"{{"type":"ADDED","object":{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p-{i}","namespace":"default","uid":"u-{i}","resourceVersion":"{}","creationTimestamp":"2026-01-01T00:00:00Z"}},"spec":{{"nodeName":"n"}},"status":{{"phase":"Running"}}}}}}"#,
+        r#"{{"type":"ADDED","object":{{"apiVersion":"v1","metadata":{{"name":"p-{i}","namespace":"default","uid":"u-{i}","resourceVersion":"{}","creationTimestamp":"2026-01-01T00:00:00Z"}},"spec":{{"nodeName":"n"}},"status":{{"phase":"Running"}}}}}}"#,
         i + 2
     )
 }
@@ -74,17 +74,16 @@ fn pod_names(c: &Change, pod: BpId) -> Vec<String> {
 async fn messages_for(n: usize) -> Vec<Vec<String>> {
     let blueprints = Arc::new(BlueprintSet::builtin().expect("built-in blueprints load"));
     let pod = blueprints.by_identifier("pod").expect("a pod blueprint");
-    let source = blueprints
-        .get(pod)
-        .source_index_for("", "Pod")
-        .expect("the pod blueprint reads pods");
+    // The pod blueprint reads one kind: its pods.
+    assert_eq!(blueprints.get(pod).spec.sources.len(), 1);
+    let source = 0;
     let (client, watches) = server(n);
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
     let task = SourceTask {
         client,
         cluster: ClusterId(0),
         bp: pod,
-        source: u8::try_from(source).expect("a small source index"),
+        source,
         blueprints,
         tx,
         readiness: Arc::new(Readiness::new(1)),
