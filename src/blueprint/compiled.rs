@@ -5,8 +5,8 @@
 use super::actions::ActionRule;
 use super::convert::{PropRule, parse_time, to_cow, to_string};
 use super::path::PathExpr;
+use super::tree::Tree;
 use super::{ActionKind, BlueprintSpec, BpId, Link, Record};
-use serde_json::Value as Json;
 
 /// Where a blueprint was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,17 +165,18 @@ impl Blueprint {
     }
 
     /// Project one object read from source `source` into a [`Record`]: `None` when the object
-    /// has no `metadata.uid` or `metadata.name` (or `source` is out of range).
-    pub fn project(&self, source: usize, obj: &Json) -> Option<Record> {
+    /// has no `metadata.uid` or `metadata.name` (or `source` is out of range). The object is
+    /// a whole `serde_json::Value` or a pruned [`super::doc::Doc`]: the record is the same.
+    pub fn project<J: Tree>(&self, source: usize, obj: &J) -> Option<Record> {
         let paths = self.paths.get(source)?;
         let source = u8::try_from(source).ok()?;
         let meta = obj.get("metadata")?;
         let uid = meta.get("uid")?.as_str()?;
         let name = meta.get("name")?.as_str()?;
-        let namespace = meta.get("namespace").and_then(Json::as_str);
+        let namespace = meta.get("namespace").and_then(|n| n.as_str());
         let created = meta
             .get("creationTimestamp")
-            .and_then(Json::as_str)
+            .and_then(|t| t.as_str())
             .and_then(parse_time)
             .unwrap_or(0);
         let props = self
@@ -204,7 +205,7 @@ impl Blueprint {
 }
 
 impl LinkRule {
-    fn read(&self, meta: &Json, namespace: Option<&str>, obj: &Json) -> Link {
+    fn read<J: Tree>(&self, meta: &J, namespace: Option<&str>, obj: &J) -> Link {
         match self {
             LinkRule::Namespace => {
                 namespace.map_or(Link::None, |ns| Link::Name(super::intern::str(ns)))
@@ -236,11 +237,11 @@ impl LinkRule {
 }
 
 /// The uid of the `ownerReferences` entry with `controller: true`.
-fn controller_uid(meta: &Json) -> Option<&str> {
+fn controller_uid<J: Tree>(meta: &J) -> Option<&str> {
     meta.get("ownerReferences")?
         .as_array()?
         .iter()
-        .find(|r| r.get("controller").and_then(Json::as_bool) == Some(true))?
+        .find(|r| r.get("controller").and_then(|c| c.as_bool()) == Some(true))?
         .get("uid")?
         .as_str()
 }

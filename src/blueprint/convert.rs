@@ -17,8 +17,8 @@
 
 use super::intern;
 use super::path::PathExpr;
+use super::tree::Tree;
 use super::{PropType, Reduce, Value};
-use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
@@ -34,7 +34,7 @@ pub(crate) struct PropRule {
 
 impl PropRule {
     /// The property's value in `obj` through `expr` (`None`: the source has no path for it).
-    pub fn extract(&self, expr: Option<&PathExpr>, obj: &Json) -> Value {
+    pub fn extract<J: Tree>(&self, expr: Option<&PathExpr>, obj: &J) -> Value {
         let Some(expr) = expr else {
             return self.default.clone();
         };
@@ -76,7 +76,7 @@ impl PropRule {
 }
 
 /// The first match that converts.
-fn first<T>(expr: &PathExpr, obj: &Json, convert: impl Fn(&Json) -> Option<T>) -> Option<T> {
+fn first<T, J: Tree>(expr: &PathExpr, obj: &J, convert: impl Fn(&J) -> Option<T>) -> Option<T> {
     let mut out = None;
     let _ = expr.try_for_each(obj, |v| match convert(v) {
         Some(x) => {
@@ -89,46 +89,45 @@ fn first<T>(expr: &PathExpr, obj: &Json, convert: impl Fn(&Json) -> Option<T>) -
 }
 
 /// [`to_string`], borrowing the JSON string when it is one.
-pub(crate) fn to_cow(v: &Json) -> Option<Cow<'_, str>> {
-    match v {
-        Json::String(s) => Some(Cow::Borrowed(s.as_str())),
-        Json::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-        other => to_string(other).map(|s| Cow::Owned(s.into_string())),
+pub(crate) fn to_cow<J: Tree>(v: &J) -> Option<Cow<'_, str>> {
+    if let Some(s) = v.as_str() {
+        return Some(Cow::Borrowed(s));
     }
+    if let Some(b) = v.as_bool() {
+        return Some(Cow::Borrowed(if b { "true" } else { "false" }));
+    }
+    to_string(v).map(|s| Cow::Owned(s.into_string()))
 }
 
 /// A scalar as a string (objects and arrays as compact JSON); `None` for null.
-pub(crate) fn to_string(v: &Json) -> Option<Box<str>> {
-    match v {
-        Json::Null => None,
-        Json::String(s) => Some(s.as_str().into()),
-        Json::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
-        Json::Number(n) => Some(n.to_string().into_boxed_str()),
-        Json::Array(_) | Json::Object(_) => {
-            serde_json::to_string(v).ok().map(String::into_boxed_str)
-        }
+pub(crate) fn to_string<J: Tree>(v: &J) -> Option<Box<str>> {
+    if v.is_null() {
+        None
+    } else if let Some(s) = v.as_str() {
+        Some(s.into())
+    } else if let Some(b) = v.as_bool() {
+        Some(if b { "true" } else { "false" }.into())
+    } else if let Some(n) = v.as_number() {
+        Some(n.to_string().into_boxed_str())
+    } else {
+        v.compact().map(String::into_boxed_str)
     }
 }
 
 /// An integer: a JSON integer, a float without fraction, or a string holding an integer.
-pub(crate) fn to_int(v: &Json) -> Option<i64> {
-    match v {
-        Json::Number(n) => n.as_i64().or_else(|| {
+pub(crate) fn to_int<J: Tree>(v: &J) -> Option<i64> {
+    if let Some(n) = v.as_number() {
+        return n.as_i64().or_else(|| {
             let x = n.as_f64()?;
             (x.fract() == 0.0 && x.abs() < 9.2e18).then_some(x as i64)
-        }),
-        Json::String(s) => s.trim().parse().ok(),
-        _ => None,
+        });
     }
+    v.as_str().and_then(|s| s.trim().parse().ok())
 }
 
 /// A boolean: JSON `true`/`false`, or a string `true`/`false` in any case.
-pub(crate) fn to_bool(v: &Json) -> Option<bool> {
-    match v {
-        Json::Bool(b) => Some(*b),
-        Json::String(s) => parse_bool(s),
-        _ => None,
-    }
+pub(crate) fn to_bool<J: Tree>(v: &J) -> Option<bool> {
+    v.as_bool().or_else(|| v.as_str().and_then(parse_bool))
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -142,11 +141,10 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// Seconds since the epoch: an RFC 3339 string, or an integer taken as seconds.
-pub(crate) fn to_time(v: &Json) -> Option<i64> {
-    match v {
-        Json::String(s) => parse_time(s),
-        Json::Number(n) => n.as_i64(),
-        _ => None,
+pub(crate) fn to_time<J: Tree>(v: &J) -> Option<i64> {
+    match v.as_str() {
+        Some(s) => parse_time(s),
+        None => v.as_number().and_then(|n| n.as_i64()),
     }
 }
 
@@ -217,7 +215,7 @@ fn describe(v: &serde_yaml::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value as Json, json};
 
     fn rule(ty: PropType, reduce: Reduce) -> PropRule {
         PropRule {

@@ -135,7 +135,18 @@ impl FieldTree {
         }
     }
 
-    fn child(&self, key: &str) -> Option<&FieldTree> {
+    /// Whether the whole value is kept.
+    pub(super) fn keeps_all(&self) -> bool {
+        self.all
+    }
+
+    /// What to keep of each array element, if anything.
+    pub(super) fn elem_tree(&self) -> Option<&FieldTree> {
+        self.elems.as_deref()
+    }
+
+    /// What to keep of member `key`, if anything.
+    pub(super) fn child(&self, key: &str) -> Option<&FieldTree> {
         self.fields
             .iter()
             .find(|(k, _)| &**k == key)

@@ -15,8 +15,8 @@
 
 use super::convert::to_cow;
 use super::intern;
+use super::tree::Tree;
 use super::value::List;
-use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -134,13 +134,12 @@ fn key_of(item: &str) -> &str {
 }
 
 /// An object's `metadata.labels` as the shared list of `key=value` items sorted by key.
-pub fn labels(meta: &Json) -> List {
+pub fn labels<J: Tree>(meta: &J) -> List {
     let mut items: Vec<String> = meta
         .get("labels")
-        .and_then(Json::as_object)
+        .and_then(|l| l.members())
         .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| to_cow(v).map(|v| format!("{k}={v}")))
+            m.filter_map(|(k, v)| to_cow(v).map(|v| format!("{k}={v}")))
                 .collect()
         })
         .unwrap_or_default();
@@ -150,27 +149,27 @@ pub fn labels(meta: &Json) -> List {
 
 /// The selector found at a `via: selector` path, or `None` when there is none (absent, an
 /// empty map, an unknown operator).
-pub fn read_selector(found: Option<&Json>) -> Option<Arc<Selector>> {
-    let obj = found.and_then(Json::as_object)?;
+pub fn read_selector<J: Tree>(found: Option<&J>) -> Option<Arc<Selector>> {
+    let obj = found?;
+    let mut members = obj.members()?.peekable();
     // A LabelSelector's members are objects and arrays; a plain map's are strings. `{}` is an
     // empty LabelSelector (everything): the API never sends an empty plain map (omitempty).
-    let structured = obj.is_empty()
-        || obj
-            .iter()
-            .any(|(k, v)| (k == "matchLabels" || k == "matchExpressions") && !v.is_string());
+    let structured = members.peek().is_none()
+        || members
+            .any(|(k, v)| (k == "matchLabels" || k == "matchExpressions") && v.as_str().is_none());
     let mut reqs = Vec::new();
     if structured {
-        if let Some(m) = obj.get("matchLabels").and_then(Json::as_object) {
+        if let Some(m) = obj.get("matchLabels").and_then(|m| m.members()) {
             for (k, v) in m {
                 reqs.push(eq(k, &to_cow(v)?));
             }
         }
-        let exprs = obj.get("matchExpressions").and_then(Json::as_array);
+        let exprs = obj.get("matchExpressions").and_then(|e| e.as_array());
         for e in exprs.into_iter().flatten() {
             reqs.push(expression(e)?);
         }
     } else {
-        for (k, v) in obj {
+        for (k, v) in obj.members()? {
             reqs.push(eq(k, &to_cow(v)?));
         }
         if reqs.is_empty() {
@@ -188,12 +187,12 @@ fn eq(key: &str, value: &str) -> Requirement {
 }
 
 /// One `matchExpressions` item; `None` for an operator the API does not have.
-fn expression(e: &Json) -> Option<Requirement> {
+fn expression<J: Tree>(e: &J) -> Option<Requirement> {
     let key = e.get("key")?.as_str()?;
     let values = || -> Box<[Box<str>]> {
         let mut v: Vec<Box<str>> = e
             .get("values")
-            .and_then(Json::as_array)
+            .and_then(|v| v.as_array())
             .into_iter()
             .flatten()
             .filter_map(|v| to_cow(v).map(|c| Box::from(&*c)))
@@ -226,7 +225,7 @@ pub fn read_names<'a>(found: impl Iterator<Item = Cow<'a, str>>) -> Vec<Cow<'a, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value as Json, json};
 
     fn sel(v: Json) -> Arc<Selector> {
         read_selector(Some(&v)).unwrap_or_else(|| panic!("not a selector: {v}"))
@@ -247,7 +246,7 @@ mod tests {
         assert!(!s.matches(&pod(json!({"app": "cart"}))));
         assert!(!s.matches(&pod(json!({"app": "cart", "tier": "web"}))));
         assert_eq!(s.describe(), "app=cart,tier=api");
-        assert_eq!(read_selector(None), None, "no selector");
+        assert_eq!(read_selector::<Json>(None), None, "no selector");
         assert_eq!(read_selector(Some(&Json::Null)), None, "no selector");
     }
 

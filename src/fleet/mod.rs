@@ -10,6 +10,7 @@ pub mod memory;
 mod metadata;
 pub mod object;
 pub mod query;
+pub mod projected;
 pub mod scope;
 pub mod source;
 pub mod status;

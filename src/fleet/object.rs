@@ -1,7 +1,8 @@
-//! The object type the watchers decode: the raw JSON (for blueprint path expressions) plus the
-//! few metadata fields kube-runtime needs. Dropped right after projection. While a watcher
-//! polls its stream, objects are decoded pruned to what its blueprint reads
-//! ([`crate::blueprint::prune`]); elsewhere they are decoded whole.
+//! The object type the hub's watchers decode: the raw JSON (for blueprint path expressions)
+//! plus the few metadata fields kube-runtime needs. Dropped right after projection. While a
+//! hub watcher polls its stream, objects are decoded pruned to what its blueprint reads
+//! ([`crate::blueprint::prune`]); elsewhere they are decoded whole. (The direct watchers
+//! project while decoding: [`super::projected`].)
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::{ApiResource, DynamicResourceScope};

@@ -1,13 +1,12 @@
 //! One watcher: one source kind of one blueprint in one cluster. Lists, watches, relists on
-//! 410 or a dropped stream (kube-runtime), projects every object through the blueprint and
-//! sends the catalog only what the blueprint extracts: the watch events of one burst (all
-//! its stream had ready) as one message.
+//! 410 or a dropped stream (kube-runtime), projects every object through the blueprint as it
+//! is decoded ([`super::projected`]) and sends the catalog only what the blueprint extracts:
+//! the watch events of one burst (all its stream had ready) as one message.
 
 use super::Readiness;
 use super::burst::{BURST_MAX, Burst};
-use super::object::RawObject;
+use super::projected::{Projected, Projecting, Projector};
 use super::status::{Failure, classify, classify_watch};
-use crate::blueprint::prune;
 use crate::blueprint::{BlueprintSet, BpId, Record};
 use crate::catalog::{Change, ClusterId, SourceStatus};
 use futures::{FutureExt, StreamExt};
@@ -71,12 +70,6 @@ impl SourceTask {
         Ok(Some(ApiResource::from_gvk(&gvk)))
     }
 
-    fn project(&self, o: &RawObject) -> Option<Record> {
-        self.blueprints
-            .get(self.bp)
-            .project(self.source as usize, &o.value)
-    }
-
     /// Runs until the receiver is gone or the task is aborted.
     pub async fn run(self) {
         let ar = loop {
@@ -97,7 +90,7 @@ impl SourceTask {
                 }
             }
         };
-        let api: Api<RawObject> = match &self.scope.namespace {
+        let api: Api<Projected> = match &self.scope.namespace {
             Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
             None => Api::all_with(self.client.clone(), &ar),
         };
@@ -108,12 +101,12 @@ impl SourceTask {
         if let Some(f) = &self.scope.fields {
             cfg = cfg.fields(f);
         }
-        // Objects are decoded pruned to what this source's projection reads.
-        let tree = Arc::new(
-            self.blueprints
-                .get(self.bp)
-                .field_tree(self.source as usize),
-        );
+        // Objects are projected as they are decoded, reading only what the projection reads.
+        let projector = Arc::new(Projector::new(
+            self.blueprints.clone(),
+            self.bp,
+            self.source as usize,
+        ));
         let metadata_only =
             self.blueprints.get(self.bp).spec.sources[self.source as usize].metadata_only;
         let inner = if metadata_only {
@@ -122,11 +115,12 @@ impl SourceTask {
                 self.scope.namespace.as_deref(),
                 &ar,
                 cfg,
+                projector.clone(),
             )
         } else {
             watcher(api, cfg).default_backoff().boxed()
         };
-        let mut stream = prune::Pruned::new(inner, tree);
+        let mut stream = Projecting::new(inner, projector);
         let mut buf: Vec<Record> = Vec::new();
         let mut healthy = false;
         let mut burst = Burst::default();
@@ -158,7 +152,7 @@ impl SourceTask {
     /// Returns false when the catalog is gone.
     async fn handle(
         &self,
-        ev: Result<watcher::Event<RawObject>, watcher::Error>,
+        ev: Result<watcher::Event<Projected>, watcher::Error>,
         ar: &ApiResource,
         buf: &mut Vec<Record>,
         healthy: &mut bool,
@@ -166,7 +160,7 @@ impl SourceTask {
     ) -> bool {
         match ev {
             Ok(watcher::Event::Apply(o)) => {
-                if let Some(record) = self.project(&o) {
+                if let Some(record) = o.record {
                     burst.push(Change::Apply {
                         cluster: self.cluster,
                         record,
@@ -175,7 +169,7 @@ impl SourceTask {
                 return true;
             }
             Ok(watcher::Event::Delete(o)) => {
-                if let Some(uid) = o.value["metadata"]["uid"].as_str() {
+                if let Some(uid) = o.uid() {
                     burst.push(Change::Delete {
                         cluster: self.cluster,
                         bp: self.bp,
@@ -185,7 +179,7 @@ impl SourceTask {
                 return true;
             }
             Ok(watcher::Event::InitApply(o)) => {
-                buf.extend(self.project(&o));
+                buf.extend(o.record);
                 return true;
             }
             _ => {}
@@ -270,3 +264,7 @@ impl SourceTask {
         self.set_status(SourceStatus::Error(f.message())).await
     }
 }
+
+#[cfg(test)]
+#[path = "source_tests.rs"]
+mod tests;

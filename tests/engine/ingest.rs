@@ -63,7 +63,8 @@ async fn a_burst_of_pod_rewrites_reaches_the_catalog_in_far_fewer_messages_than_
     // How many events one message carries depends on what one socket read brought, which a
     // loaded machine decides (seen: 1.75 to 90 on average). What cannot vary: one message per
     // event would be 1000 messages, and any read holding two events makes one message of them.
-    // (The exact count for a burst that is all ready at once is guarded in the lib's tests.)
+    // (The exact count for a burst that is all ready at once is guarded in the lib's tests:
+    // src/fleet/source_tests.rs, `a_watch_burst_ready_at_once_goes_in_as_few_messages_…`.)
     assert!(
         messages < events,
         "{events} pod changes came in {messages} messages: nothing was gathered"

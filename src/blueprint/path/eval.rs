@@ -1,12 +1,13 @@
-//! Path expression evaluation over `serde_json::Value`: every match, borrowed, never an error.
+//! Path expression evaluation over any JSON [`Tree`] (a `serde_json::Value` or a decoded
+//! [`crate::blueprint::doc::Doc`]): every match, borrowed, never an error.
 
 use super::{Filter, Literal, PathExpr, Segment, Test};
-use serde_json::Value as Json;
+use crate::blueprint::tree::Tree;
 use std::ops::ControlFlow;
 
 impl PathExpr {
     /// Call `f` with every value the expression selects in `v`, in document order.
-    pub fn for_each<'a>(&self, v: &'a Json, mut f: impl FnMut(&'a Json)) {
+    pub fn for_each<'a, J: Tree>(&self, v: &'a J, mut f: impl FnMut(&'a J)) {
         let _ = walk(&self.segments, v, &mut |x| {
             f(x);
             ControlFlow::Continue(())
@@ -14,16 +15,16 @@ impl PathExpr {
     }
 
     /// Like [`PathExpr::for_each`], stopping as soon as `f` breaks.
-    pub fn try_for_each<'a>(
+    pub fn try_for_each<'a, J: Tree>(
         &self,
-        v: &'a Json,
-        mut f: impl FnMut(&'a Json) -> ControlFlow<()>,
+        v: &'a J,
+        mut f: impl FnMut(&'a J) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         walk(&self.segments, v, &mut f)
     }
 
     /// The first value the expression selects, if any.
-    pub fn first<'a>(&self, v: &'a Json) -> Option<&'a Json> {
+    pub fn first<'a, J: Tree>(&self, v: &'a J) -> Option<&'a J> {
         let mut found = None;
         let _ = walk(&self.segments, v, &mut |x| {
             found = Some(x);
@@ -34,16 +35,16 @@ impl PathExpr {
 
     /// Every value the expression selects (a convenience for tests and tools; the projection
     /// uses [`PathExpr::for_each`]).
-    pub fn all<'a>(&self, v: &'a Json) -> Vec<&'a Json> {
+    pub fn all<'a, J: Tree>(&self, v: &'a J) -> Vec<&'a J> {
         let mut out = Vec::new();
         self.for_each(v, |x| out.push(x));
         out
     }
 }
 
-fn walk<'a, F>(segs: &[Segment], v: &'a Json, f: &mut F) -> ControlFlow<()>
+fn walk<'a, J: Tree, F>(segs: &[Segment], v: &'a J, f: &mut F) -> ControlFlow<()>
 where
-    F: FnMut(&'a Json) -> ControlFlow<()>,
+    F: FnMut(&'a J) -> ControlFlow<()>,
 {
     let Some((seg, rest)) = segs.split_first() else {
         return f(v);
@@ -53,26 +54,31 @@ where
             Some(x) => walk(rest, x, f),
             None => ControlFlow::Continue(()),
         },
-        Segment::All => match v {
-            Json::Array(items) => items.iter().try_for_each(|x| walk(rest, x, f)),
-            Json::Object(map) => map.values().try_for_each(|x| walk(rest, x, f)),
-            _ => ControlFlow::Continue(()),
-        },
-        Segment::Filter(flt) => match v {
-            Json::Array(items) => items
+        Segment::All => {
+            if let Some(items) = v.as_array() {
+                items.iter().try_for_each(|x| walk(rest, x, f))
+            } else if let Some(mut members) = v.members() {
+                members.try_for_each(|(_, x)| walk(rest, x, f))
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        Segment::Filter(flt) => match v.as_array() {
+            Some(items) => items
                 .iter()
-                .filter(|x| flt.matches(x))
+                .filter(|x| flt.matches(*x))
                 .try_for_each(|x| walk(rest, x, f)),
-            _ => ControlFlow::Continue(()),
+            None => ControlFlow::Continue(()),
         },
     }
 }
 
 /// One single-valued step (a field or an index); `None` for the other segments.
-fn step<'a>(seg: &Segment, v: &'a Json) -> Option<&'a Json> {
-    match (seg, v) {
-        (Segment::Field(k), Json::Object(map)) => map.get(&**k),
-        (Segment::Index(i), Json::Array(items)) => {
+fn step<'a, J: Tree>(seg: &Segment, v: &'a J) -> Option<&'a J> {
+    match seg {
+        Segment::Field(k) => v.get(k),
+        Segment::Index(i) => {
+            let items = v.as_array()?;
             let i = if *i < 0 {
                 items
                     .len()
@@ -88,7 +94,7 @@ fn step<'a>(seg: &Segment, v: &'a Json) -> Option<&'a Json> {
 
 impl Filter {
     /// Whether an array element passes this filter.
-    pub fn matches(&self, element: &Json) -> bool {
+    pub fn matches<J: Tree>(&self, element: &J) -> bool {
         let mut v = element;
         for seg in self.field.iter() {
             match step(seg, v) {
@@ -106,17 +112,16 @@ impl Filter {
 
 impl Literal {
     /// Typed equality with a JSON value (`1` equals `1.0`; a string never equals a number).
-    pub fn equals(&self, v: &Json) -> bool {
-        match (self, v) {
-            (Literal::Str(s), Json::String(t)) => **s == **t,
-            (Literal::Int(i), Json::Number(n)) => match n.as_i64() {
+    pub fn equals<J: Tree>(&self, v: &J) -> bool {
+        match self {
+            Literal::Str(s) => v.as_str().is_some_and(|t| **s == *t),
+            Literal::Int(i) => v.as_number().is_some_and(|n| match n.as_i64() {
                 Some(j) => *i == j,
                 None => n.as_f64() == Some(*i as f64) && n.is_f64(),
-            },
-            (Literal::Float(x), Json::Number(n)) => n.as_f64() == Some(*x),
-            (Literal::Bool(b), Json::Bool(c)) => b == c,
-            (Literal::Null, Json::Null) => true,
-            _ => false,
+            }),
+            Literal::Float(x) => v.as_number().is_some_and(|n| n.as_f64() == Some(*x)),
+            Literal::Bool(b) => v.as_bool() == Some(*b),
+            Literal::Null => v.is_null(),
         }
     }
 }
