@@ -204,7 +204,7 @@ fn a_status_change_allocates_only_its_journal_entry() {
         .entities(pod_bp)
         .map(|(cluster, r)| {
             let mut r = r.clone();
-            r.props[restarts] = Value::Int(7);
+            r.props.set(restarts, Value::Int(7));
             Change::Apply { cluster, record: r }
         })
         .collect();
