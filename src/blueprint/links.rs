@@ -83,6 +83,12 @@ impl From<Vec<Link>> for Links {
     }
 }
 
+impl From<Box<[Link]>> for Links {
+    fn from(all: Box<[Link]>) -> Links {
+        Links::from(all.into_vec())
+    }
+}
+
 impl FromIterator<Link> for Links {
     fn from_iter<I: IntoIterator<Item = Link>>(iter: I) -> Links {
         Links::from(iter.into_iter().collect::<Vec<_>>())
