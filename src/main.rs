@@ -3,11 +3,6 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc, not glibc's malloc: after a sync, glibc kept a third of the process's memory in
-/// its per-thread arenas as free space it could not return (issue 14; the bench measures it).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // A shell asking for completions (the `completions` scripts) is answered here, and exits.
     kubeatlas::cli::scripts::answer_if_asked();

@@ -32,10 +32,6 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-/// The binary's allocator (src/main.rs), so the memory measured is what kubeatlas takes.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser, Debug)]
 #[command(about = "kubeatlas benchmark harness")]
 struct Args {
@@ -449,8 +445,7 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
 }
 
 /// Diagnostics (`BENCH_MALLOC_STATS=1`): trim the heap and print glibc's per-arena figures,
-/// to tell live data from memory the allocator holds. With mimalloc as the global allocator
-/// (above) glibc holds only what C code allocates; the figures show that part.
+/// to tell live data from memory the allocator holds.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn glibc_report(steady: u64) {
     unsafe extern "C" {
