@@ -28,9 +28,7 @@ fn benches(c: &mut Criterion) {
                     .take(1000)
                     .map(|(cluster, r)| {
                         let mut r = r.clone();
-                        if let Some(v) = r.props.get_mut(restarts) {
-                            *v = Value::Int(round);
-                        }
+                        r.props.set(restarts, Value::Int(round));
                         Change::Apply {
                             cluster: *cluster,
                             record: r,

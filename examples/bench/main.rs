@@ -691,8 +691,9 @@ fn pure_fold(cat: &mut Catalog) -> Value {
     let mut changes: Vec<Change> = vec![];
     for (cluster, r) in cat.entities(pod) {
         let mut r = r.clone();
-        if let Some(v) = restarts.and_then(|i| r.props.get_mut(i)) {
-            *v = PropValue::Int(v.as_int().unwrap_or(0) + 1000);
+        if let Some(i) = restarts {
+            let v = r.props.get(i).and_then(PropValue::as_int).unwrap_or(0);
+            r.props.set(i, PropValue::Int(v + 1000));
         }
         changes.push(Change::Apply {
             cluster: ClusterId(cluster.0),

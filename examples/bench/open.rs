@@ -123,8 +123,9 @@ fn pod_changes(cat: &Catalog, n: usize, round: usize) -> Vec<Change> {
         .take(n)
         .map(|(cluster, r)| {
             let mut r = r.clone();
-            if let Some(v) = restarts.and_then(|i| r.props.get_mut(i)) {
-                *v = PropValue::Int(v.as_int().unwrap_or(0) + 1);
+            if let Some(i) = restarts {
+                let v = r.props.get(i).and_then(PropValue::as_int).unwrap_or(0);
+                r.props.set(i, PropValue::Int(v + 1));
             }
             Change::Apply { cluster, record: r }
         })

@@ -8,7 +8,7 @@ use super::value::{List, Str};
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 const SHARDS: usize = 16;
 /// Sweeps start once a shard holds this many entries.
@@ -68,7 +68,7 @@ pub fn str(s: &str) -> Str {
         return x.clone();
     }
     if g.table.len() >= g.sweep_at {
-        g.table.retain(|x| Arc::strong_count(&x.0) > 1);
+        g.table.retain(|x| x.holders() > 1);
         g.sweep_at = (g.table.len() * 2).max(MIN_SWEEP);
     }
     let x = Str::from(s);
@@ -89,7 +89,7 @@ pub fn list<S: AsRef<str>>(items: &[S]) -> List {
         return x.clone();
     }
     if g.table.len() >= g.sweep_at {
-        g.table.retain(|x| Arc::strong_count(&x.0) > 1);
+        g.table.retain(|x| x.holders() > 1);
         g.sweep_at = (g.table.len() * 2).max(MIN_SWEEP);
     }
     let x: List = items.iter().map(|i| Box::<str>::from(i.as_ref())).collect();
@@ -105,10 +105,10 @@ mod tests {
     fn equal_values_share_one_allocation() {
         let a = str("Running");
         let b = str(&String::from("Running"));
-        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert!(a.same(&b));
         let l1 = list(&["a", "b"]);
         let l2 = list(&[String::from("a"), String::from("b")]);
-        assert!(Arc::ptr_eq(&l1.0, &l2.0));
+        assert!(l1.same(&l2));
         assert_ne!(list(&["a"]), l1);
         assert_eq!(&*l1, &[Box::<str>::from("a"), Box::from("b")]);
     }
@@ -129,6 +129,6 @@ mod tests {
             .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).table.len())
             .sum();
         assert!(total < 20000, "{total}");
-        assert!(Arc::ptr_eq(&kept.0, &str("sweep-test-kept").0));
+        assert!(kept.same(&str("sweep-test-kept")));
     }
 }

@@ -1,6 +1,6 @@
 //! What a blueprint extracts from one Kubernetes object: the unit the fleet sends the catalog.
 
-use super::{Str, Value};
+use super::{Links, Props, Str};
 
 /// Index of a blueprint in its [`super::BlueprintSet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,10 +18,10 @@ pub struct Record {
     pub namespace: Option<Str>,
     /// `metadata.creationTimestamp`, seconds since the epoch (0 when absent).
     pub created: i64,
-    /// Aligned with the blueprint's `properties`.
-    pub props: Box<[Value]>,
-    /// Aligned with the blueprint's `relations`.
-    pub links: Box<[Link]>,
+    /// Aligned with the blueprint's `properties`; unset ones take no slot ([`Props`]).
+    pub props: Props,
+    /// Aligned with the blueprint's `relations`; absent ones take no slot ([`Links`]).
+    pub links: Links,
 }
 
 /// The raw target of one relation, resolved by the catalog.

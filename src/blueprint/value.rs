@@ -4,9 +4,11 @@
 //! of pods repeat are stored once.
 
 use serde::Serialize;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::sync::Arc;
+use triomphe::ThinArc;
 
 /// One extracted property value. Small on purpose (16 bytes): the catalog keeps these, never
 /// whole objects.
@@ -22,25 +24,104 @@ pub enum Value {
     List(List),
 }
 
-/// A shared, immutable string (one pointer wide).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Str(pub(crate) Arc<Box<str>>);
+/// A shared, immutable string (one pointer wide): one allocation holds the count, the length
+/// and the bytes.
+#[derive(Clone)]
+pub struct Str(pub(crate) ThinArc<(), u8>);
 
-/// A shared, immutable list of strings (one pointer wide).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct List(pub(crate) Arc<Box<[Box<str>]>>);
+/// A shared, immutable list of strings (one pointer wide): one allocation holds the count,
+/// the length and the items.
+#[derive(Clone)]
+pub struct List(pub(crate) ThinArc<(), Box<str>>);
+
+impl Str {
+    /// How many holders share this string (the interner's sweep drops those only it holds).
+    pub(crate) fn holders(&self) -> usize {
+        ThinArc::strong_count(&self.0)
+    }
+
+    /// Whether `self` and `other` are the same allocation.
+    pub fn same(&self, other: &Str) -> bool {
+        self.0.as_ptr() == other.0.as_ptr()
+    }
+}
+
+impl List {
+    pub(crate) fn holders(&self) -> usize {
+        ThinArc::strong_count(&self.0)
+    }
+
+    /// Whether `self` and `other` are the same allocation.
+    pub fn same(&self, other: &List) -> bool {
+        self.0.as_ptr() == other.0.as_ptr()
+    }
+}
 
 impl Deref for Str {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        // SAFETY: a `Str` is only ever built from the bytes of a `str` (the `From` impls
+        // below), and its bytes are never changed.
+        unsafe { std::str::from_utf8_unchecked(&self.0.slice) }
     }
 }
 
 impl Deref for List {
     type Target = [Box<str>];
     fn deref(&self) -> &[Box<str>] {
-        &self.0
+        &self.0.slice
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.same(other) || **self == **other
+    }
+}
+
+impl Eq for Str {}
+
+impl Hash for Str {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (**self).hash(h)
+    }
+}
+
+impl PartialOrd for Str {
+    fn partial_cmp(&self, other: &Str) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Str {
+    fn cmp(&self, other: &Str) -> Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl PartialEq for List {
+    fn eq(&self, other: &List) -> bool {
+        self.same(other) || **self == **other
+    }
+}
+
+impl Eq for List {}
+
+impl Hash for List {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (**self).hash(h)
+    }
+}
+
+impl PartialOrd for List {
+    fn partial_cmp(&self, other: &List) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for List {
+    fn cmp(&self, other: &List) -> Ordering {
+        (**self).cmp(&**other)
     }
 }
 
@@ -76,31 +157,31 @@ impl fmt::Debug for List {
 
 impl From<&str> for Str {
     fn from(s: &str) -> Str {
-        Str(Arc::new(s.into()))
+        Str(ThinArc::from_header_and_slice((), s.as_bytes()))
     }
 }
 
 impl From<String> for Str {
     fn from(s: String) -> Str {
-        Str(Arc::new(s.into_boxed_str()))
+        Str::from(s.as_str())
     }
 }
 
 impl From<Box<str>> for Str {
     fn from(s: Box<str>) -> Str {
-        Str(Arc::new(s))
+        Str::from(&*s)
     }
 }
 
 impl From<Vec<Box<str>>> for List {
     fn from(v: Vec<Box<str>>) -> List {
-        List(Arc::new(v.into_boxed_slice()))
+        List(ThinArc::from_header_and_iter((), v.into_iter()))
     }
 }
 
 impl From<Box<[Box<str>]>> for List {
     fn from(v: Box<[Box<str>]>) -> List {
-        List(Arc::new(v))
+        List::from(v.into_vec())
     }
 }
 

@@ -328,7 +328,7 @@ mod tests {
         assert_eq!(label(&a, "b"), Some("2"));
         assert_eq!(label(&a, "c"), None);
         let b = pod(json!({"a": "0", "b": "2", "a.b": "1"}));
-        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert!(a.same(&b));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Memory is what the catalog is made of, so the indexes hold 4-byte slot numbers, never
 //! copies of uids: a record is stored once, in its slab slot.
 
-use crate::blueprint::{BpId, Link, Record};
+use crate::blueprint::{BpId, Link, Links, Record};
 use hashbrown::{DefaultHashBuilder, HashMap, HashSet, HashTable};
 use std::hash::BuildHasher;
 
@@ -276,7 +276,7 @@ impl ClusterStore {
 
     /// Calls `f` with each link a reverse lookup can ask for (by uid or by name; several
     /// names as one name each) and its target blueprint.
-    fn each_indexed(links: &[Link], targets: &[BpId], mut f: impl FnMut(&Link, BpId)) {
+    fn each_indexed(links: &Links, targets: &[BpId], mut f: impl FnMut(&Link, BpId)) {
         for (link, target) in links.iter().zip(targets) {
             match link {
                 Link::Name(_) | Link::Uid(_) => f(link, *target),
