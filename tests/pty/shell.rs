@@ -19,6 +19,8 @@ struct Term {
     bytes: Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
+    /// Shell banners the main screen showed when the last shell opened.
+    shells: usize,
 }
 
 impl Term {
@@ -65,17 +67,26 @@ impl Term {
         self.wait("checkout-api pods", |s, _| s.contains("</checkout-api>"));
     }
 
-    /// `s`, then the first container: the shell's prompt on the main screen.
+    /// `s`, then the first container: this session's prompt on the main screen, below a new
+    /// banner (the main screen still shows an earlier session's lines; the simulator sends the
+    /// prompt once the session is connected).
     fn open_shell(&mut self) {
+        const BANNER: &str = "kubeatlas: shell in prod › shop › checkout-api-";
+        let banners = |s: &str| s.lines().filter(|l| l.starts_with(BANNER)).count();
+        let before = self.shells;
         self.send("s");
         self.wait("the container picker", |s, _| {
             s.contains("Which container?")
         });
         self.send("\r");
-        self.wait("the remote prompt", |s, alt| {
-            !alt && s.contains("bash-5.2# ")
-                && s.contains("kubeatlas: shell in prod › shop › checkout-api-")
+        let s = self.wait("the remote prompt", |s, alt| {
+            let after_banner = s.lines().rev().take_while(|l| !l.starts_with(BANNER));
+            !alt && banners(s) > before
+                && after_banner
+                    .into_iter()
+                    .any(|l| l.starts_with("bash-5.2# "))
         });
+        self.shells = banners(&s);
     }
 }
 
@@ -90,6 +101,7 @@ fn spawn(
         bytes: p.bytes,
         writer: p.writer,
         _master: p.master,
+        shells: 0,
     };
     (p.child, t)
 }
