@@ -21,6 +21,18 @@ use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// A session opened exactly as the binary opens one.
+async fn open(files: &[PathBuf], contexts: &[String], paths: &Paths) -> anyhow::Result<Session> {
+    session::open(
+        Target::Files(files.to_vec()),
+        contexts,
+        UserConfig::default(),
+        paths,
+        true,
+    )
+    .await
+}
+
 /// Open a session exactly as the binary does and fold changes until every cluster is ready.
 /// Returns the session, the time it took and the clusters that did not get ready.
 pub async fn sync(
@@ -29,14 +41,7 @@ pub async fn sync(
     paths: &Paths,
 ) -> anyhow::Result<(Session, Duration, Vec<(String, String)>)> {
     let t = Instant::now();
-    let mut s = session::open(
-        Target::Files(files.to_vec()),
-        contexts,
-        UserConfig::default(),
-        paths,
-        true,
-    )
-    .await?;
+    let mut s = open(files, contexts, paths).await?;
     let failed = s.wait_synced(Duration::from_secs(240)).await;
     Ok((s, t.elapsed(), failed))
 }
@@ -50,14 +55,7 @@ pub async fn sync_timed(
     paths: &Paths,
 ) -> anyhow::Result<(Session, Duration, Duration)> {
     let t = Instant::now();
-    let mut s = session::open(
-        Target::Files(files.to_vec()),
-        contexts,
-        UserConfig::default(),
-        paths,
-        true,
-    )
-    .await?;
+    let mut s = open(files, contexts, paths).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
     let mut fold = Duration::ZERO;
     while !s

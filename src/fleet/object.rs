@@ -5,9 +5,7 @@
 //! project while decoding: [`super::projected`].)
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::core::{ApiResource, DynamicResourceScope};
 use serde::Deserialize;
-use std::borrow::Cow;
 
 #[derive(Debug, Clone)]
 pub struct RawObject {
@@ -58,29 +56,40 @@ impl RawObject {
     }
 }
 
-impl kube::Resource for RawObject {
-    type DynamicType = ApiResource;
-    type Scope = DynamicResourceScope;
+/// `kube::Resource` for a type whose kind is known only at run time (its `ApiResource`) and
+/// that holds its `meta`: what kube-runtime's watcher needs of an object type.
+macro_rules! dynamic_resource {
+    ($t:ty) => {
+        impl kube::Resource for $t {
+            type DynamicType = kube::core::ApiResource;
+            type Scope = kube::core::DynamicResourceScope;
 
-    fn group(dt: &ApiResource) -> Cow<'_, str> {
-        dt.group.as_str().into()
-    }
-    fn version(dt: &ApiResource) -> Cow<'_, str> {
-        dt.version.as_str().into()
-    }
-    fn kind(dt: &ApiResource) -> Cow<'_, str> {
-        dt.kind.as_str().into()
-    }
-    fn api_version(dt: &ApiResource) -> Cow<'_, str> {
-        dt.api_version.as_str().into()
-    }
-    fn plural(dt: &ApiResource) -> Cow<'_, str> {
-        dt.plural.as_str().into()
-    }
-    fn meta(&self) -> &ObjectMeta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.meta
-    }
+            fn group(dt: &kube::core::ApiResource) -> std::borrow::Cow<'_, str> {
+                dt.group.as_str().into()
+            }
+            fn version(dt: &kube::core::ApiResource) -> std::borrow::Cow<'_, str> {
+                dt.version.as_str().into()
+            }
+            fn kind(dt: &kube::core::ApiResource) -> std::borrow::Cow<'_, str> {
+                dt.kind.as_str().into()
+            }
+            fn api_version(dt: &kube::core::ApiResource) -> std::borrow::Cow<'_, str> {
+                dt.api_version.as_str().into()
+            }
+            fn plural(dt: &kube::core::ApiResource) -> std::borrow::Cow<'_, str> {
+                dt.plural.as_str().into()
+            }
+            fn meta(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &self.meta
+            }
+            fn meta_mut(
+                &mut self,
+            ) -> &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &mut self.meta
+            }
+        }
+    };
 }
+pub(crate) use dynamic_resource;
+
+dynamic_resource!(RawObject);

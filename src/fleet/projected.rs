@@ -15,10 +15,8 @@ use crate::blueprint::prune::FieldTree;
 use crate::blueprint::tree::Tree;
 use crate::blueprint::{BlueprintSet, BpId, Record};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::core::{ApiResource, DynamicResourceScope};
 use serde::Deserialize;
 use serde::de::Error as _;
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -138,32 +136,7 @@ impl Drop for Restore {
     }
 }
 
-impl kube::Resource for Projected {
-    type DynamicType = ApiResource;
-    type Scope = DynamicResourceScope;
-
-    fn group(dt: &ApiResource) -> Cow<'_, str> {
-        dt.group.as_str().into()
-    }
-    fn version(dt: &ApiResource) -> Cow<'_, str> {
-        dt.version.as_str().into()
-    }
-    fn kind(dt: &ApiResource) -> Cow<'_, str> {
-        dt.kind.as_str().into()
-    }
-    fn api_version(dt: &ApiResource) -> Cow<'_, str> {
-        dt.api_version.as_str().into()
-    }
-    fn plural(dt: &ApiResource) -> Cow<'_, str> {
-        dt.plural.as_str().into()
-    }
-    fn meta(&self) -> &ObjectMeta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.meta
-    }
-}
+super::object::dynamic_resource!(Projected);
 
 #[cfg(test)]
 #[path = "projected_tests.rs"]
