@@ -54,6 +54,11 @@ struct Args {
     /// Contexts of `--kubeconfig` (default: all).
     #[arg(long = "context")]
     context: Vec<String>,
+    /// With `--kubeconfig`, on a cluster without a scheduler or kubelet (envtest): first make
+    /// every pod Running as they would (bound to a node, a kubelet's status written by the
+    /// writer child), so memory is measured on pods as a real cluster has them.
+    #[arg(long)]
+    run_pods: bool,
     /// Rounds of (floor, sync) after the first sync; the best of each is reported.
     #[arg(long, default_value_t = 2)]
     runs: usize,
@@ -248,9 +253,16 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
     let (files, contexts, mut sim) = match &args.kubeconfig {
         Some(f) => {
             report["target"] = json!({"kubeconfig": f, "contexts": args.context});
-            if args.burst > 0 {
+            if args.burst > 0 || args.run_pods {
                 progress("starting the pod status writer (a child process)");
                 writer = Some(Sim::writer(f, &args.context).await?);
+            }
+            if let Some(w) = writer.as_mut().filter(|_| args.run_pods) {
+                progress("making every pod Running (bound to a node, a kubelet's status)");
+                w.send("run").await?;
+                let l = w.expect("run-done", Duration::from_secs(900)).await?;
+                progress(&l);
+                report["target"]["run_pods"] = json!(l);
             }
             (vec![f.clone()], args.context.clone(), None)
         }
