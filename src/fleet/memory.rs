@@ -104,6 +104,9 @@ pub fn release_soon() {
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
+    /// Set for the child process the test below starts.
+    const CHILD: &str = "KUBEATLAS_MEMORY_TEST_CHILD";
+
     /// Whether glibc mapped the block at `p` on its own: malloc.c's chunk layout keeps the
     /// size word just before the block, its bit 1 (`IS_MMAPPED`) set for a mapped chunk.
     fn mapped(p: *const u8) -> bool {
@@ -112,8 +115,32 @@ mod tests {
         unsafe { (p as *const usize).sub(1).read() & 2 != 0 }
     }
 
+    /// In a fresh process: glibc serves even a large request from free heap space it has
+    /// before mapping one, and the threads of this test binary have freed plenty.
     #[test]
     fn a_list_page_sized_block_is_mapped_on_its_own_even_after_one_was_freed() {
+        let exe = std::env::current_exe().unwrap_or_else(|e| panic!("this test binary: {e}"));
+        let out = std::process::Command::new(exe)
+            .args(["--exact", "fleet::memory::tests::pages_in_a_fresh_process"])
+            .args(["--ignored", "--test-threads=1", "--nocapture"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap_or_else(|e| panic!("running this test binary again: {e}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("1 passed"), "{text}");
+    }
+
+    #[test]
+    #[ignore = "run in a fresh process by the test above"]
+    fn pages_in_a_fresh_process() {
+        if std::env::var_os(CHILD).is_none() {
+            return;
+        }
         super::tune();
         // Untuned, glibc maps the first such block and, once it is freed, raises its
         // threshold above it: the next ones are carved from the heap.
