@@ -3,14 +3,15 @@
 //!
 //! ```text
 //! cargo run --release --example bench -- --contexts 5 --pods 100000 [--json]
-//! cargo run --release --example bench -- --kubeconfig FILE [--context NAME …] [--json]
+//! cargo run --release --example bench -- --kubeconfig FILE [--context NAME …] [--run-pods] [--json]
 //! cargo run --example bench -- --hub-members 3 --hub-pods 500     # hub mode (hub.rs)
 //! ```
 //!
 //! With the simulator, it runs in a child process (this binary re-executed with the hidden
 //! `--serve`) so this process's memory and CPU are kubeatlas's alone. Against a real cluster
 //! the ingest burst is written the same way by a child (`--write-pods`, `writer.rs`): pod
-//! statuses patched through the API server as a kubelet does, folded live. Progress goes to stderr;
+//! statuses patched through the API server as a kubelet does, folded live; with `--run-pods` it
+//! first makes every pod Running as the scheduler and a kubelet would. Progress goes to stderr;
 //! the table (or with `--json` one JSON object) to stdout.
 
 mod child;
