@@ -13,10 +13,11 @@
 //!   size of every mmapped block freed, so after the first list page (a few MiB of JSON) every
 //!   later page body is carved from the heap, and the records projected from it are placed in
 //!   the holes it leaves: once the pages are freed, each heap page keeps a few live records
-//!   and can be neither reused whole nor trimmed. Fixed, every block of 128 KiB or more is its
-//!   own mapping, returned whole when freed. Against a real kube-apiserver with 10,000 pods
-//!   this took the resident memory over the baseline from 1,934 to 860 B per pod (glibc's
-//!   statistics after the sync: 32.0 MB taken from the system for 8.2 MB in use, then 8.5 MB).
+//!   and can be neither reused whole nor trimmed. Fixed, a block of 128 KiB or more that free
+//!   heap space cannot hold is a mapping of its own, returned whole when freed. Against a real
+//!   kube-apiserver with 10,000 pods this took the resident memory over the baseline from
+//!   1,934 to 861 B per pod (glibc's statistics after the sync: 32.0 MB taken from the system
+//!   for 8.2 MB in use, then 8.5 MB).
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod imp {
