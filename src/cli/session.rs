@@ -201,7 +201,8 @@ impl Session {
             .collect()
     }
 
-    /// Kinds that are forbidden per cluster: (context, kind, message).
+    /// Kinds that are forbidden per cluster: (context, kind, message), sorted by context and
+    /// kind (the order the lists were refused in varies from run to run).
     pub fn forbidden(&self) -> Vec<(String, String, String)> {
         let mut out = vec![];
         for c in self.catalog.clusters() {
@@ -217,6 +218,7 @@ impl Session {
                 out.push((c.name.clone(), kind, msg.to_string()));
             }
         }
+        out.sort();
         out
     }
 }
