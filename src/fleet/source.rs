@@ -76,10 +76,12 @@ impl SourceTask {
             match self.api_resource().await {
                 Ok(Some(ar)) => break ar,
                 Ok(None) => {
-                    self.readiness
-                        .synced(self.slot, &self.tx, self.cluster)
-                        .await;
-                    self.set_status(SourceStatus::Absent).await;
+                    // Status first, as in `report`: a ready cluster's sources are all known.
+                    if self.set_status(SourceStatus::Absent).await {
+                        self.readiness
+                            .synced(self.slot, &self.tx, self.cluster)
+                            .await;
+                    }
                     return;
                 }
                 Err(f) => {
@@ -247,19 +249,22 @@ impl SourceTask {
                 .await;
         }
         if let Failure::Forbidden(_) = f {
-            // A forbidden kind does not hold up the cluster's readiness.
-            self.readiness
-                .synced(self.slot, &self.tx, self.cluster)
-                .await;
-            return self.set_status(SourceStatus::Forbidden(f.message())).await;
+            // A forbidden kind does not hold up the cluster's readiness. Its status goes out
+            // first, so whoever sees the cluster ready also sees what it may not list.
+            return self.set_status(SourceStatus::Forbidden(f.message())).await
+                && self
+                    .readiness
+                    .synced(self.slot, &self.tx, self.cluster)
+                    .await;
         }
         if let Failure::Api { code: 400, .. } = f {
             // The request itself is refused (a selector the server cannot parse, a field it
             // does not support): retrying cannot help, so it does not hold up readiness either.
-            self.readiness
-                .synced(self.slot, &self.tx, self.cluster)
-                .await;
-            return self.set_status(SourceStatus::Refused(f.message())).await;
+            return self.set_status(SourceStatus::Refused(f.message())).await
+                && self
+                    .readiness
+                    .synced(self.slot, &self.tx, self.cluster)
+                    .await;
         }
         self.set_status(SourceStatus::Error(f.message())).await
     }

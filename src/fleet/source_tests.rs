@@ -5,7 +5,7 @@
 
 use super::SourceTask;
 use crate::blueprint::{BlueprintSet, BpId};
-use crate::catalog::{Change, ClusterId};
+use crate::catalog::{Change, ClusterId, ClusterStatus, SourceStatus};
 use crate::fleet::burst::BURST_MAX;
 use crate::fleet::{Readiness, SourceScope};
 use bytes::Bytes;
@@ -133,4 +133,60 @@ async fn a_watch_burst_ready_at_once_goes_in_as_few_messages_as_the_burst_limit_
 #[tokio::test]
 async fn a_lone_watch_event_goes_as_one_message() {
     assert_eq!(messages_for(1).await, [["p-0".to_string()]]);
+}
+
+/// A cluster turns ready only once each of its sources' status is in: whoever sees it ready
+/// (the CLI's `--wait`, a test, a person) also sees which kinds it may not list.
+#[tokio::test]
+async fn a_forbidden_kind_is_reported_before_its_cluster_is_ready() {
+    let blueprints = Arc::new(BlueprintSet::builtin().expect("built-in blueprints load"));
+    let pod = blueprints.by_identifier("pod").expect("a pod blueprint");
+    let svc = tower::service_fn(|_req: http::Request<kube::client::Body>| async {
+        let status = r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden: User \"viewer\" cannot list resource \"pods\"","reason":"Forbidden","code":403}"#;
+        let mut res = http::Response::new(Full::new(Bytes::from_static(status.as_bytes())).boxed());
+        *res.status_mut() = http::StatusCode::FORBIDDEN;
+        Ok::<_, Infallible>(res)
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let task = SourceTask {
+        client: kube::Client::new(svc, "default"),
+        cluster: ClusterId(0),
+        bp: pod,
+        source: 0,
+        blueprints,
+        tx,
+        readiness: Arc::new(Readiness::new(1)),
+        slot: 0,
+        scope: SourceScope::default(),
+    };
+    let handle = tokio::spawn(task.run());
+    let mut seen = Vec::new();
+    loop {
+        let c = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .expect("the watcher reports within 30 s")
+            .expect("the watcher runs");
+        let done = matches!(c, Change::Cluster { .. });
+        seen.push(c);
+        if done {
+            break;
+        }
+    }
+    handle.abort();
+    assert!(
+        matches!(
+            seen.as_slice(),
+            [
+                Change::Source {
+                    status: SourceStatus::Forbidden(_),
+                    ..
+                },
+                Change::Cluster {
+                    status: ClusterStatus::Ready,
+                    ..
+                },
+            ]
+        ),
+        "the kind's status, then the cluster's: {seen:?}"
+    );
 }
