@@ -28,7 +28,7 @@ fn benches(c: &mut Criterion) {
                     .take(1000)
                     .map(|(cluster, r)| {
                         let mut r = r.clone();
-                        r.props.set(restarts, Value::Int(round));
+                        r.props.set(restarts, Value::int(round));
                         Change::Apply {
                             cluster: *cluster,
                             record: r,

@@ -183,7 +183,7 @@ fn main() {
         let mut r = r.clone();
         if let Some(i) = restarts {
             let v = r.props.get(i).and_then(PropValue::as_int).unwrap_or(0);
-            r.props.set(i, PropValue::Int(v + 1000));
+            r.props.set(i, PropValue::int(v + 1000));
         }
         changes.push(Change::Apply {
             cluster: ClusterId(cluster.0),

@@ -125,7 +125,7 @@ fn pod_changes(cat: &Catalog, n: usize, round: usize) -> Vec<Change> {
             let mut r = r.clone();
             if let Some(i) = restarts {
                 let v = r.props.get(i).and_then(PropValue::as_int).unwrap_or(0);
-                r.props.set(i, PropValue::Int(v + 1));
+                r.props.set(i, PropValue::int(v + 1));
             }
             Change::Apply { cluster, record: r }
         })

@@ -96,7 +96,7 @@ impl Compiler<'_> {
             .map(|i| {
                 let p = &props[i];
                 let default = match &p.default {
-                    None => Value::Null,
+                    None => Value::NULL,
                     Some(d) => convert_default(p.ty, d).unwrap_or_else(|msg| {
                         let nth = nth_of(props, i, |p| &p.id);
                         let steps = [
@@ -105,7 +105,7 @@ impl Compiler<'_> {
                             Step::Key("default"),
                         ];
                         self.error(&steps, format!("property {:?}: {msg}", p.id));
-                        Value::Null
+                        Value::NULL
                     }),
                 };
                 let each = p.each.as_deref().and_then(|text| {

@@ -12,8 +12,8 @@
 //! - `list`: every match as a string.
 //!
 //! When nothing converts, the property's `default` (converted once at load time) is used, else
-//! [`Value::Null`]; `sum`/`count` without a default yield `0`. A `list` with no match is
-//! [`Value::Null`] (never an empty list), so "no value" looks the same for every type.
+//! [`Value::NULL`]; `sum`/`count` without a default yield `0`. A `list` with no match is
+//! [`Value::NULL`] (never an empty list), so "no value" looks the same for every type.
 
 use super::intern;
 use super::path::PathExpr;
@@ -47,12 +47,12 @@ impl PropRule {
                     }),
                     None => expr.for_each(obj, |v| items.extend(to_cow(v))),
                 }
-                (!items.is_empty()).then(|| Value::List(intern::list(&items)))
+                (!items.is_empty()).then(|| Value::list(intern::list(&items)))
             }
             (_, Reduce::Count) => {
                 let mut n: i64 = 0;
                 expr.for_each(obj, |v| n += i64::from(!v.is_null()));
-                Some(Value::Int(n)).filter(|_| n > 0 || self.default.is_null())
+                Some(Value::int(n)).filter(|_| n > 0 || self.default.is_null())
             }
             (_, Reduce::Sum) => {
                 let mut sum: Option<i64> = None;
@@ -62,14 +62,14 @@ impl PropRule {
                     }
                 });
                 sum.or_else(|| self.default.is_null().then_some(0))
-                    .map(Value::Int)
+                    .map(Value::int)
             }
             (PropType::String, Reduce::First) => {
-                first(expr, obj, |v| to_cow(v).map(|s| intern::str(&s))).map(Value::Str)
+                first(expr, obj, |v| to_cow(v).map(|s| intern::str(&s))).map(Value::str)
             }
-            (PropType::Integer, Reduce::First) => first(expr, obj, to_int).map(Value::Int),
-            (PropType::Boolean, Reduce::First) => first(expr, obj, to_bool).map(Value::Bool),
-            (PropType::Timestamp, Reduce::First) => first(expr, obj, to_time).map(Value::Time),
+            (PropType::Integer, Reduce::First) => first(expr, obj, to_int).map(Value::int),
+            (PropType::Boolean, Reduce::First) => first(expr, obj, to_bool).map(Value::bool),
+            (PropType::Timestamp, Reduce::First) => first(expr, obj, to_time).map(Value::time),
         };
         found.unwrap_or_else(|| self.default.clone())
     }
@@ -166,40 +166,40 @@ pub(crate) fn convert_default(ty: PropType, v: &serde_yaml::Value) -> Result<Val
     };
     let bad = |what: &str| Err(format!("default {} is not {what}", describe(v)));
     match (ty, v) {
-        (_, Y::Null) => Ok(Value::Null),
+        (_, Y::Null) => Ok(Value::NULL),
         (PropType::String, v) => scalar(v)
-            .map(|s| Value::Str(s.into()))
+            .map(Value::str)
             .map_or_else(|| bad("a string"), Ok),
         (PropType::Integer, Y::Number(n)) => n
             .as_i64()
-            .map(Value::Int)
+            .map(Value::int)
             .map_or_else(|| bad("an integer"), Ok),
         (PropType::Integer, Y::String(s)) => s
             .trim()
             .parse()
-            .map(Value::Int)
+            .map(Value::int)
             .or_else(|_| bad("an integer")),
         (PropType::Integer, _) => bad("an integer"),
-        (PropType::Boolean, Y::Bool(b)) => Ok(Value::Bool(*b)),
+        (PropType::Boolean, Y::Bool(b)) => Ok(Value::bool(*b)),
         (PropType::Boolean, Y::String(s)) => parse_bool(s)
-            .map(Value::Bool)
+            .map(Value::bool)
             .map_or_else(|| bad("a boolean"), Ok),
         (PropType::Boolean, _) => bad("a boolean"),
         (PropType::Timestamp, Y::String(s)) => parse_time(s)
-            .map(Value::Time)
+            .map(Value::time)
             .map_or_else(|| bad("an RFC 3339 timestamp"), Ok),
         (PropType::Timestamp, Y::Number(n)) => n
             .as_i64()
-            .map(Value::Time)
+            .map(Value::time)
             .map_or_else(|| bad("a timestamp"), Ok),
         (PropType::Timestamp, _) => bad("an RFC 3339 timestamp"),
         (PropType::List, Y::Sequence(items)) => {
             let list: Option<Vec<Box<str>>> = items.iter().map(scalar).collect();
-            list.map(|l| Value::List(l.into()))
+            list.map(Value::list)
                 .map_or_else(|| bad("a list of strings"), Ok)
         }
         (PropType::List, v) => scalar(v)
-            .map(|s| Value::List(vec![s].into()))
+            .map(|s| Value::list(vec![s]))
             .map_or_else(|| bad("a list of strings"), Ok),
     }
 }
@@ -221,7 +221,7 @@ mod tests {
         PropRule {
             ty,
             reduce,
-            default: Value::Null,
+            default: Value::NULL,
             each: None,
         }
     }
@@ -237,53 +237,53 @@ mod tests {
             json!({"a": [1, "2", 3.0, null, true, "x"], "s": "True", "t": "2026-11-23T20:22:43Z"});
         assert_eq!(
             get(PropType::String, Reduce::First, ".a[*]", &o),
-            Value::Str("1".into())
+            Value::from("1")
         );
         assert_eq!(
             get(PropType::String, Reduce::First, ".a[4]", &o),
-            Value::Str("true".into())
+            Value::from("true")
         );
         assert_eq!(
             get(PropType::Integer, Reduce::First, ".a[1]", &o),
-            Value::Int(2)
+            Value::int(2)
         );
         assert_eq!(
             get(PropType::Integer, Reduce::Sum, ".a[*]", &o),
-            Value::Int(6)
+            Value::int(6)
         );
         assert_eq!(
             get(PropType::Integer, Reduce::Count, ".a[*]", &o),
-            Value::Int(5)
+            Value::int(5)
         );
         assert_eq!(
             get(PropType::Integer, Reduce::Count, ".nope[*]", &o),
-            Value::Int(0)
+            Value::int(0)
         );
         assert_eq!(
             get(PropType::Integer, Reduce::Sum, ".nope[*]", &o),
-            Value::Int(0)
+            Value::int(0)
         );
         assert_eq!(
             get(PropType::Boolean, Reduce::First, ".s", &o),
-            Value::Bool(true)
+            Value::bool(true)
         );
         assert_eq!(
             get(PropType::Timestamp, Reduce::First, ".t", &o),
-            Value::Time(1795465363)
+            Value::time(1795465363)
         );
         let list = get(PropType::List, Reduce::First, ".a[*]", &o);
         assert_eq!(list.as_list().len(), 5);
         assert_eq!(
             get(PropType::List, Reduce::First, ".nope[*]", &o),
-            Value::Null
+            Value::NULL
         );
         assert_eq!(
             get(PropType::String, Reduce::First, ".nope", &o),
-            Value::Null
+            Value::NULL
         );
         assert_eq!(
             rule(PropType::String, Reduce::First).extract(None, &o),
-            Value::Null
+            Value::NULL
         );
     }
 
@@ -292,20 +292,20 @@ mod tests {
         let y = |s: &str| serde_yaml::from_str::<serde_yaml::Value>(s).unwrap_or_default();
         assert_eq!(
             convert_default(PropType::Integer, &y("3")),
-            Ok(Value::Int(3))
+            Ok(Value::int(3))
         );
         assert_eq!(
             convert_default(PropType::Integer, &y("'3'")),
-            Ok(Value::Int(3))
+            Ok(Value::int(3))
         );
         assert!(convert_default(PropType::Integer, &y("abc")).is_err());
         assert_eq!(
             convert_default(PropType::Boolean, &y("false")),
-            Ok(Value::Bool(false))
+            Ok(Value::bool(false))
         );
         assert_eq!(
             convert_default(PropType::String, &y("1")),
-            Ok(Value::Str("1".into()))
+            Ok(Value::from("1"))
         );
         assert_eq!(
             convert_default(PropType::List, &y("[a, b]")).map(|v| v.as_list().len()),
@@ -315,13 +315,13 @@ mod tests {
         let with_default = PropRule {
             ty: PropType::Integer,
             reduce: Reduce::First,
-            default: Value::Int(1),
+            default: Value::int(1),
             each: None,
         };
         let expr = PathExpr::parse(".x").ok();
         assert_eq!(
             with_default.extract(expr.as_ref(), &json!({})),
-            Value::Int(1)
+            Value::int(1)
         );
     }
 }

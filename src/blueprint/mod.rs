@@ -50,5 +50,5 @@ pub use props::Props;
 pub use record::{BpId, Link, Record};
 pub use roles::Roles;
 pub use set::{BUILTIN_FILES, BlueprintSet};
-pub use value::{List, Str, Value};
+pub use value::{List, Str, Value, ValueRef};
 pub use via::Selector;

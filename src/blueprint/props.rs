@@ -1,16 +1,19 @@
 //! A record's property values, stored without their nulls: one allocation holds a header (which
 //! properties are set, and how many there are) and the set values only, so the properties an
 //! object lacks (a pending pod's node, IP and container states; a workload's optional fields)
-//! cost one bit each instead of a 16-byte [`Value`]. Read as a slice would be:
+//! cost one bit each instead of an 8-byte [`Value`]. Read as a slice would be:
 //! [`Props::get`] / `props[i]` give `&Value` (a shared `Null` for an unset one).
 
 use super::Value;
 use std::fmt;
 
 /// Properties up to this many are stored sparse (one header bit each); more are stored dense.
-const SPARSE_MAX: usize = 56;
-
-static NULL: Value = Value::Null;
+/// The header is a [`Value::raw`] word: 61 bits hold the dense flag, the length and the mask.
+const SPARSE_MAX: usize = 48;
+/// Header bits: the dense flag, then 6 bits of length, then the mask.
+const DENSE: u64 = 1;
+const LEN_SHIFT: u32 = 1;
+const MASK_SHIFT: u32 = 7;
 
 /// The property values of one record, aligned with its blueprint's `properties`.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
@@ -27,14 +30,11 @@ enum Header {
 
 impl Header {
     fn of(v: &Value) -> Header {
-        match v {
-            Value::Int(h) => {
-                let h = *h as u64;
-                Header::Sparse {
-                    len: (h >> SPARSE_MAX) as usize,
-                    mask: h & ((1 << SPARSE_MAX) - 1),
-                }
-            }
+        match v.raw_bits() {
+            Some(h) if h & DENSE == 0 => Header::Sparse {
+                len: (h >> LEN_SHIFT & 0x3f) as usize,
+                mask: h >> MASK_SHIFT,
+            },
             _ => Header::Dense,
         }
     }
@@ -54,7 +54,7 @@ impl Props {
         self.len() == 0
     }
 
-    /// Property `i`: `None` past the end, `Some(&Value::Null)` when unset.
+    /// Property `i`: `None` past the end, `Some(&Value::NULL)` when unset.
     pub fn get(&self, i: usize) -> Option<&Value> {
         match Header::of(self.0.first()?) {
             Header::Sparse { len, mask } => {
@@ -62,7 +62,7 @@ impl Props {
                     return None;
                 }
                 if mask & (1 << i) == 0 {
-                    return Some(&NULL);
+                    return Some(Value::null_ref());
                 }
                 let before = (mask & ((1 << i) - 1)).count_ones() as usize;
                 self.0.get(1 + before)
@@ -73,7 +73,7 @@ impl Props {
 
     /// Every property in order, unset ones as `Null`.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Value> + '_ {
-        (0..self.len()).map(|i| self.get(i).unwrap_or(&NULL))
+        (0..self.len()).map(|i| self.get(i).unwrap_or(Value::null_ref()))
     }
 
     /// Set property `i` to `v` (nothing when `i` is past the end). Rebuilds the allocation:
@@ -100,8 +100,7 @@ impl From<Vec<Value>> for Props {
             return Props::default();
         }
         if len > SPARSE_MAX {
-            // `Time` marks the dense form (any non-`Int` would).
-            let dense = std::iter::once(Value::Time(0)).chain(all);
+            let dense = std::iter::once(Value::raw(DENSE)).chain(all);
             return Props(dense.collect());
         }
         let mask = all
@@ -109,7 +108,7 @@ impl From<Vec<Value>> for Props {
             .enumerate()
             .filter(|(_, v)| !v.is_null())
             .fold(0u64, |m, (i, _)| m | (1 << i));
-        let header = Value::Int(((len as u64) << SPARSE_MAX | mask) as i64);
+        let header = Value::raw(mask << MASK_SHIFT | (len as u64) << LEN_SHIFT);
         let set = all.into_iter().filter(|v| !v.is_null());
         Props(std::iter::once(header).chain(set).collect())
     }
@@ -156,32 +155,37 @@ mod tests {
     use super::*;
 
     fn s(v: &str) -> Value {
-        Value::Str(v.into())
+        Value::from(v)
     }
 
     #[test]
     fn unset_properties_read_as_null_and_take_no_slot() {
-        let all = vec![s("Running"), Value::Null, Value::Int(3), Value::Null];
+        let all = vec![s("Running"), Value::NULL, Value::int(3), Value::NULL];
         let p = Props::from(all.clone());
         assert_eq!(p.len(), 4);
         assert_eq!(p.to_vec(), all);
-        assert_eq!(p.get(1), Some(&Value::Null));
-        assert_eq!(p[2], Value::Int(3));
+        assert_eq!(p.get(1), Some(&Value::NULL));
+        assert_eq!(p[2], Value::int(3));
         assert_eq!(p.get(4), None);
         // The header and the two set values: the nulls are bits of the header.
         assert_eq!(p.0.len(), 3);
+        // Same values at other places are other properties.
+        assert_ne!(
+            Props::from(vec![Value::NULL, s("a")]),
+            Props::from(vec![s("a"), Value::NULL])
+        );
     }
 
     #[test]
     fn setting_a_property_keeps_the_others() {
-        let mut p = Props::from(vec![Value::Null, s("a"), Value::Null]);
-        p.set(0, Value::Int(-7));
-        p.set(1, Value::Null);
-        p.set(9, Value::Int(1));
-        assert_eq!(p.to_vec(), [Value::Int(-7), Value::Null, Value::Null]);
+        let mut p = Props::from(vec![Value::NULL, s("a"), Value::NULL]);
+        p.set(0, Value::int(-7));
+        p.set(1, Value::NULL);
+        p.set(9, Value::int(1));
+        assert_eq!(p.to_vec(), [Value::int(-7), Value::NULL, Value::NULL]);
         assert_eq!(
             p,
-            Props::from(vec![Value::Int(-7), Value::Null, Value::Null])
+            Props::from(vec![Value::int(-7), Value::NULL, Value::NULL])
         );
     }
 
@@ -190,9 +194,9 @@ mod tests {
         let all: Vec<Value> = (0..SPARSE_MAX as i64 + 9)
             .map(|i| {
                 if i % 3 == 0 {
-                    Value::Null
+                    Value::NULL
                 } else {
-                    Value::Int(i)
+                    Value::int(i)
                 }
             })
             .collect();
@@ -200,8 +204,8 @@ mod tests {
         assert_eq!(p.len(), all.len());
         assert_eq!(p.to_vec(), all);
         assert_eq!(p.get(all.len()), None);
-        let full: Props = (0..SPARSE_MAX as i64).map(Value::Int).collect();
-        assert_eq!(full.iter().nth(SPARSE_MAX - 1), Some(&Value::Int(55)));
+        let full: Props = (0..SPARSE_MAX as i64).map(Value::int).collect();
+        assert_eq!(full.iter().nth(SPARSE_MAX - 1), Some(&Value::int(47)));
         assert!(Props::default().is_empty() && Props::from(vec![]).get(0).is_none());
     }
 }

@@ -5,7 +5,7 @@
 
 use super::error::Diagnostic;
 use super::locate::{Locator, Step, nth_of};
-use super::{BlueprintSpec, PropType, Record, Value};
+use super::{BlueprintSpec, PropType, Record, Value, ValueRef};
 use crate::config::user::glob_match;
 use serde::{Deserialize, Serialize};
 
@@ -142,7 +142,9 @@ impl Scorecard {
             if !c.applies(env, &read) {
                 continue;
             }
-            let passed = c.test.passes(r.props.get(c.prop).unwrap_or(&Value::Null));
+            let passed = c
+                .test
+                .passes(r.props.get(c.prop).unwrap_or(Value::null_ref()));
             if !passed {
                 fails_at = fails_at.min(c.level);
             }
@@ -174,7 +176,9 @@ impl Scorecard {
                 continue;
             }
             total += 1;
-            if c.test.passes(r.props.get(c.prop).unwrap_or(&Value::Null)) {
+            if c.test
+                .passes(r.props.get(c.prop).unwrap_or(Value::null_ref()))
+            {
                 passed += 1;
             } else {
                 fails_at = fails_at.min(c.level);
@@ -222,20 +226,20 @@ impl Test {
 }
 
 fn present(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::List(l) => !l.is_empty() && l.iter().all(|i| !i.is_empty()),
-        Value::Str(s) => !s.is_empty(),
+    match v.view() {
+        ValueRef::Null => false,
+        ValueRef::List(l) => !l.is_empty() && l.iter().all(|i| !i.is_empty()),
+        ValueRef::Str(s) => !s.is_empty(),
         _ => true,
     }
 }
 
 /// `f` holds for the value's text, or for every item of a non-empty list.
 fn each(v: &Value, f: impl Fn(&str) -> bool) -> bool {
-    match v {
-        Value::Null => false,
-        Value::List(l) => !l.is_empty() && l.iter().all(|i| f(i)),
-        other => f(&other.to_string()),
+    match v.view() {
+        ValueRef::Null => false,
+        ValueRef::List(l) => !l.is_empty() && l.iter().all(|i| f(i)),
+        _ => f(&v.to_string()),
     }
 }
 
@@ -420,13 +424,14 @@ mod tests {
 
     #[test]
     fn a_list_passes_when_every_item_does() {
-        let l = |x: &[&str]| Value::List(x.iter().map(|s| Box::<str>::from(*s)).collect());
+        let l =
+            |x: &[&str]| Value::list(x.iter().map(|s| Box::<str>::from(*s)).collect::<Vec<_>>());
         assert!(Test::Present(true).passes(&l(&["{\"cpu\":\"1\"}", "{}"])));
         assert!(!Test::Present(true).passes(&l(&["{\"cpu\":\"1\"}", ""])));
-        assert!(!Test::Present(true).passes(&Value::Null));
+        assert!(!Test::Present(true).passes(&Value::NULL));
         assert!(Test::PinnedTag(true).passes(&l(&["a:1", "b:2"])));
         assert!(!Test::PinnedTag(true).passes(&l(&["a:1", "b:latest"])));
-        assert!(Test::Gte(2).passes(&Value::Int(3)));
-        assert!(!Test::Gte(2).passes(&Value::Null));
+        assert!(Test::Gte(2).passes(&Value::int(3)));
+        assert!(!Test::Gte(2).passes(&Value::NULL));
     }
 }

@@ -11,7 +11,7 @@
 
 use super::{Catalog, ClusterId, EntityRef};
 use crate::blueprint::aggregate::{Piece, parse_template};
-use crate::blueprint::{BlueprintSet, BpId, Link, Record, RelationVia, Value};
+use crate::blueprint::{BlueprintSet, BpId, Link, Record, RelationVia, Value, ValueRef};
 
 /// What an aggregation gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,8 +136,8 @@ fn names(link: &Link, subject: &Record) -> bool {
 
 fn pick_newer<'a>(a: Option<&'a Record>, b: &'a Record, newest: Option<usize>) -> &'a Record {
     let Some(a) = a else { return b };
-    let when = |r: &Record| match newest.and_then(|i| r.props.get(i)) {
-        Some(Value::Time(t) | Value::Int(t)) => *t,
+    let when = |r: &Record| match newest.and_then(|i| r.props.get(i)).map(Value::view) {
+        Some(ValueRef::Time(t) | ValueRef::Int(t)) => t,
         _ => r.created,
     };
     // Newest first; among equals the first by name, so the pick is stable.
@@ -153,10 +153,10 @@ fn show(segs: &[Seg], r: &Record) -> String {
     for s in segs {
         match s {
             Seg::Text(t) => out.push_str(t),
-            Seg::Prop(i) => match r.props.get(*i) {
-                None | Some(Value::Null) => out.push('-'),
-                Some(Value::List(l)) => out.push_str(&l.join(",")),
-                Some(v) => out.push_str(&v.to_string()),
+            Seg::Prop(i) => match r.props.get(*i).map(|v| (v, v.view())) {
+                None | Some((_, ValueRef::Null)) => out.push('-'),
+                Some((_, ValueRef::List(l))) => out.push_str(&l.join(",")),
+                Some((v, _)) => out.push_str(&v.to_string()),
             },
         }
     }

@@ -116,7 +116,7 @@ impl HealthProps {
 }
 
 fn prop(r: &Record, i: Option<usize>) -> &Value {
-    i.and_then(|i| r.props.get(i)).unwrap_or(&Value::Null)
+    i.and_then(|i| r.props.get(i)).unwrap_or(Value::null_ref())
 }
 
 fn int(r: &Record, i: Option<usize>) -> Option<i64> {

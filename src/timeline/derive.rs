@@ -4,7 +4,7 @@
 //! own small snapshot per entity (those values, health, states, where it belongs).
 
 use super::Entry;
-use crate::blueprint::{BpId, Record, Value, timeline::TimelineSpec};
+use crate::blueprint::{BpId, Record, Value, ValueRef, timeline::TimelineSpec};
 use crate::catalog::{Catalog, ClusterStatus, EntityRef, Health, Since, image_tag};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -303,10 +303,7 @@ impl Recorder {
         let (reason, message) = (words(ev.reason), words(ev.message));
         let at = ev
             .first
-            .and_then(|i| match r.props.get(i) {
-                Some(Value::Time(t)) => Some(*t),
-                _ => None,
-            })
+            .and_then(|i| r.props.get(i)?.as_time())
             .filter(|&t| t > 0)
             .unwrap_or(r.created);
         let change = plan.spec.events.as_ref()?.change.clone();
@@ -384,13 +381,11 @@ fn snapshot(catalog: &Catalog, plan: &Plan, r: &Record, place: Place) -> Snap {
     let mut states: Vec<Box<str>> = vec![];
     if let Some(s) = &plan.spec.states {
         for &i in &plan.state_props {
-            let v = r.props.get(i);
-            let items: Vec<&str> = match v {
-                Some(Value::List(_)) => v.map(|v| v.as_list().iter().map(|s| &**s).collect()),
-                Some(Value::Str(_)) => v.and_then(|v| v.as_str()).map(|s| vec![s]),
-                _ => None,
-            }
-            .unwrap_or_default();
+            let items: Vec<&str> = match r.props.get(i).map(Value::view) {
+                Some(ValueRef::List(l)) => l.iter().map(|s| &**s).collect(),
+                Some(ValueRef::Str(s)) => vec![s],
+                _ => vec![],
+            };
             for it in items {
                 if s.values.iter().any(|x| x == it) && !states.iter().any(|y| &**y == it) {
                     states.push(it.into());
@@ -427,23 +422,24 @@ fn entry(p: &Place, r: &Record, at: i64, change: &str, text: String, v: Option<S
 
 /// A value in words (image references as tags when asked).
 fn words(v: &Value, tags: bool) -> String {
-    match v {
-        Value::List(_) if tags => v
-            .as_list()
+    match v.view() {
+        ValueRef::List(l) if tags => l
             .iter()
             .map(|s| image_tag(s))
             .collect::<Vec<_>>()
             .join(", "),
-        Value::List(_) => v.as_list().join(", "),
-        other => other.to_string(),
+        ValueRef::List(l) => l.join(", "),
+        _ => v.to_string(),
     }
 }
 
 /// Of two lists of the same length (one item per container), only the items that differ;
 /// anything else as it is.
 fn changed_items(a: &Value, b: &Value) -> (Value, Value) {
-    let (x, y) = (a.as_list(), b.as_list());
-    if matches!((a, b), (Value::List(_), Value::List(_))) && x.len() == y.len() && x.len() > 1 {
+    if let (ValueRef::List(x), ValueRef::List(y)) = (a.view(), b.view())
+        && x.len() == y.len()
+        && x.len() > 1
+    {
         let (p, q): (Vec<Box<str>>, Vec<Box<str>>) = x
             .iter()
             .zip(y)
@@ -451,7 +447,7 @@ fn changed_items(a: &Value, b: &Value) -> (Value, Value) {
             .map(|(i, j)| (i.clone(), j.clone()))
             .unzip();
         if !p.is_empty() {
-            return (Value::List(p.into()), Value::List(q.into()));
+            return (Value::list(p), Value::list(q));
         }
     }
     (a.clone(), b.clone())

@@ -4,7 +4,7 @@
 
 use super::table::{Cell, ColKind, Column, Row, Table, Tone};
 use super::view::{self, RowKey, Scope};
-use crate::blueprint::{BpId, Link, PropType, Record, RelationVia, Value};
+use crate::blueprint::{BpId, Link, PropType, Record, RelationVia, Value, ValueRef};
 use crate::catalog::{
     Catalog, ClusterId, ClusterInfo, ClusterStatus, EntityRef, Health, SourceStatus,
 };
@@ -314,11 +314,11 @@ fn child_counts(
 
 /// A property value as a cell.
 pub fn value_cell(v: &Value, kind: ColKind) -> Cell {
-    match v {
-        Value::Null => Cell::dim(""),
-        Value::Int(i) => Cell::num(*i),
-        Value::Time(t) if kind == ColKind::Age => Cell::age(*t),
-        other => Cell::text(other.to_string()),
+    match v.view() {
+        ValueRef::Null => Cell::dim(""),
+        ValueRef::Int(i) => Cell::num(i),
+        ValueRef::Time(t) if kind == ColKind::Age => Cell::age(t),
+        _ => Cell::text(v.to_string()),
     }
 }
 
@@ -423,7 +423,9 @@ impl Lister {
                 Source::Namespace => Cell::text(r.namespace.as_deref().unwrap_or("")),
                 Source::Kind => Cell::text(view::kind_of(cat, r)),
                 Source::Name => Cell::text(&*r.name),
-                Source::Prop(i) => value_cell(r.props.get(i).unwrap_or(&Value::Null), col.kind),
+                Source::Prop(i) => {
+                    value_cell(r.props.get(i).unwrap_or(Value::null_ref()), col.kind)
+                }
                 Source::Ratio(a, b) => {
                     let v = |i: usize| r.props.get(i).and_then(Value::as_int);
                     // Kinds without replicas (Jobs, CronJobs) read neither.

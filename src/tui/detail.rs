@@ -6,7 +6,7 @@ use super::format;
 use super::table::Tone;
 use super::view;
 use crate::blueprint::scorecard::Score;
-use crate::blueprint::{PropType, Record, Value};
+use crate::blueprint::{PropType, Record, Value, ValueRef};
 use crate::catalog::{Catalog, EntityRef, Health};
 
 /// List properties read per container, by property id.
@@ -318,7 +318,7 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
         fields.push(("Health".into(), h.label().into(), Tone::Health(h)));
     }
     if r.created > 0 {
-        let ts = Value::Time(r.created).to_string();
+        let ts = Value::time(r.created).to_string();
         fields.push((
             "Age".into(),
             format!("{} ({ts})", format::age(r.created, now)),
@@ -369,15 +369,15 @@ pub fn build(cat: &Catalog, e: &EntityRef, snapshot: Option<&Record>, now: i64) 
         if consumed.contains(&p.id.as_str()) || crate::govern::props::ALL.contains(&p.id.as_str()) {
             continue;
         }
-        let v = r.props.get(i).unwrap_or(&Value::Null);
-        let text = match (v, p.ty) {
-            (Value::Null, _) => continue,
-            (Value::Time(t), _) | (Value::Int(t), PropType::Timestamp) => {
-                format!("{} ({})", Value::Time(*t), format::age(*t, now))
+        let v = r.props.get(i).unwrap_or(Value::null_ref());
+        let text = match (v.view(), p.ty) {
+            (ValueRef::Null, _) => continue,
+            (ValueRef::Time(t), _) | (ValueRef::Int(t), PropType::Timestamp) => {
+                format!("{} ({})", Value::time(t), format::age(t, now))
             }
-            (Value::List(l), _) if l.is_empty() => continue,
-            (Value::List(l), _) => l.join(", "),
-            (other, _) => other.to_string(),
+            (ValueRef::List([]), _) => continue,
+            (ValueRef::List(l), _) => l.join(", "),
+            _ => v.to_string(),
         };
         if text.is_empty() {
             continue;

@@ -54,15 +54,20 @@ fn link<'r>(set: &BlueprintSet, r: &'r Record, id: &str) -> &'r Link {
 }
 
 fn s(v: &str) -> Value {
-    Value::Str(v.into())
+    Value::from(v)
 }
 
 fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|i| Box::<str>::from(*i)).collect())
+    Value::list(
+        items
+            .iter()
+            .map(|i| Box::<str>::from(*i))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn int(i: i64) -> Value {
-    Value::Int(i)
+    Value::int(i)
 }
 
 /// 2026-11-23T20:22:43Z
@@ -165,7 +170,7 @@ fn projects_a_crashlooping_pod() {
         ("totalContainers", int(2)),
         ("restarts", int(7)),
         ("waitingReasons", list(&["CrashLoopBackOff"])),
-        ("deleting", Value::Null),
+        ("deleting", Value::NULL),
         (
             "images",
             list(&["registry.example/checkout:1.4.2", "envoy:1.30"]),
@@ -189,7 +194,7 @@ fn projects_a_crashlooping_pod() {
         ),
         ("appName", s("checkout")),
         ("app", s("checkout")),
-        ("version", Value::Null),
+        ("version", Value::NULL),
     ];
     for (id, v) in &expect {
         assert_eq!(prop(&set, &r, id), v, "{id}");
@@ -220,12 +225,12 @@ fn projects_workloads() {
         ),
         ("containers", list(&["app", "envoy"])),
         ("appName", s("checkout")),
-        ("app", Value::Null),
+        ("app", Value::NULL),
         ("templateAppName", s("checkout")),
         ("templateApp", s("checkout")),
         ("version", s("1.4.2")),
-        ("templateVersion", Value::Null),
-        ("paused", Value::Bool(false)),
+        ("templateVersion", Value::NULL),
+        ("paused", Value::bool(false)),
         ("generation", int(1)),
         ("observedGeneration", int(1)),
     ];
@@ -275,10 +280,10 @@ fn projects_workloads() {
     assert_eq!((&*cj.name, cj.source), ("nightly", 4));
     assert_eq!(prop(&set, &cj, "images"), &list(&["busybox:1.36"]));
     assert_eq!(prop(&set, &cj, "containers"), &list(&["job"]));
-    assert_eq!(prop(&set, &cj, "paused"), &Value::Bool(false));
+    assert_eq!(prop(&set, &cj, "paused"), &Value::bool(false));
     assert_eq!(
         prop(&set, &cj, "desired"),
-        &Value::Null,
+        &Value::NULL,
         "a CronJob has no replicas: not read (`~` override)"
     );
     assert_eq!(prop(&set, &cj, "ready"), &int(0));
@@ -310,8 +315,8 @@ fn projects_replicasets_nodes_namespaces() {
         ("ready", s("True")),
         ("kubelet", s("v1.28.0")),
         ("internalIP", s("10.1.0.5")),
-        ("unschedulable", Value::Bool(false)),
-        ("role", Value::Null),
+        ("unschedulable", Value::bool(false)),
+        ("role", Value::NULL),
         ("cpu", s("8")),
         ("memory", s("32Gi")),
     ] {
@@ -352,7 +357,7 @@ fn objects_without_identity_do_not_project() {
         .expect("projects");
     assert_eq!(minimal.created, 0);
     assert_eq!(prop(&set, &minimal, "restarts"), &int(0));
-    assert_eq!(prop(&set, &minimal, "images"), &Value::Null);
+    assert_eq!(prop(&set, &minimal, "images"), &Value::NULL);
     assert_eq!(link(&set, &minimal, "workload"), &Link::None);
     assert_eq!(link(&set, &minimal, "namespace"), &Link::None);
 }
