@@ -34,7 +34,19 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 filter::apply_with(&table, &texts, &order, "svc-0042")
-                    .rows
+                    .rows()
+                    .len(),
+            )
+        })
+    });
+    // One more char typed over rows that all held the pattern so far: each match resumes
+    // where the last keystroke's ended.
+    let node = filter::apply_with(&table, &texts, &order, "node-");
+    c.bench_function("filter keystroke narrowing (100k rows)", |b| {
+        b.iter(|| {
+            black_box(
+                filter::narrow_with(&table, &texts, &node, "node-", "node-0")
+                    .rows()
                     .len(),
             )
         })

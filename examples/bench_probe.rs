@@ -210,7 +210,7 @@ fn main() {
             t_hash.as_secs_f64() * 1e3,
             t_order.as_secs_f64() * 1e3,
             t_filter.as_secs_f64() * 1e3,
-            f.rows.len()
+            f.rows().len()
         );
     }
     if let Some(pod) = set.by_identifier("pod")

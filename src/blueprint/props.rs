@@ -9,7 +9,7 @@ use std::fmt;
 
 /// Properties up to this many are stored sparse (one header bit each); more are stored dense.
 /// The header is a [`Value::raw`] word: 61 bits hold the dense flag, the length and the mask.
-const SPARSE_MAX: usize = 48;
+const SPARSE_MAX: usize = 54;
 /// Header bits: the dense flag, then 6 bits of length, then the mask.
 const DENSE: u64 = 1;
 const LEN_SHIFT: u32 = 1;
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(p.to_vec(), all);
         assert_eq!(p.get(all.len()), None);
         let full: Props = (0..SPARSE_MAX as i64).map(Value::int).collect();
-        assert_eq!(full.iter().nth(SPARSE_MAX - 1), Some(&Value::int(47)));
+        assert_eq!(full.iter().nth(SPARSE_MAX - 1), Some(&Value::int(53)));
         assert!(Props::default().is_empty() && Props::from(vec![]).get(0).is_none());
     }
 }

@@ -6,10 +6,39 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
 /// Rows that pass the filter, in display order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Filtered {
     /// Indices into the table's rows.
-    pub rows: Vec<u32>,
+    rows: Vec<u32>,
+    /// Where each row's match ended in its encoded text ([`Texts`]), aligned with `rows`;
+    /// empty when unknown. A longer pattern resumes each match from there instead of reading
+    /// the row again from its start ([`apply_resuming`]).
+    ends: Vec<u32>,
+}
+
+impl Filtered {
+    pub fn new(rows: Vec<u32>) -> Filtered {
+        Filtered { rows, ends: vec![] }
+    }
+
+    /// Indices into the table's rows, in display order.
+    pub fn rows(&self) -> &[u32] {
+        &self.rows
+    }
+
+    /// The rows to change in place (rows patched, moved or removed): where their matches
+    /// ended is forgotten.
+    pub fn rows_mut(&mut self) -> &mut Vec<u32> {
+        self.ends.clear();
+        &mut self.rows
+    }
+}
+
+/// The same rows (where the matches ended is a cache, not part of the result).
+impl PartialEq for Filtered {
+    fn eq(&self, other: &Filtered) -> bool {
+        self.rows == other.rows
+    }
 }
 
 /// A pattern prepared for matching many rows. Matching is skim's own acceptance test (every
@@ -106,64 +135,74 @@ impl Pattern {
     /// next pattern char in either case, or a cell's end), so a keystroke over 100k rows reads
     /// them at memory speed.
     pub fn matches_text(&self, text: &[u8]) -> Option<bool> {
-        if !self.ascii {
-            return None;
+        self.ascii.then(|| self.match_from(text, 0, 0).is_some())
+    }
+
+    /// Both ways a text byte can equal pattern byte `k`.
+    fn either(&self, k: usize) -> (u8, u8) {
+        let b = self.bytes[k];
+        if self.case_sensitive {
+            (b, b)
+        } else {
+            (b, b.to_ascii_uppercase())
         }
+    }
+
+    /// The match of an ASCII pattern in `text`, continued from byte `at` with the first `k`
+    /// pattern bytes matched (`0, 0`: from the start): where it ends (the byte after its last),
+    /// or None. The match is greedy, so a longer pattern's match passes through the same state
+    /// where a prefix's match ended: it may resume from there.
+    fn match_from(&self, text: &[u8], mut at: usize, mut k: usize) -> Option<usize> {
         let n = self.bytes.len();
-        if n == 0 {
-            return Some(true);
+        if k >= n {
+            return Some(at);
         }
-        // Both ways a text byte can equal pattern byte `k`.
-        let either = |k: usize| {
-            let b = self.bytes[k];
-            if self.case_sensitive {
-                (b, b)
-            } else {
-                (b, b.to_ascii_uppercase())
-            }
-        };
         if self.across {
             // Cells joined by one space: the separator reads as a space; a row any one cell
             // of which holds the pattern matches this way too.
-            let (mut at, mut k) = (0, 0);
             while k < n {
-                let (a, b) = either(k);
-                let found = if a == b' ' {
-                    memchr::memchr2(b' ', SEP, &text[at..])
+                let (a, b) = self.either(k);
+                let rest = text.get(at..)?;
+                let i = if a == b' ' {
+                    memchr::memchr2(b' ', SEP, rest)
                 } else {
-                    memchr::memchr2(a, b, &text[at..])
-                };
-                let Some(i) = found else {
-                    return Some(false);
-                };
+                    memchr::memchr2(a, b, rest)
+                }?;
                 at += i + 1;
                 k += 1;
             }
-            return Some(true);
+            return Some(at);
         }
         // One cell holds the whole pattern: the match restarts at each separator.
-        let (mut at, mut k) = (0, 0);
         loop {
-            let (a, b) = either(k);
-            let found = if k == 0 {
-                memchr::memchr2(a, b, &text[at..])
+            let (a, b) = self.either(k);
+            let rest = text.get(at..)?;
+            let i = if k == 0 {
+                memchr::memchr2(a, b, rest)
             } else {
-                memchr::memchr3(a, b, SEP, &text[at..])
-            };
-            let Some(i) = found else {
-                return Some(false);
-            };
-            let byte = text[at + i];
+                memchr::memchr3(a, b, SEP, rest)
+            }?;
+            let byte = rest[i];
             at += i + 1;
             if byte == SEP {
                 k = 0;
             } else {
                 k += 1;
                 if k == n {
-                    return Some(true);
+                    return Some(at);
                 }
             }
         }
+    }
+
+    /// Whether a match of `self` may resume where one of `old` ended: both compare bytes the
+    /// same way, and `self` is `old` with more after it.
+    fn resumes(&self, old: &Pattern) -> bool {
+        self.ascii
+            && old.ascii
+            && self.case_sensitive == old.case_sensitive
+            && (self.across == old.across || old.bytes.is_empty())
+            && self.bytes.starts_with(&old.bytes)
     }
 }
 
@@ -329,28 +368,61 @@ pub fn apply(table: &Table, candidates: &[u32], pattern: &str) -> Filtered {
 
 /// [`apply`], reading the rows' text from `texts` when it covers the table.
 pub fn apply_with(table: &Table, texts: &Texts, candidates: &[u32], pattern: &str) -> Filtered {
+    filter_rows(table, texts, candidates, None, &Pattern::new(pattern))
+}
+
+/// Narrow `prev`, the rows that matched `old`, to those matching `pattern` (which
+/// [`narrows`] `old`). Where `prev` knows where each match of `old` ended, each row's match
+/// resumes there: a keystroke that lengthens the pattern reads each remaining row from where
+/// the last one stopped, not from its start (what "node-0" costs no longer grows with its
+/// length over rows that all hold it).
+pub fn narrow_with(
+    table: &Table,
+    texts: &Texts,
+    prev: &Filtered,
+    old: &str,
+    pattern: &str,
+) -> Filtered {
     let p = Pattern::new(pattern);
+    let o = Pattern::new(old);
+    let resume = (prev.ends.len() == prev.rows.len() && p.resumes(&o))
+        .then_some((&prev.ends[..], o.bytes.len()));
+    filter_rows(table, texts, &prev.rows, resume, &p)
+}
+
+/// The `candidates` matching `p`; with `resume` (where each candidate's match of a prefix of
+/// `p` ended, and that prefix's length), each match continues from there.
+fn filter_rows(
+    table: &Table,
+    texts: &Texts,
+    candidates: &[u32],
+    resume: Option<(&[u32], usize)>,
+    p: &Pattern,
+) -> Filtered {
     if p.ascii && texts.covers(table.rows.len()) {
-        return Filtered {
-            rows: candidates
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    let i = i as usize;
-                    i < table.rows.len()
-                        && texts.mask(i) & p.mask == p.mask
-                        && p.matches_text(texts.get(i)) == Some(true)
-                })
-                .collect(),
-        };
+        let (mut rows, mut ends) = (vec![], vec![]);
+        for (j, &i) in candidates.iter().enumerate() {
+            let (at, k) = resume
+                .and_then(|(ends, k)| Some((*ends.get(j)? as usize, k)))
+                .unwrap_or((0, 0));
+            let u = i as usize;
+            if u >= table.rows.len() || texts.mask(u) & p.mask != p.mask {
+                continue;
+            }
+            if let Some(end) = p.match_from(texts.get(u), at, k) {
+                rows.push(i);
+                ends.push(end as u32);
+            }
+        }
+        return Filtered { rows, ends };
     }
-    Filtered {
-        rows: candidates
+    Filtered::new(
+        candidates
             .iter()
             .copied()
             .filter(|&i| table.rows.get(i as usize).is_some_and(|r| p.matches(r)))
             .collect(),
-    }
+    )
 }
 
 /// Matched char positions of on-screen rows, for highlighting: every matching cell.
@@ -497,6 +569,67 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Typing a pattern one char at a time, each keystroke narrowing the last one's rows and
+    /// resuming each match where it ended, keeps exactly the rows a fresh filter keeps: over
+    /// every pattern of up to four chars from a small alphabet (both cases, a space, the
+    /// separator's neighbours), on rows where a prefix's match ends in a cell that cannot hold
+    /// the rest while a later cell holds it all.
+    #[test]
+    fn narrowing_keystroke_by_keystroke_keeps_what_a_fresh_filter_keeps() {
+        let rows: Vec<Row> = [
+            ["ab", "aab", "b"],
+            ["a", "ba", "ab a"],
+            ["b a", "", "Ab"],
+            ["aba", "bab", "AB"],
+            ["a-b", "b a b", "-"],
+            ["é", "a b", "ba"],
+        ]
+        .iter()
+        .map(|c| row(c))
+        .collect();
+        let table = Table {
+            columns: vec![],
+            rows,
+        };
+        let texts = Texts::build(&table.rows);
+        let all: Vec<u32> = (0..table.rows.len() as u32).collect();
+        let alphabet = ['a', 'b', 'A', ' ', '-'];
+        let mut patterns = vec![String::new()];
+        for _ in 0..4 {
+            patterns = patterns
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            for p in &patterns {
+                let mut typed = String::new();
+                let mut shown = apply_with(&table, &texts, &all, "");
+                for c in p.chars() {
+                    let old = typed.clone();
+                    typed.push(c);
+                    shown = if narrows(&old, &typed) {
+                        narrow_with(&table, &texts, &shown, old.trim(), typed.trim())
+                    } else {
+                        apply_with(&table, &texts, &all, &typed)
+                    };
+                    let fresh = apply(&table, &all, &typed);
+                    assert_eq!(shown.rows(), fresh.rows(), "{typed:?} typed one by one");
+                    assert_eq!(
+                        shown.ends.len(),
+                        shown.rows().len(),
+                        "{typed:?}: where matches end"
+                    );
+                }
+            }
+        }
+        // Rows changed in place forget where their matches ended: the next keystroke reads
+        // them from the start.
+        let mut f = apply_with(&table, &texts, &all, "a");
+        f.rows_mut().retain(|&i| i != 0);
+        assert!(f.ends.is_empty());
+        let g = narrow_with(&table, &texts, &f, "a", "ab");
+        assert_eq!(g.rows(), &apply(&table, &all, "ab").rows()[1..]);
     }
 
     /// The byte masks only pass over rows that cannot match: filtering through the rows'

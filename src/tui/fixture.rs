@@ -342,7 +342,7 @@ pub fn rows(app: &super::App) -> Vec<String> {
     let p = app.page();
     p.cache
         .filtered
-        .rows
+        .rows()
         .iter()
         .filter_map(|&i| p.cache.table.rows.get(i as usize))
         .map(|r| super::table::Table::filter_text(r).0)

@@ -208,12 +208,12 @@ impl Page {
         let pattern = self.filter.trim();
         if c.filter_pattern.as_deref() != Some(pattern) {
             changed |= !rebuilt;
-            let narrow = c
-                .filter_pattern
-                .as_deref()
-                .is_some_and(|old| filter::narrows(old, pattern));
-            let base = if narrow { &c.filtered.rows } else { &c.order };
-            c.filtered = filter::apply_with(&c.table, &c.texts, base, pattern);
+            c.filtered = match c.filter_pattern.as_deref() {
+                Some(old) if filter::narrows(old, pattern) => {
+                    filter::narrow_with(&c.table, &c.texts, &c.filtered, old, pattern)
+                }
+                _ => filter::apply_with(&c.table, &c.texts, &c.order, pattern),
+            };
             c.filter_pattern = Some(pattern.to_string());
         }
         self.reselect();
@@ -222,7 +222,7 @@ impl Page {
 
     /// Keep `selected` and `index` consistent with the filtered rows.
     fn reselect(&mut self) {
-        let rows = &self.cache.filtered.rows;
+        let rows = self.cache.filtered.rows();
         let table = &self.cache.table;
         let key_at = |p: usize| {
             rows.get(p)
@@ -249,7 +249,7 @@ impl Page {
 
     /// Number of rows after filtering.
     pub fn len(&self) -> usize {
-        self.cache.filtered.rows.len()
+        self.cache.filtered.rows().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -267,7 +267,7 @@ impl Page {
         self.selected = self
             .cache
             .filtered
-            .rows
+            .rows()
             .get(self.index)
             .and_then(|&i| table.rows.get(i as usize))
             .map(|r| r.key.clone());

@@ -186,7 +186,7 @@ impl Cache {
             })
         };
         fix(&mut self.order);
-        fix(&mut self.filtered.rows);
+        fix(self.filtered.rows_mut());
     }
 
     /// Put the `dirty` rows (changed or new) back into the display order and the filtered
@@ -199,7 +199,7 @@ impl Cache {
         dirty.sort_unstable();
         let is_dirty = |i: &u32| dirty.binary_search(i).is_ok();
         self.order.retain(|i| !is_dirty(i));
-        self.filtered.rows.retain(|i| !is_dirty(i));
+        self.filtered.rows_mut().retain(|i| !is_dirty(i));
         let t = &self.table;
         let sort = self.order_sort;
         let cmp = |a: u32, b: u32| t.order_cmp(sort, a, b);
@@ -209,7 +209,8 @@ impl Cache {
         if let Some(p) = &self.filter_pattern {
             let pat = filter::Pattern::new(p);
             add.retain(|&i| pat.matches(&t.rows[i as usize]));
-            self.filtered.rows = merge(&self.filtered.rows, &add, cmp);
+            let merged = merge(self.filtered.rows(), &add, cmp);
+            *self.filtered.rows_mut() = merged;
         }
         self.table.widen(&dirty);
         self.texts.compact(&self.table.rows);

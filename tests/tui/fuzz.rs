@@ -242,7 +242,7 @@ fn check(a: &App, cat: &Catalog, step: usize) {
             p.index,
             p.len()
         );
-        let row = p.cache.filtered.rows[p.index] as usize;
+        let row = p.cache.filtered.rows()[p.index] as usize;
         assert_eq!(
             p.selected.as_ref(),
             Some(&p.cache.table.rows[row].key),

@@ -41,7 +41,7 @@ fn names(a: &App) -> Vec<String> {
         .unwrap_or(0);
     p.cache
         .filtered
-        .rows
+        .rows()
         .iter()
         .map(|&i| t.rows[i as usize].cells[col].text.to_string())
         .collect()
@@ -149,7 +149,7 @@ fn filter_narrows_enter_keeps_esc_clears() {
     assert!(
         p.cache
             .filtered
-            .rows
+            .rows()
             .iter()
             .all(|&i| hl.positions(&p.cache.table.rows[i as usize]).len() == 4)
     );

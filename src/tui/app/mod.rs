@@ -411,7 +411,7 @@ impl App {
                 .collect();
             if !ages.is_empty() {
                 let end = (page.offset + self.list_height()).min(page.len());
-                for &ri in c.filtered.rows.get(page.offset..end).unwrap_or_default() {
+                for &ri in c.filtered.rows().get(page.offset..end).unwrap_or_default() {
                     let Some(row) = c.table.rows.get(ri as usize) else {
                         continue;
                     };

@@ -188,7 +188,7 @@ pub fn decorate(m: &Metrics, page: &mut Page, cat: &Catalog) -> bool {
         if let Some(key) = &page.selected
             && let Some(p) = c
                 .filtered
-                .rows
+                .rows()
                 .iter()
                 .position(|&i| t.rows.get(i as usize).is_some_and(|r| &r.key == key))
         {

@@ -498,9 +498,9 @@ fn on_screen(page: &Page, height: usize) -> Vec<EntityRef> {
         return vec![entity.clone()];
     }
     let c = &page.cache;
-    let end = (page.offset + height).min(c.filtered.rows.len());
+    let end = (page.offset + height).min(c.filtered.rows().len());
     c.filtered
-        .rows
+        .rows()
         .get(page.offset.min(end)..end)
         .unwrap_or_default()
         .iter()

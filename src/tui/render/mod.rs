@@ -206,7 +206,7 @@ fn last_change_words(app: &App, l: &crate::tui::last_change::LastChanges) -> Str
     let row = page
         .cache
         .filtered
-        .rows
+        .rows()
         .get(page.index)
         .and_then(|&ri| page.cache.table.rows.get(ri as usize));
     let (Some(svc), Some(env)) = (

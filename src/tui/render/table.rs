@@ -154,7 +154,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let f = &page.cache.filtered;
     let hl = filter::Highlighter::new(&page.filter);
     for (line, pos) in (offset..end).enumerate() {
-        let Some(&ri) = f.rows.get(pos) else { break };
+        let Some(&ri) = f.rows().get(pos) else { break };
         let Some(row) = t.rows.get(ri as usize) else {
             continue;
         };
