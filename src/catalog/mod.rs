@@ -2,6 +2,7 @@
 //! shaped by blueprints and folded from [`Change`] messages. One owner; readers look at it
 //! between changes and redraw when [`Catalog::revision`] moved.
 
+pub mod age;
 pub mod aggregate;
 pub mod connections;
 pub mod derived;

@@ -282,16 +282,7 @@ fn target_json(catalog: &Catalog, e: &EntityRef) -> Json {
     }
 }
 
-/// kubectl-style age: 45s, 12m, 3h, 5d.
-pub fn age(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..=119 => format!("{s}s"),
-        120..=7199 => format!("{}m", s / 60),
-        7200..=172_799 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
-}
+pub use crate::catalog::age::human as age;
 
 fn cell(v: &Json, path: &[&str], key: &str) -> String {
     let mut cur = vec![v];
@@ -366,7 +357,8 @@ mod tests {
         assert_eq!(age(600), "10m");
         assert_eq!(age(3 * 3600), "3h");
         assert_eq!(age(4 * 86400), "4d");
-        assert_eq!(age(-3), "0s");
+        assert_eq!(age(-1), "0s");
+        assert_eq!(age(-3), "<invalid>");
     }
 
     #[test]

@@ -66,13 +66,8 @@ pub fn rfc3339(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-/// A duration in kubectl's age words: `45s`, `12m`, `3h`, `5d` (never negative).
+/// A duration in one unit, as apimachinery words one (`45s`, `12m`, `3h`, `5d`:
+/// [`crate::catalog::age::short`]), never negative.
 pub fn span(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..=119 => format!("{s}s"),
-        120..=7199 => format!("{}m", s / 60),
-        7200..=172_799 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
+    crate::catalog::age::short(secs.max(0))
 }

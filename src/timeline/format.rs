@@ -2,16 +2,7 @@
 
 use super::{Entry, Reached};
 
-/// An age like kubectl's: `45s`, `12m`, `5h`, `3d`.
-pub fn age(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86_400 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86_400),
-    }
-}
+pub use crate::catalog::age::human as age;
 
 /// `Deployment shop/cart`.
 pub fn object(e: &Entry) -> String {
@@ -92,8 +83,8 @@ mod tests {
     #[test]
     fn ages_read_like_kubectl() {
         assert_eq!(age(5), "5s");
-        assert_eq!(age(125), "2m");
-        assert_eq!(age(7300), "2h");
+        assert_eq!(age(125), "2m5s");
+        assert_eq!(age(7300), "121m");
         assert_eq!(age(3 * 86_400 + 5), "3d");
     }
 }

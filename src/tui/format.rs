@@ -10,34 +10,18 @@ pub fn deadline(text: &str, at: i64, now: i64) -> String {
     }
 }
 
-/// Seconds between `created` and `now`, formatted like kubectl (`42s`, `5m`, `3h`, `12d`).
-/// Empty when the timestamp is unknown (0).
+/// Seconds between `created` and `now`, as kubectl shows an age (`42s`, `3m12s`, `5h20m`,
+/// `12d`: [`crate::catalog::age`]). Empty when the timestamp is unknown (0).
 pub fn age(created: i64, now: i64) -> String {
     if created <= 0 {
         return String::new();
     }
-    let s = (now - created).max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86400 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
+    crate::catalog::age::human(now - created)
 }
 
 /// Seconds until [`age`] of `created` shows another text (for scheduling a redraw).
 pub fn age_changes_in(created: i64, now: i64) -> Option<i64> {
-    if created <= 0 {
-        return None;
-    }
-    let s = (now - created).max(0);
-    let unit = match s {
-        0..60 => 1,
-        60..3600 => 60,
-        3600..86400 => 3600,
-        _ => 86400,
-    };
-    Some(unit - s % unit)
+    (created > 0).then(|| crate::catalog::age::changes_in(now - created))
 }
 
 /// Number of terminal columns `s` takes (one per char; the catalog's text is ASCII apart from
@@ -68,10 +52,10 @@ mod tests {
         assert_eq!(age(0, 100), "");
         assert_eq!(age(100, 142), "42s");
         assert_eq!(age(100, 100 + 300), "5m");
-        assert_eq!(age(100, 100 + 7200), "2h");
+        assert_eq!(age(100, 100 + 10_800 + 60), "3h1m");
         assert_eq!(age(100, 100 + 3 * 86400), "3d");
         assert_eq!(age_changes_in(100, 142), Some(1));
-        assert_eq!(age_changes_in(100, 100 + 61), Some(59));
+        assert_eq!(age_changes_in(100, 100 + 661), Some(59));
         assert_eq!(age_changes_in(0, 1), None);
     }
 

@@ -707,11 +707,14 @@ fn kubeatlas_timeline_prints_a_service_across_environments_from_the_store_alone(
     assert!(
         lines[1].contains("prod")
             && lines[1].contains("image 1.4.1 → 1.4.2")
-            && lines[1].contains("1h"),
+            && lines[1].contains("60m"),
         "{table}"
     );
     let reached = run(&["timeline", "cart", "--reached", "1.4.2"]);
-    assert_eq!(reached.trim(), "1.4.2 reached: staging 3d ago, prod 1h ago");
+    assert_eq!(
+        reached.trim(),
+        "1.4.2 reached: staging 3d ago, prod 60m ago"
+    );
     let all = run(&["timeline", "--env", "prod", "-o", "json"]);
     assert_eq!(
         serde_json::from_str::<Vec<Entry>>(&all)

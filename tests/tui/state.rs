@@ -668,8 +668,9 @@ fn ticks_only_when_something_moves() {
     let mut cat = fixture::fleet();
     let mut a = app(&cat);
     command(&mut a, &cat, "pods");
-    // Everything ready and an hour old: the next change is when "1h" becomes "2h".
-    assert_eq!(a.next_tick(&cat), Some(Duration::from_secs(3600)));
+    // Everything ready and an hour old (kubectl's "60m"): the next change is when it
+    // becomes "61m".
+    assert_eq!(a.next_tick(&cat), Some(Duration::from_secs(60)));
     cat.apply(Change::Cluster {
         cluster: ClusterId(1),
         status: ClusterStatus::Syncing,
