@@ -69,16 +69,18 @@ fn pod_names(c: &Change, pod: BpId) -> Vec<String> {
     }
 }
 
-/// Run a pod watcher against [`server`] and return the pod names of each message that
-/// carried any, once `n` pods arrived.
-async fn messages_for(n: usize) -> Vec<Vec<String>> {
-    let blueprints = Arc::new(BlueprintSet::builtin().expect("built-in blueprints load"));
-    let pod = blueprints.by_identifier("pod").expect("a pod blueprint");
-    // The pod blueprint reads one kind: its pods.
-    assert_eq!(blueprints.get(pod).spec.sources.len(), 1);
-    let source = 0;
-    let (client, watches) = server(n);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+/// A running watcher of `source` of the pod blueprint through `client`, the only source of its
+/// cluster, and what it sends the catalog.
+fn watch_pods(
+    client: kube::Client,
+    blueprints: Arc<BlueprintSet>,
+    pod: BpId,
+    source: u8,
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::mpsc::Receiver<Change>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
     let task = SourceTask {
         client,
         cluster: ClusterId(0),
@@ -90,7 +92,19 @@ async fn messages_for(n: usize) -> Vec<Vec<String>> {
         slot: 0,
         scope: SourceScope::default(),
     };
-    let handle = tokio::spawn(task.run());
+    (tokio::spawn(task.run()), rx)
+}
+
+/// Run a pod watcher against [`server`] and return the pod names of each message that
+/// carried any, once `n` pods arrived.
+async fn messages_for(n: usize) -> Vec<Vec<String>> {
+    let blueprints = Arc::new(BlueprintSet::builtin().expect("built-in blueprints load"));
+    let pod = blueprints.by_identifier("pod").expect("a pod blueprint");
+    // The pod blueprint reads one kind: its pods.
+    assert_eq!(blueprints.get(pod).spec.sources.len(), 1);
+    let source = 0;
+    let (client, watches) = server(n);
+    let (handle, mut rx) = watch_pods(client, blueprints, pod, source);
     let mut out = Vec::new();
     let mut got = 0;
     while got < n {
@@ -147,19 +161,7 @@ async fn a_forbidden_kind_is_reported_before_its_cluster_is_ready() {
         *res.status_mut() = http::StatusCode::FORBIDDEN;
         Ok::<_, Infallible>(res)
     });
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let task = SourceTask {
-        client: kube::Client::new(svc, "default"),
-        cluster: ClusterId(0),
-        bp: pod,
-        source: 0,
-        blueprints,
-        tx,
-        readiness: Arc::new(Readiness::new(1)),
-        slot: 0,
-        scope: SourceScope::default(),
-    };
-    let handle = tokio::spawn(task.run());
+    let (handle, mut rx) = watch_pods(kube::Client::new(svc, "default"), blueprints, pod, 0);
     let mut seen = Vec::new();
     loop {
         let c = tokio::time::timeout(Duration::from_secs(30), rx.recv())

@@ -14,6 +14,17 @@ fn row(cells: &[&str]) -> Row {
     }
 }
 
+/// A table of these rows, their encoded text, and every row index in order.
+fn table_of(cells: &[[&str; 3]]) -> (Table, Texts, Vec<u32>) {
+    let table = Table {
+        columns: vec![],
+        rows: cells.iter().map(|c| row(c)).collect(),
+    };
+    let texts = Texts::build(&table.rows);
+    let all = (0..table.rows.len() as u32).collect();
+    (table, texts, all)
+}
+
 /// The prefilter accepts exactly what skim accepts.
 #[test]
 fn pattern_agrees_with_skim() {
@@ -102,23 +113,14 @@ fn text_matching_agrees_with_cell_matching_everywhere_small() {
 /// the rest while a later cell holds it all.
 #[test]
 fn narrowing_keystroke_by_keystroke_keeps_what_a_fresh_filter_keeps() {
-    let rows: Vec<Row> = [
+    let (table, texts, all) = table_of(&[
         ["ab", "aab", "b"],
         ["a", "ba", "ab a"],
         ["b a", "", "Ab"],
         ["aba", "bab", "AB"],
         ["a-b", "b a b", "-"],
         ["é", "a b", "ba"],
-    ]
-    .iter()
-    .map(|c| row(c))
-    .collect();
-    let table = Table {
-        columns: vec![],
-        rows,
-    };
-    let texts = Texts::build(&table.rows);
-    let all: Vec<u32> = (0..table.rows.len() as u32).collect();
+    ]);
     let alphabet = ['a', 'b', 'A', ' ', '-'];
     let mut patterns = vec![String::new()];
     for _ in 0..4 {
@@ -160,22 +162,13 @@ fn narrowing_keystroke_by_keystroke_keeps_what_a_fresh_filter_keeps() {
 /// text (masks first) keeps exactly the rows the per-cell match keeps.
 #[test]
 fn masks_never_drop_a_matching_row() {
-    let rows: Vec<Row> = [
+    let (table, texts, all) = table_of(&[
         ["cart-7d9f", "Running", "prod"],
         ["checkout-api", "CrashLoopBackOff", "healthy"],
         ["Cart", "straße", "ünïcode"],
         ["10.0.4.2", "node-042", "1.4.2"],
         ["svc-00421-x", "team-03", "Pending"],
-    ]
-    .iter()
-    .map(|c| row(c))
-    .collect();
-    let table = Table {
-        columns: vec![],
-        rows,
-    };
-    let texts = Texts::build(&table.rows);
-    let all: Vec<u32> = (0..table.rows.len() as u32).collect();
+    ]);
     for pat in [
         "cart",
         "CART",
